@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv when it is missing.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test serve lint bench clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## run: check the shipped rules, run their tests, decide the example cases with their reasons
+run: $(STAMP)
+	$(BIN)/eenvoud check rules/
+	$(BIN)/eenvoud test rules/
+	$(BIN)/eenvoud eval rules/nl/rijk/zorgtoeslag.rules --facts examples/zorgtoeslag/single-low-income.json --date 2025-01-01
+	$(BIN)/eenvoud eval rules/nl/rijk/zorgtoeslag.rules --facts examples/zorgtoeslag/couple-undetermined.json --date 2025-01-01
+
+## test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+## serve: the eligibility API on http://127.0.0.1:8000 (Ctrl-C to stop)
+serve: $(STAMP)
+	$(BIN)/eenvoud serve --rules rules/
+
+lint: $(STAMP)
+	$(BIN)/ruff check eenvoud tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,109 @@
+"""Loading rule files with their imports: parse, resolve imports relative to the importing file,
+check, and hash. A regulation's hash covers its own canonical text and that of every file it
+imports, so that a change in a shared definition changes the hash of every regulation using it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eenvoud.diagnostics import Diagnostic, RuleError
+from eenvoud.dsl.check import Checker
+from eenvoud.dsl.parser import ParsedFile, parse
+from eenvoud.ir import printer
+from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.source import SourceError, SourceFile
+
+
+@dataclass
+class Loader:
+    """Loads rule files once each; shared between the files of a library."""
+
+    cache: dict[Path, CheckedRegulation] = field(default_factory=dict)
+    _loading: list[Path] = field(default_factory=list)
+
+    def load(self, path: str | Path) -> CheckedRegulation:
+        """Parse and check `path` and its imports. Raises RuleError with every diagnostic found."""
+        p = Path(path).resolve()
+        if p in self.cache:
+            return self.cache[p]
+        try:
+            source = SourceFile.read(path)
+        except (OSError, SourceError) as exc:
+            raise RuleError([Diagnostic("E0010", _os_message(path, exc), None)]) from None
+        return self.load_source(source, p)
+
+    def load_source(self, source: SourceFile, resolved: Path | None = None) -> CheckedRegulation:
+        parsed = parse(source)
+        key = resolved or Path(source.name).resolve()
+        self._loading.append(key)
+        try:
+            imports, diagnostics = self._imports(parsed, key)
+        finally:
+            self._loading.pop()
+        if diagnostics:
+            raise RuleError(diagnostics)
+        canonical = printer.regulation(parsed.regulation)
+        digest = hashlib.sha256(canonical.encode())
+        for imp in imports:
+            digest.update(b"\0" + imp.hash.encode())
+        checker = Checker(parsed, imports, "sha256:" + digest.hexdigest(), canonical)
+        checked = checker.run()
+        if checked is None:
+            raise RuleError(checker.diagnostics)
+        self.cache[key] = checked
+        return checked
+
+    def _imports(self, parsed: ParsedFile, key: Path) -> tuple[tuple[CheckedRegulation, ...], list[Diagnostic]]:
+        out: list[CheckedRegulation] = []
+        diagnostics: list[Diagnostic] = []
+        for imp in parsed.regulation.imports:
+            target = (key.parent / imp.path).resolve()
+            if target in self._loading:
+                chain = " -> ".join(f"`{p.name}`" for p in self._loading[self._loading.index(target):] + [target])
+                diagnostics.append(Diagnostic("E0111", f"import cycle: {chain}", imp.span,
+                                              "move what both files need into a third, shared module"))
+                continue
+            if not target.is_file():
+                diagnostics.append(Diagnostic("E0110", f"cannot find the imported file `{imp.path}`", imp.span,
+                                              f"looked for {target}"))
+                continue
+            try:
+                loaded = self.load(target)
+            except RuleError as exc:
+                diagnostics.extend(exc.diagnostics)
+                continue
+            # what an import imports comes along: one shared definition reaches every user
+            for sub in (*_closure(loaded), loaded):
+                if sub not in out:
+                    out.append(sub)
+        return tuple(out), diagnostics
+
+
+def _closure(reg: CheckedRegulation) -> list[CheckedRegulation]:
+    out: list[CheckedRegulation] = []
+    for imp in reg.imports:
+        for sub in (*_closure(imp), imp):
+            if sub not in out:
+                out.append(sub)
+    return out
+
+
+def _os_message(path: str | Path, exc: Exception) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"cannot read `{path}`: no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"cannot read `{path}`: it is a folder"
+    if isinstance(exc, SourceError):
+        return str(exc)
+    return f"cannot read `{path}`: {exc}"
+
+
+def load(path: str | Path) -> CheckedRegulation:
+    return Loader().load(path)
+
+
+def load_text(text: str, name: str = "<text>") -> CheckedRegulation:
+    return Loader().load_source(SourceFile.from_text(name, text))

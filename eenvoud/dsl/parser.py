@@ -1,0 +1,141 @@
+"""Text to IR: the LALR parser over grammar.lark, and syntax errors as diagnostics."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from importlib import resources
+
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+
+from eenvoud.diagnostics import Diagnostic, RuleError
+from eenvoud.dsl.transform import LiteralError, ToIR
+from eenvoud.ir import nodes as n
+from eenvoud.source import SourceFile
+
+
+@dataclass(frozen=True)
+class Comment:
+    line: int
+    column: int
+    text: str  # with its leading '#'
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    source: SourceFile
+    regulation: n.Regulation
+    comments: tuple[Comment, ...]
+
+
+_comments: list[Token] = []
+_lock = threading.Lock()
+_parser = Lark(
+    resources.files("eenvoud.dsl").joinpath("grammar.lark").read_text(encoding="utf-8"),
+    parser="lalr",
+    propagate_positions=True,
+    maybe_placeholders=True,
+    lexer_callbacks={"COMMENT": _comments.append},
+)
+
+# How terminals are named in a syntax error: the drafter never sees lark's internal names.
+_TERMINALS = {
+    "NAME": "a name", "STRING": "a quoted text", "INT": "a whole number", "DECIMAL_NUMBER": "a number",
+    "MONEY": "a money amount like `€1_987.00`", "PERCENT": "a percentage like `13.67%`",
+    "DATE": "a date like `2025-01-01`", "CMP_OP": "a comparison", "ADD_OP": "`+` or `-`",
+    "MUL_OP": "`*` or `/`", "COLON": "`:`", "COMMA": "`,`", "LPAR": "`(`", "RPAR": "`)`",
+    "LBRACE": "`{`", "RBRACE": "`}`", "EQUAL": "`=`", "MINUS": "`-`", "VBAR": "`|`",
+    "$END": "the end of the file",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _TERMINALS:
+        return _TERMINALS[terminal]
+    pattern = _parser.get_terminal(terminal).pattern if terminal in _terminal_names() else None
+    if pattern is not None and pattern.type == "str":
+        return f"`{pattern.value}`"
+    return terminal.lower()
+
+
+_names_cache: set[str] = set()
+
+
+def _terminal_names() -> set[str]:
+    if not _names_cache:
+        _names_cache.update(t.name for t in _parser.terminals)
+    return _names_cache
+
+
+def _expected(expected: set[str]) -> str:
+    words = sorted({_describe(e) for e in expected})
+    if len(words) > 8:
+        keywords = [w for w in words if w.startswith("`") and w[1:-1].isalpha()]
+        words = [w for w in words if w not in keywords] + (["a keyword"] if keywords else [])
+    return ", ".join(words)
+
+
+def parse(source: SourceFile) -> ParsedFile:
+    """Parse one rule file. Raises RuleError with a diagnostic when the text is not valid syntax."""
+    with _lock:
+        _comments.clear()
+        try:
+            tree = _parser.parse(source.text)
+        except UnexpectedInput as exc:
+            raise RuleError([_syntax_diagnostic(source, exc)]) from None
+        comments = tuple(
+            Comment(c.line or 0, c.column or 0, str(c).rstrip()) for c in _comments
+        )
+    try:
+        regulation = ToIR(source).transform(tree)
+    except VisitError as exc:
+        inner = exc.orig_exc
+        if isinstance(inner, LiteralError):
+            tok = inner.token
+            start = tok.start_pos or 0
+            end = tok.end_pos if tok.end_pos is not None else start + 1
+            raise RuleError([Diagnostic("E0004", str(inner), source.span(start, end))]) from None
+        raise
+    return ParsedFile(source, regulation, comments)
+
+
+def parse_text(text: str, name: str = "<text>") -> ParsedFile:
+    return parse(SourceFile.from_text(name, text))
+
+
+def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
+    pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(source.text)
+    if isinstance(exc, UnexpectedCharacters):
+        ch = source.text[pos] if pos < len(source.text) else ""
+        help_ = None
+        if ch == "'":
+            help_ = 'texts are written in double quotes: "like this"'
+        elif ch == '"':
+            help_ = "a text must end with `\"` on the same line"
+        elif ch in "$£":
+            help_ = "money is written with the euro sign: `€1_987.00`"
+        elif ch == "=" and source.text[pos:pos + 2] == "=>":
+            help_ = "`=>` is only for the rows of a bracket"
+        return Diagnostic("E0001", f"unexpected character `{ch}`", source.span(pos, pos + 1), help_)
+    if isinstance(exc, UnexpectedEOF):
+        end = len(source.text)
+        return Diagnostic(
+            "E0003", "the file ends in the middle of a declaration",
+            source.span(max(0, end - 1), end), f"expected {_expected(set(exc.expected))}",
+        )
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            end = len(source.text)
+            return Diagnostic(
+                "E0003", "the file ends in the middle of a declaration",
+                source.span(max(0, end - 1), end), f"expected {_expected(set(exc.expected))}",
+            )
+        start = tok.start_pos or 0
+        end = tok.end_pos if tok.end_pos is not None else start + len(tok)
+        help_ = f"expected {_expected(set(exc.expected))}"
+        if tok.type == "EQUAL" and "CMP_OP" in exc.expected:
+            help_ = "to compare, write `==`"
+        return Diagnostic("E0002", f"unexpected `{tok}`", source.span(start, end), help_)
+    return Diagnostic("E0002", "syntax error", source.span(pos, pos + 1))

@@ -1,0 +1,1 @@
+"""The typed representation every other part of Eenvoud reads."""

@@ -1,0 +1,283 @@
+"""IR nodes: frozen dataclasses. A node's span takes no part in equality or hashing, so two
+regulations that say the same thing are equal wherever their text stood (Cedar does the same).
+
+Expressions come first, then declarations, then the regulation that holds them. Every pass over
+these nodes is a plain function that matches on them and ends in `assert_never`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from eenvoud.ir.types import Type
+from eenvoud.source import Span
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span | None = field(default=None, compare=False, hash=False, repr=False, kw_only=True)
+
+
+# --- expressions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoolLit(Node):
+    value: bool
+
+
+@dataclass(frozen=True)
+class IntLit(Node):
+    value: int
+
+
+@dataclass(frozen=True)
+class DecimalLit(Node):
+    value: Decimal  # 13.67% is stored as 0.1367 with percent=True
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class MoneyLit(Node):
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class DateLit(Node):
+    value: date
+
+
+@dataclass(frozen=True)
+class EnumLit(Node):
+    member: str
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    """A reference to an input, parameter, bracket, definition, amount or built-in value."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "-" | "not"
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # + - * / == != < <= > >= and or implies
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class InSet(Node):
+    """`x in {a, b}`: true when `x` equals one of the options."""
+
+    operand: Expr
+    options: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class If(Node):
+    cond: Expr
+    then: Expr
+    else_: Expr
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A built-in function: min, max, round, floor, ceil, abs, years_between, ..."""
+
+    func: str
+    args: tuple[Expr, ...]
+
+
+Literal = BoolLit | IntLit | DecimalLit | MoneyLit | DateLit | EnumLit
+Expr = BoolLit | IntLit | DecimalLit | MoneyLit | DateLit | EnumLit | Name | Unary | Binary | InSet | If | Call
+
+ARITHMETIC = ("+", "-", "*", "/")
+COMPARISON = ("==", "!=", "<", "<=", ">", ">=")
+LOGICAL = ("and", "or", "implies")
+
+
+# --- declarations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Import(Node):
+    path: str  # as written, relative to the importing file
+
+
+@dataclass(frozen=True)
+class Input(Node):
+    name: str
+    type: Type
+    label: str | None = None
+    registry: str | None = None  # `from BRP`: data the government already holds
+
+
+@dataclass(frozen=True)
+class ParamValue(Node):
+    valid_from: date
+    value: Literal
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameter(Node):
+    name: str
+    type: Type
+    label: str | None
+    values: tuple[ParamValue, ...]
+
+
+@dataclass(frozen=True)
+class BracketRow(Node):
+    """Applies when lo <= key < hi; a missing bound is open."""
+
+    lo: Literal | None
+    hi: Literal | None
+    value: Literal
+
+
+@dataclass(frozen=True)
+class BracketVersion(Node):
+    valid_from: date
+    rows: tuple[BracketRow, ...]
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Bracket(Node):
+    """A table of values by a key: the first row whose interval holds the key gives the value."""
+
+    name: str
+    type: Type
+    label: str | None
+    key: Expr
+    versions: tuple[BracketVersion, ...]
+
+
+@dataclass(frozen=True)
+class Definition(Node):
+    name: str
+    type: Type | None
+    label: str | None
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Exemption(Node):
+    """`unless cond`: when cond holds, the requirement is met whatever its own condition says."""
+
+    condition: Expr
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Requirement(Node):
+    name: str
+    label: str | None
+    article: str | None
+    condition: Expr
+    exemptions: tuple[Exemption, ...] = ()
+
+
+@dataclass(frozen=True)
+class Amount(Node):
+    """Paid only when every requirement holds; 0 when one fails."""
+
+    name: str
+    type: Type | None
+    label: str | None
+    article: str | None
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Document(Node):
+    name: str
+    label: str | None
+    provides: tuple[str, ...]
+    required_when: Expr | None = None  # None: always required
+
+
+@dataclass(frozen=True)
+class Given(Node):
+    name: str
+    value: Literal
+
+
+@dataclass(frozen=True)
+class ExpectEligible(Node):
+    value: bool | None  # None: expect undetermined
+
+
+@dataclass(frozen=True)
+class ExpectValue(Node):
+    name: str
+    value: Literal
+
+
+@dataclass(frozen=True)
+class ExpectMissing(Node):
+    names: tuple[str, ...]
+
+
+Expectation = ExpectEligible | ExpectValue | ExpectMissing
+
+
+@dataclass(frozen=True)
+class Test(Node):
+    name: str
+    on: date
+    given: tuple[Given, ...]
+    expects: tuple[Expectation, ...]
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Property(Node):
+    """Holds for every case: proved by the solver, or refuted with a counterexample."""
+
+    name: str
+    on: date | None
+    expr: Expr
+
+
+Declaration = Input | Parameter | Bracket | Definition | Requirement | Amount | Document
+Item = Import | Declaration | Test | Property
+
+
+@dataclass(frozen=True)
+class Regulation(Node):
+    """One rule file as written: a `regulation` (decides eligibility) or a `module` (shared
+    definitions that regulations import)."""
+
+    kind: str  # "regulation" | "module"
+    name: str
+    title: str | None
+    agency: str | None = None
+    source: str | None = None
+    items: tuple[Item, ...] = ()
+
+    @property
+    def imports(self) -> tuple[Import, ...]:
+        return tuple(i for i in self.items if isinstance(i, Import))
+
+    @property
+    def declarations(self) -> tuple[Declaration, ...]:
+        return tuple(i for i in self.items if not isinstance(i, Import | Test | Property))
+
+    @property
+    def tests(self) -> tuple[Test, ...]:
+        return tuple(i for i in self.items if isinstance(i, Test))
+
+    @property
+    def properties(self) -> tuple[Property, ...]:
+        return tuple(i for i in self.items if isinstance(i, Property))
