@@ -1,0 +1,118 @@
+"""Runtime values and the exact arithmetic the engine, the solver encoding and SQL all follow.
+
+bool, int, Decimal (money and decimals), date and str (an enumeration's option); None is unknown.
+No float anywhere: + - * on Decimals run in a context that traps any inexact result, and a division
+is always rounded explicitly (the checker requires it), computed from exact fractions.
+"""
+
+from __future__ import annotations
+
+import calendar
+import decimal
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+Value = bool | int | Decimal | date | str
+Maybe = Value | None
+
+# 60 digits hold any product of two money amounts and a percentage exactly; Inexact is trapped so
+# that a result that would need rounding raises instead of being silently rounded.
+EXACT = decimal.Context(
+    prec=60,
+    rounding=ROUND_HALF_UP,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+ROUNDING_MODES = {"round": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CEILING}
+CENT = Decimal("0.01")
+
+
+def localcontext_exact() -> decimal._ContextManager:  # type: ignore[name-defined]
+    """The exact context for a whole evaluation, so that no implicit operation rounds."""
+    return decimal.localcontext(EXACT)
+
+
+class EvaluationError(Exception):
+    """A rule that cannot be evaluated for a case: a division by zero, a bracket with a gap."""
+
+
+def round_number(value: int | Decimal, places: int, func: str) -> int | Decimal:
+    """round (half away from zero), floor or ceil to `places` decimals."""
+    if isinstance(value, int):
+        if places >= 0:
+            return value
+    mode = ROUNDING_MODES[func]
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=mode, context=_LOOSE)
+
+
+def round_fraction(value: Fraction, places: int, func: str) -> Decimal:
+    """Round an exact quotient: the result is what the law's rounding gives, with no float or
+    truncated intermediate on the way."""
+    scaled = value * (10 ** places)
+    num, den = scaled.numerator, scaled.denominator
+    if func == "floor":
+        q = num // den
+    elif func == "ceil":
+        q = -((-num) // den)
+    else:  # half away from zero
+        q = (abs(num) * 2 + den) // (2 * den)
+        q = q if num >= 0 else -q
+    return Decimal(q).scaleb(-places, context=_LOOSE) if places else Decimal(q)
+
+
+def divide(a: int | Decimal, b: int | Decimal, places: int, func: str) -> Decimal:
+    if b == 0:
+        raise EvaluationError("division by zero")
+    return round_fraction(Fraction(a) / Fraction(b), places, func)
+
+
+def years_between(a: date, b: date) -> int:
+    """Whole years from a to b: the age on b of someone born on a. Someone born on 29 February
+    turns a year older on 1 March in a year without 29 February."""
+    years = b.year - a.year
+    if (b.month, b.day) < (a.month, a.day):
+        years -= 1
+    return years
+
+
+def months_between(a: date, b: date) -> int:
+    months = (b.year - a.year) * 12 + (b.month - a.month)
+    if b.day < a.day:
+        months -= 1
+    return months
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later; the last day of the month when that day does not exist."""
+    total = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise EvaluationError("date out of range")
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(d.day, last))
+
+
+def add_days(d: date, days: int) -> date:
+    try:
+        return date.fromordinal(d.toordinal() + days)
+    except (ValueError, OverflowError):
+        raise EvaluationError("date out of range") from None
+
+
+_LOOSE = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal) -> str:
+    """Money as the API and the CLI show it: two decimals, half up when a formula left more."""
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP, context=_LOOSE))
+
+
+def to_json(value: Maybe, is_money: bool = False) -> object:
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return money(value) if is_money else format(value.normalize(context=_LOOSE), "f")
+    return value
