@@ -1,0 +1,266 @@
+"""The `eenvoud` command. Human output for a terminal (rich), `--json` for machines.
+
+A user's mistake (bad rules, bad facts, a missing file) ends with a clear message and exit code 1;
+never with a Python traceback. Set EENVOUD_DEBUG=1 to see one for an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from eenvoud.diagnostics import Diagnostic, RuleError, render_all
+from eenvoud.dsl.parser import parse
+from eenvoud.engine.decision import Decision, default_engine
+from eenvoud.engine.facts import FactsError, load_json, parse_facts
+from eenvoud.engine.runner import TestResult, run_tests
+from eenvoud.engine.values import EvaluationError
+from eenvoud.ir import printer
+from eenvoud.library import Library, rule_files
+from eenvoud.source import SourceError, SourceFile
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called: a missing file, a bad date."""
+
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a date like 2025-01-01") from None
+
+
+def _emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _load(paths: Sequence[str]) -> Library:
+    for p in paths:
+        if not Path(p).exists():
+            raise UsageError(f"no such file or folder: {p}")
+    return Library.load(paths)
+
+
+# -- check -----------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    lib = _load(args.paths)
+    files = list(rule_files(args.paths))
+    if args.json:
+        _emit_json({"files": len(files), "errors": [d.to_json() for d in lib.diagnostics]})
+        return 1 if lib.diagnostics else 0
+    if lib.diagnostics:
+        err.print(render_all(lib.diagnostics), markup=False)
+        n_files = len({d.span.file.name for d in lib.diagnostics if d.span}) or 1
+        err.print(f"\n{len(lib.diagnostics)} error{'s' if len(lib.diagnostics) != 1 else ''} "
+                  f"in {n_files} file{'s' if n_files != 1 else ''}", markup=False)
+        return 1
+    out.print(f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
+              f"{len(lib.regulations)} regulation{'s' if len(lib.regulations) != 1 else ''}, "
+              f"{len(lib.modules)} module{'s' if len(lib.modules) != 1 else ''}, no errors", markup=False)
+    return 0
+
+
+# -- eval ------------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    lib = _load([args.file])
+    lib.raise_for_errors()
+    regs = list(lib.regulations.values())
+    if len(regs) != 1:
+        raise UsageError(f"{args.file} is a module, not a regulation: there is no eligibility to decide")
+    reg = regs[0]
+    if args.facts == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.facts).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read the facts file {args.facts}: {exc.strerror}") from None
+    raw = load_json(text, "facts")
+    facts = parse_facts(reg, raw)
+    day = args.date or date.today()
+    decision = default_engine().decide(reg, facts, day)
+    if args.json:
+        _emit_json(decision.to_json())
+    else:
+        _print_decision(decision, reg.title or reg.name)
+    return 0
+
+
+def _print_decision(d: Decision, title: str) -> None:
+    colour = {True: "green", False: "red", None: "yellow"}[d.eligible]
+    out.print(f"[bold]{title}[/bold] ({d.regulation}) on {d.date.isoformat()}")
+    out.print(f"[bold {colour}]{d.outcome.upper()}[/bold {colour}]")
+    for name, value in d.amounts.items():
+        if value is not None:
+            from eenvoud.engine.values import money
+
+            shown = f"€ {money(value)}" if name in d.money_amounts else str(value)  # type: ignore[arg-type]
+            out.print(f"  {name}: [bold]{shown}[/bold]")
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("requirement")
+    table.add_column("status")
+    table.add_column("article")
+    table.add_column("values")
+    marks = {"holds": "[green]holds[/green]", "fails": "[red]fails[/red]", "unknown": "[yellow]unknown[/yellow]"}
+    for r in d.reasons:
+        values = ", ".join(f"{k}={'?' if x is None else x}" for k, x in r.values.items())
+        table.add_row(r.label or r.requirement, marks[r.status], r.article or "", values)
+    out.print(table)
+    if d.questions:
+        out.print("[bold]Still needed[/bold]")
+        for q in d.questions:
+            source = f"from {q.registry}" if q.registry else "ask the citizen"
+            out.print(f"  {q.input}: {q.label or ''} ({source})", markup=False)
+    out.print("[bold]Explanation[/bold]")
+    for line in d.explanation:
+        out.print(f"  {line}", markup=False)
+    out.print(f"[dim]{d.hash}[/dim]")
+
+
+# -- test ------------------------------------------------------------------------------------------
+
+def cmd_test(args: argparse.Namespace) -> int:
+    lib = _load(args.paths)
+    lib.raise_for_errors()
+    results: list[TestResult] = []
+    engine = default_engine()
+    for reg in lib.files.values():
+        results.extend(run_tests(reg, engine))
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    if args.json:
+        _emit_json({"passed": passed, "failed": failed, "results": [r.to_json() for r in results]})
+        return 1 if failed else 0
+    for r in results:
+        if r.passed:
+            if args.verbose:
+                out.print(f"[green]ok[/green]   {r.regulation}: {r.test.name}")
+            continue
+        out.print(f"[red]FAIL[/red] {r.location}: {r.regulation}: \"{r.test.name}\"")
+        for f in r.failures:
+            out.print(f"       {f}", markup=False)
+    out.print(f"{passed} passed, {failed} failed", markup=False)
+    return 1 if failed else 0
+
+
+# -- fmt -------------------------------------------------------------------------------------------
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    changed: list[Path] = []
+    diagnostics: list[Diagnostic] = []
+    for path in rule_files(args.paths):
+        try:
+            source = SourceFile.read(path)
+        except (OSError, SourceError) as exc:
+            raise UsageError(f"cannot read {path}: {exc}") from None
+        try:
+            parsed = parse(source)
+        except RuleError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        text = printer.regulation(parsed.regulation, parsed.comments)
+        if text != source.text:
+            changed.append(path)
+            if not args.check:
+                path.write_text(text, encoding="utf-8")
+    if diagnostics:
+        err.print(render_all(diagnostics), markup=False)
+        return 1
+    if args.check:
+        for p in changed:
+            out.print(f"would reformat {p}", markup=False)
+        return 1 if changed else 0
+    for p in changed:
+        out.print(f"reformatted {p}", markup=False)
+    return 0
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eenvoud", description="Rules as code for government regulations: check, decide, test, analyze."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("check", help="parse and type-check rule files")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="rule files or folders")
+    p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("eval", help="decide one case")
+    p.add_argument("file", metavar="FILE", help="the regulation's rule file")
+    p.add_argument("--facts", required=True, metavar="FACTS.json", help="facts as a flat JSON object ('-' for stdin)")
+    p.add_argument("--date", type=_date, metavar="D", help="reference date (default: today)")
+    p.add_argument("--json", action="store_true", help="the decision as JSON")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("test", help="run the test blocks of rule files")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query for properties")
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("fmt", help="rewrite rule files in canonical form")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--check", action="store_true", help="only report files that would change; exit 1 if any")
+    p.set_defaults(func=cmd_fmt)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RuleError as exc:
+        err.print(render_all(exc.diagnostics), markup=False)
+        return 1
+    except FactsError as exc:
+        err.print("error: the facts are not valid", markup=False)
+        for e in exc.errors:
+            err.print(f"  {e.field}: {e.message}", markup=False)
+        return 1
+    except EvaluationError as exc:
+        err.print(f"error: the rules cannot be evaluated for this case: {exc}", markup=False)
+        return 1
+    except UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error: a bug of ours, never shown as a traceback
+        if os.environ.get("EENVOUD_DEBUG"):
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {exc}\n"
+                  "this is a bug in eenvoud; run again with EENVOUD_DEBUG=1 for details", markup=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Runs the `test` blocks of rule files: the drafter's own examples, in the drafter's terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import assert_never
+
+from eenvoud.engine import values as v
+from eenvoud.engine.decision import Decision, Engine, default_engine
+from eenvoud.engine.facts import literal_value
+from eenvoud.engine.values import EvaluationError, Maybe, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.printer import literal, money_text
+
+
+@dataclass(frozen=True)
+class TestResult:
+    regulation: str
+    test: n.Test
+    failures: tuple[str, ...]  # "expected ..., got ..." lines; empty when the test passed
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def location(self) -> str:
+        return str(self.test.span) if self.test.span else self.regulation
+
+    def to_json(self) -> dict[str, object]:
+        return {"regulation": self.regulation, "test": self.test.name, "location": self.location,
+                "passed": self.passed, "failures": list(self.failures)}
+
+
+def run_tests(reg: CheckedRegulation, engine: Engine | None = None) -> list[TestResult]:
+    engine = engine or default_engine()
+    return [run_test(reg, test, engine) for test in reg.tests]
+
+
+def run_test(reg: CheckedRegulation, test: n.Test, engine: Engine) -> TestResult:
+    facts: dict[str, Value] = {g.name: literal_value(g.value) for g in test.given}
+    try:
+        prog = engine.program(reg, test.on)
+        decision = engine.decide(reg, facts, test.on)
+    except EvaluationError as exc:
+        return TestResult(reg.name, test, (f"the rules could not be evaluated: {exc}",))
+    failures: list[str] = []
+    for e in test.expects:
+        match e:
+            case n.ExpectEligible():
+                if decision.eligible != e.value:
+                    failures.append(f"expected {_outcome(e.value)}, got {_outcome(decision.eligible)}{_why(decision)}")
+            case n.ExpectValue():
+                sym = reg.symbols[e.name]
+                if sym.kind == "amount" and reg.is_regulation():
+                    got: Maybe = decision.amounts.get(e.name)
+                else:
+                    from eenvoud.engine.evaluate import Env
+
+                    env = Env(facts)
+                    with v.localcontext_exact():
+                        got = prog.name(e.name)(env)
+                want = literal_value(e.value)
+                if not _equal(got, want, sym.type):
+                    failures.append(f"expected {e.name} = {literal(e.value)}, got {_show(got, sym.type)}")
+            case n.ExpectMissing():
+                if set(decision.missing) != set(e.names):
+                    failures.append("expected missing {" + ", ".join(e.names) + "}, got missing {"
+                                    + ", ".join(decision.missing) + "}")
+            case _:
+                assert_never(e)
+    return TestResult(reg.name, test, tuple(failures))
+
+
+def _equal(got: Maybe, want: Value, typ: t.Type) -> bool:
+    if got is None:
+        return False
+    if isinstance(typ, t.MoneyType) and isinstance(got, Decimal | int):
+        # money is compared as it is reported: to the cent
+        return Decimal(v.money(Decimal(got))) == want
+    return bool(got == want)
+
+
+def _outcome(value: bool | None) -> str:
+    return {True: "eligible", False: "not eligible", None: "undetermined"}[value]
+
+
+def _why(d: Decision) -> str:
+    failed = [r.requirement for r in d.reasons if r.status == "fails"]
+    if failed:
+        return " (fails: " + ", ".join(failed) + ")"
+    if d.eligible is None:
+        return " (missing: " + ", ".join(d.missing) + ")"
+    return ""
+
+
+def _show(value: Maybe, typ: t.Type) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(typ, t.MoneyType) and isinstance(value, Decimal | int):
+        return money_text(Decimal(v.money(Decimal(value))))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return v.to_json(value)  # type: ignore[return-value]
+    return str(value)
