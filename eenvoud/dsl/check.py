@@ -28,6 +28,9 @@ from eenvoud.ir.checked import (
 from eenvoud.source import Span
 
 RESERVED = set(BUILTIN_VALUES) | set(DECISION_VALUES) | set(FUNCTIONS)
+# Words the parser reads as part of the language wherever a name could also stand (an expression,
+# an expectation): a declaration or option named so would parse but could never be used.
+KEYWORDS = {"if", "then", "else", "not", "and", "or", "implies", "in", "true", "false", "undetermined", "missing"}
 ROUNDING = ("round", "floor", "ceil")
 
 
@@ -129,6 +132,10 @@ class Checker:
         if name in RESERVED:
             self.error("E0105", f"`{name}` is a reserved name", decl.span, "choose another name")
             return
+        if name in KEYWORDS:
+            self.error("E0105", f"`{name}` is a word of the rules language, not a name", decl.span,
+                       "choose another name")
+            return
         prior = self.symbols.get(name)
         if prior is not None:
             self._duplicate(name, decl.span, prior.decl.span if prior.decl else None, prior.origin)
@@ -167,6 +174,8 @@ class Checker:
             for m in typ.members:
                 if m in seen:
                     self.error("E0204", f"`{m}` appears twice in the enumeration", span)
+                if m in KEYWORDS or m in RESERVED:
+                    self.error("E0105", f"the option `{m}` is a reserved word", span, "choose another name")
                 seen.add(m)
                 if m in self.symbols and self.symbols[m].kind != "builtin":
                     self.error("E0205", f"the option `{m}` has the same name as a declaration", span,
@@ -441,14 +450,14 @@ class Checker:
                 cond = self.condition(e.cond, "the condition of `if`", scope)
                 then, a = self.expr(e.then, scope)
                 else_, b = self.expr(e.else_, scope)
-                out = n.If(cond, then, else_, span=e.span)
+                if_ = n.If(cond, then, else_, span=e.span)
                 if a is None or b is None:
-                    return out, None
+                    return if_, None
                 if not t.same_kind(a, b):
                     self.error("E0213", f"the branches of `if` differ: `{t.kind(a)}` and `{t.kind(b)}`", e.span,
                                "both branches must give the same kind of value")
-                    return out, None
-                return out, t.join(a, b)
+                    return if_, None
+                return if_, t.join(a, b)
             case n.Call():
                 return self._call(e, scope)
             case _:
@@ -624,8 +633,8 @@ class Checker:
         for imp in self.imports:
             types.update(imp.types)
         types.update(self.types)
-        inputs = tuple(s.decl for s in self.symbols.values() if s.kind == "input")  # type: ignore[misc]
-        parameters = tuple(s.decl for s in self.symbols.values() if s.kind == "parameter")  # type: ignore[misc]
+        inputs = tuple(s.decl for s in self.symbols.values() if isinstance(s.decl, n.Input))
+        parameters = tuple(s.decl for s in self.symbols.values() if isinstance(s.decl, n.Parameter))
         # definitions imported keep their own symbols; own ones were registered in _ensure
         return make_checked(
             kind=reg.kind, name=reg.name, title=reg.title, agency=reg.agency, source_url=reg.source,

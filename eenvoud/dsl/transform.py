@@ -5,7 +5,7 @@ Every node gets the span of the text it came from; names and types are left for 
 
 from __future__ import annotations
 
-from datetime import date
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -256,7 +256,7 @@ class ToIR(Transformer[Token, n.Regulation]):
         on = rest[0] if len(rest) == 2 else None
         return n.Property(_unquote(name), on, rest[-1], span=self._tspan(name))
 
-    def on_date(self, meta: Meta, day: Token) -> date:
+    def on_date(self, meta: Meta, day: Token) -> datetime.date:
         return self._date(day)
 
     # -- types ------------------------------------------------------------------------------
@@ -277,8 +277,8 @@ class ToIR(Transformer[Token, n.Regulation]):
     def _bound_num(self, b: n.Literal | None, want: type) -> Decimal | None:
         if b is None:
             return None
-        if isinstance(b, want):
-            return b.value  # type: ignore[attr-defined, no-any-return]
+        if isinstance(b, n.MoneyLit | n.DecimalLit) and isinstance(b, want):
+            return b.value
         if want is n.DecimalLit and isinstance(b, n.IntLit):
             return Decimal(b.value)
         what = "money amounts like `€0`" if want is n.MoneyLit else "numbers"
@@ -385,8 +385,8 @@ class ToIR(Transformer[Token, n.Regulation]):
     def false(self, meta: Meta) -> n.Literal:
         return n.BoolLit(False, span=self._span(meta))
 
-    def _date(self, tok: Token) -> date:
+    def _date(self, tok: Token) -> datetime.date:
         try:
-            return date.fromisoformat(str(tok))
+            return datetime.date.fromisoformat(str(tok))
         except ValueError:
             raise LiteralError(f"`{tok}` is not a date", tok) from None

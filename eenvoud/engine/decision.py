@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, Program, parameter_value
+from eenvoud.engine.facts import literal_value as _literal_value
 from eenvoud.engine.facts import parse_facts
 from eenvoud.engine.values import EXACT, Maybe, Value
 from eenvoud.ir import nodes as n
@@ -276,7 +277,7 @@ def _thousands(text: str) -> str:
     whole, _, frac = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -327,8 +328,7 @@ def parameters_at(reg: CheckedRegulation, day: date) -> dict[str, object]:
     out: dict[str, object] = {}
     for p in reg.parameters:
         pv = parameter_value(p, day)
-        out[p.name] = None if pv is None else v.to_json(pv.value.value if not isinstance(pv.value, n.EnumLit)  # type: ignore[union-attr]
-                                                        else pv.value.member, isinstance(p.type, t.MoneyType))
+        out[p.name] = None if pv is None else v.to_json(_literal_value(pv.value), isinstance(p.type, t.MoneyType))
     return out
 
 

@@ -108,7 +108,7 @@ class Program:
                 value: Maybe = None
             else:
                 value = _literal(pv.value)
-            fn = lambda env, value=value: value  # noqa: E731
+            fn = _constant(value)
         else:
             fn = self._memoised(name)
         self._names[name] = fn
@@ -257,7 +257,7 @@ class Program:
             b = right(env)
             if a is None or b is None:
                 return None
-            return op(a, b)  # type: ignore[no-any-return]
+            return op(a, b)  # type: ignore[return-value]
 
         if exact:
             exact_op = _EXACT_OPS[e.op]
@@ -303,9 +303,13 @@ class Program:
             values = [a(env) for a in args]
             if any(x is None for x in values):
                 return None
-            return impl(*values)  # type: ignore[no-any-return]
+            return impl(*values)
 
         return call
+
+
+def _constant(value: Maybe) -> Compiled:
+    return lambda env: value
 
 
 def _literal(lit: n.Literal) -> Value:

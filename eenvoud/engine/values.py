@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import decimal
+from contextlib import AbstractContextManager
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -28,7 +29,7 @@ ROUNDING_MODES = {"round": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CE
 CENT = Decimal("0.01")
 
 
-def localcontext_exact() -> decimal._ContextManager:  # type: ignore[name-defined]
+def localcontext_exact() -> AbstractContextManager[decimal.Context]:
     """The exact context for a whole evaluation, so that no implicit operation rounds."""
     return decimal.localcontext(EXACT)
 

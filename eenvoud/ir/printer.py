@@ -24,9 +24,12 @@ for _op in n.COMPARISON:
 
 
 class _Comment(Protocol):
-    line: int
-    column: int
-    text: str
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+    @property
+    def text(self) -> str: ...
 
 
 def string(s: str) -> str:
