@@ -228,10 +228,10 @@ def regulation(reg: n.Regulation, comments: Sequence[_Comment] = ()) -> str:
     previous: str | None = "header"
     previous_multi = True
     for item in reg.items:
+        leading = c.before(_line(item))
         lines = _item(item, c)
         kind = type(item).__name__
         multi = len(lines) > 1
-        leading = c.before(_line(item))
         if previous is not None and (kind != previous or multi or previous_multi or leading):
             out.append("")
         out += leading
