@@ -9,7 +9,7 @@ from importlib import resources
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.exceptions import VisitError
 
-from eenvoud.diagnostics import Diagnostic, RuleError
+from eenvoud.diagnostics import Diagnostic, RuleError, did_you_mean
 from eenvoud.dsl.transform import LiteralError, ToIR
 from eenvoud.ir import nodes as n
 from eenvoud.source import SourceFile
@@ -68,7 +68,18 @@ def _terminal_names() -> set[str]:
     return _names_cache
 
 
+KEYWORDS = (
+    "regulation", "module", "agency", "source", "import", "input", "from", "parameter", "bracket", "on",
+    "define", "requirement", "article", "unless", "label", "amount", "document", "provides", "required",
+    "when", "test", "given", "expect", "eligible", "undetermined", "missing", "property", "if", "then",
+    "else", "and", "or", "not", "implies", "in", "true", "false", "bool", "int", "decimal", "percent",
+    "money", "date", "one", "of",
+)
+
+
 def _expected(expected: set[str]) -> str:
+    if {"NAME", "MONEY", "INT"} <= expected and "STRING" not in expected:
+        return "a value: a name, a number, money like `€100.00`, or `(`"
     words = sorted({_describe(e) for e in expected})
     if len(words) > 8:
         keywords = [w for w in words if w.startswith("`") and w[1:-1].isalpha()]
@@ -137,5 +148,9 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
         help_ = f"expected {_expected(set(exc.expected))}"
         if tok.type == "EQUAL" and "CMP_OP" in exc.expected:
             help_ = "to compare, write `==`"
+        elif tok.type == "NAME":
+            keyword = did_you_mean(str(tok), KEYWORDS)
+            if keyword is not None:
+                help_ = keyword
         return Diagnostic("E0002", f"unexpected `{tok}`", source.span(start, end), help_)
     return Diagnostic("E0002", "syntax error", source.span(pos, pos + 1))
