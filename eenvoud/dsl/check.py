@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import assert_never
 
 from eenvoud.diagnostics import Diagnostic, did_you_mean
@@ -25,6 +26,7 @@ from eenvoud.ir.checked import (
     Symbol,
     make_checked,
 )
+from eenvoud.ir.printer import literal, money_text, percent_text
 from eenvoud.source import Span
 
 RESERVED = set(BUILTIN_VALUES) | set(DECISION_VALUES) | set(FUNCTIONS)
@@ -121,9 +123,13 @@ class Checker:
                 self.symbols[sym.name] = sym
 
     def _import_span(self, imp: CheckedRegulation) -> Span | None:
-        for i in self.parsed.regulation.imports:
-            return i.span
-        return None
+        """The `import` line that brought `imp` in; the first one when it came in indirectly."""
+        imports = self.parsed.regulation.imports
+        here = Path(self.parsed.source.name).resolve().parent
+        for i in imports:
+            if (here / i.path).resolve() == Path(imp.file.name).resolve():
+                return i.span
+        return imports[0].span if imports else None
 
     def _declare(self, decl: n.Declaration) -> None:
         if isinstance(decl, n.Requirement | n.Document):
@@ -187,21 +193,25 @@ class Checker:
         for v in decl.values:
             if previous is not None and v.valid_from <= previous:
                 self.error("E0401", f"the values of `{decl.name}` must be in date order, each date once",
-                           v.span, f"{v.valid_from} comes after {previous}")
+                           v.span, f"{v.valid_from} is not after {previous}: list the values from the oldest date")
             previous = v.valid_from
             self._check_literal(v.value, decl.type, f"`{decl.name}`")
 
     def _check_literal(self, lit: n.Literal, want: t.Type, what: str) -> bool:
         """Whether `lit` is a value of `want`, with a diagnostic when it is not."""
         got = literal_type(lit, want)
+        if isinstance(lit, n.EnumLit) and isinstance(want, t.EnumType) and got is None:
+            self.error("E0201", f"`{lit.member}` is not an option of {what}", lit.span,
+                       did_you_mean(lit.member, want.members) or literal_help(lit, want))
+            return False
         if got is None or not assignable(got, want):
-            got_kind = t.kind(got) if got is not None else f"`{lit_text(lit)}`"
+            shown = f"`{t.kind(got)}`" if got is not None else f"the name `{lit_text(lit)}`"
             help_ = literal_help(lit, want)
-            self.error("E0201", f"{what} is `{t.kind(want)}`, but this value is `{got_kind}`", lit.span, help_)
+            self.error("E0201", f"{what} is `{t.kind(want)}`, but this value is {shown}", lit.span, help_)
             return False
         problem = outside_domain(lit, want)
         if problem:
-            self.error("E0202", f"{lit_text(lit)} is outside the domain of {what}: {problem}", lit.span)
+            self.error("E0202", f"`{lit_text(lit)}` is outside the domain of {what}: {problem}", lit.span)
             return False
         return True
 
@@ -268,7 +278,8 @@ class Checker:
                 for version in decl.versions:
                     if previous is not None and version.valid_from <= previous:
                         self.error("E0401", f"the versions of `{decl.name}` must be in date order, each date once",
-                                   version.span)
+                                   version.span,
+                                   f"{version.valid_from} is not after {previous}: list the versions from the oldest date")
                     previous = version.valid_from
                     for row in version.rows:
                         for bound in (row.lo, row.hi):
@@ -493,6 +504,8 @@ class Checker:
             self.error("E0107", f"`{name}` is a function: call it with arguments, `{name}(...)`", e.span)
             return e, None
         known = list(self.symbols) + list(BUILTIN_VALUES) + (list(DECISION_VALUES) if scope.decision else [])
+        # a misspelt option is as likely as a misspelt name
+        known += [m for sym in self.symbols.values() if isinstance(sym.type, t.EnumType) for m in sym.type.members]
         self.error("E0100", f"unknown name `{name}`", e.span, did_you_mean(name, known))
         return e, None
 
@@ -515,7 +528,8 @@ class Checker:
             return out, t.BOOL
         if op in n.COMPARISON:
             if not t.same_kind(a, b):
-                self.error("E0212", f"cannot compare `{t.kind(a)}` with `{t.kind(b)}`", e.span, compare_help(a, b))
+                self.error("E0212", f"cannot compare `{t.kind(a)}` with `{t.kind(b)}`", e.span,
+                           money_hint(e, a, b) or compare_help(a, b))
                 return out, None
             if op not in ("==", "!=") and isinstance(a, t.BoolType | t.EnumType):
                 self.error("E0215", f"`{op}` does not order `{t.kind(a)}` values", e.span, "use `==` or `!=`")
@@ -523,8 +537,9 @@ class Checker:
             return out, t.BOOL
         result = arithmetic_type(op, a, b)
         if result is None:
+            hint = money_hint(e, a, b) if op in ("+", "-") else None
             self.error("E0216", f"cannot {VERBS[op]} `{t.kind(a)}` and `{t.kind(b)}`", e.span,
-                       arithmetic_help(op, a, b))
+                       hint or arithmetic_help(op, a, b))
         return out, result
 
     def _call(self, e: n.Call, scope: _Scope) -> tuple[n.Expr, t.Type | None]:
@@ -694,6 +709,16 @@ def arithmetic_help(op: str, a: t.Type, b: t.Type) -> str | None:
     return None
 
 
+def money_hint(e: n.Binary, a: t.Type, b: t.Type) -> str | None:
+    """`income <= 40000`: show the number written as money, the likely intent."""
+    for side, other in ((e.right, a), (e.left, b)):
+        if not isinstance(other, t.MoneyType):
+            continue
+        if isinstance(side, n.IntLit) or isinstance(side, n.DecimalLit) and not side.percent:
+            return f"write the number as money: `{money_text(Decimal(side.value))}`"
+    return None
+
+
 def compare_help(a: t.Type, b: t.Type) -> str | None:
     if isinstance(a, t.MoneyType) and t.is_number(b) or isinstance(b, t.MoneyType) and t.is_number(a):
         return "write the number as money, for example `€0`"
@@ -735,18 +760,25 @@ def outside_domain(lit: n.Literal, want: t.Type) -> str | None:
     if value is None or isinstance(value, bool | date):
         return None
     if lo is not None and value < lo:
-        return f"below its lowest value {lo}"
+        return f"below its lowest value `{bound_text(lo, want)}`"
     if hi is not None and value > hi:
-        return f"above its highest value {hi}"
+        return f"above its highest value `{bound_text(hi, want)}`"
     if isinstance(want, t.MoneyType) and isinstance(value, Decimal) and value != value.quantize(Decimal("0.01")) \
             and False:
         return "more than two decimals"
     return None
 
 
-def lit_text(lit: n.Literal) -> str:
-    from eenvoud.ir.printer import literal
+def bound_text(bound: object, typ: t.Type) -> str:
+    """A domain bound as the drafter wrote it: `100%`, `€0.00`, `130`."""
+    if isinstance(typ, t.MoneyType) and isinstance(bound, Decimal):
+        return money_text(bound)
+    if isinstance(typ, t.DecimalType) and typ.percent and isinstance(bound, Decimal):
+        return percent_text(bound)
+    return str(bound)
 
+
+def lit_text(lit: n.Literal) -> str:
     return literal(lit)
 
 

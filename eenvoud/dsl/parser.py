@@ -148,6 +148,10 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
         help_ = f"expected {_expected(set(exc.expected))}"
         if tok.type == "EQUAL" and "CMP_OP" in exc.expected:
             help_ = "to compare, write `==`"
+        elif str(tok) == "=>":
+            help_ = "`=>` is only for the rows of a bracket"
+        elif set(exc.expected) <= {"REGULATION", "MODULE"}:
+            help_ = 'a rule file starts with `regulation name "title"` or `module name "title"`'
         elif tok.type == "NAME":
             keyword = did_you_mean(str(tok), KEYWORDS)
             if keyword is not None:

@@ -1,0 +1,78 @@
+"""Rule files the checker must reject with exactly the diagnostics a drafter is shown, and rule
+files it must accept.
+
+Each `cases/bad/NAME.rules` has a `NAME.expected` beside it holding the rendered diagnostics
+(`path:line:col: error[CODE]: message`, the source line, carets, help). Rewrite them after a
+deliberate change with `EENVOUD_UPDATE_GOLDEN=1 pytest tests/dsl`, then read the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eenvoud.diagnostics import RuleError, render_all
+from eenvoud.dsl.load import Loader
+from eenvoud.source import SourceFile
+from tests.conftest import ROOT, update_golden
+
+CASES = Path(__file__).resolve().parent / "cases"
+BAD = sorted((CASES / "bad").glob("*.rules"))
+GOOD = sorted((CASES / "good").glob("*.rules"))
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def diagnostics_of(path: Path) -> str:
+    """What `eenvoud check` prints for `path`, with paths relative to the checkout."""
+    # the file is read under its relative name so that the golden files hold no absolute path;
+    # files reached through an import are shown by the loader under their resolved path
+    source = SourceFile.from_text(relative(path), path.read_text(encoding="utf-8"))
+    try:
+        Loader().load_source(source, path.resolve())
+    except RuleError as exc:
+        return render_all(exc.diagnostics).replace(str(ROOT) + "/", "") + "\n"
+    return ""
+
+
+def test_enough_bad_cases() -> None:
+    assert len(BAD) >= 35
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_bad_file_gives_expected_diagnostics(path: Path) -> None:
+    got = diagnostics_of(path)
+    assert got, f"{relative(path)} checks clean, but it is meant to be rejected"
+    expected = path.with_suffix(".expected")
+    if update_golden() or not expected.exists():
+        expected.write_text(got, encoding="utf-8")
+    assert got == expected.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_bad_file_diagnostics_are_well_formed(path: Path) -> None:
+    try:
+        Loader().load(path)
+    except RuleError as exc:
+        diagnostics = exc.diagnostics
+    else:
+        pytest.fail(f"{relative(path)} checks clean")
+    for d in diagnostics:
+        assert d.code.startswith("E") and len(d.code) == 5
+        assert not d.message[:1].isupper(), d.message
+        assert d.span is not None, f"{d.code} has no position"
+        assert d.span.line >= 1 and d.span.column >= 1
+
+
+def test_no_orphan_golden_files() -> None:
+    rules = {p.stem for p in BAD}
+    orphans = [p.name for p in (CASES / "bad").glob("*.expected") if p.stem not in rules]
+    assert orphans == []
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
+def test_good_file_checks_clean(path: Path) -> None:
+    assert diagnostics_of(path) == ""
