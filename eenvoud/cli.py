@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from eenvoud.diagnostics import Diagnostic, RuleError, render_all
 from eenvoud.dsl.parser import parse
@@ -105,32 +104,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def _print_decision(d: Decision, title: str) -> None:
     colour = {True: "green", False: "red", None: "yellow"}[d.eligible]
-    out.print(f"[bold]{title}[/bold] ({d.regulation}) on {d.date.isoformat()}")
-    out.print(f"[bold {colour}]{d.outcome.upper()}[/bold {colour}]")
-    for name, value in d.amounts.items():
-        if value is not None:
-            from eenvoud.engine.values import money
-
-            shown = f"€ {money(value)}" if name in d.money_amounts else str(value)  # type: ignore[arg-type]
-            out.print(f"  {name}: [bold]{shown}[/bold]")
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    table.add_column("requirement")
-    table.add_column("status")
-    table.add_column("article")
-    table.add_column("values")
-    marks = {"holds": "[green]holds[/green]", "fails": "[red]fails[/red]", "unknown": "[yellow]unknown[/yellow]"}
-    for r in d.reasons:
-        values = ", ".join(f"{k}={'?' if x is None else x}" for k, x in r.values.items())
-        table.add_row(r.label or r.requirement, marks[r.status], r.article or "", values)
-    out.print(table)
-    if d.questions:
-        out.print("[bold]Still needed[/bold]")
-        for q in d.questions:
-            source = f"from {q.registry}" if q.registry else "ask the citizen"
-            out.print(f"  {q.input}: {q.label or ''} ({source})", markup=False)
-    out.print("[bold]Explanation[/bold]")
+    out.print(f"[bold]{title}[/bold] ({d.regulation}) on {d.date.isoformat()}: "
+              f"[bold {colour}]{d.outcome.upper()}[/bold {colour}]")
+    marks = {"Met:": "[green]✓[/green]", "Not met:": "[red]✗[/red]", "Not yet known:": "[yellow]?[/yellow]"}
     for line in d.explanation:
-        out.print(f"  {line}", markup=False)
+        mark = next((m for prefix, m in marks.items() if line.startswith(prefix)), "[bold]→[/bold]")
+        out.print(f"  {mark} ", end="")
+        out.print(line, markup=False)
+    if d.questions:
+        out.print(f"[bold]Still needed[/bold] ({len(d.questions)} fact{'s' if len(d.questions) != 1 else ''})")
+        for q in d.questions:
+            source = f"held by {q.registry}: fetch it, do not ask" if q.registry else "ask the citizen"
+            out.print(f"  - {q.input}: {q.label or ''} ({source})", markup=False)
     out.print(f"[dim]{d.hash}[/dim]")
 
 

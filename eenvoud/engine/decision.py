@@ -307,8 +307,14 @@ def explain(d: Decision, reg: CheckedRegulation) -> list[str]:
         lines.append(f"Conclusion: not eligible on {d.date.isoformat()}, because "
                      + "; ".join(failed) + (" is not met." if len(failed) == 1 else " are not met."))
     else:
+        held = sum(1 for q in d.questions if q.registry)
+        note = ""
+        if held == len(d.questions):
+            note = " A registry holds each of them: nothing needs to be asked of the citizen."
+        elif held:
+            note = f" A registry holds {held} of them; only the others need to be asked."
         lines.append("Conclusion: undetermined until these facts are known: "
-                     + ", ".join(_question(q) for q in d.questions) + ".")
+                     + ", ".join(q.input for q in d.questions) + "." + note)
     for a in reg.amounts:
         value = d.amounts[a.name]
         if value is None:
@@ -317,11 +323,6 @@ def explain(d: Decision, reg: CheckedRegulation) -> list[str]:
         art = f" ({a.article})" if a.article else ""
         lines.append(f"Amount: {a.label or a.name}{art} = {shown}.")
     return lines
-
-
-def _question(q: Question) -> str:
-    what = f"{q.input} ({q.label})" if q.label else q.input
-    return f"{what}, held by {q.registry}" if q.registry else what
 
 
 def parameters_at(reg: CheckedRegulation, day: date) -> dict[str, object]:
