@@ -14,12 +14,16 @@ import pytest
 
 from eenvoud.diagnostics import RuleError, render_all
 from eenvoud.dsl.load import Loader
+from eenvoud.dsl.parser import parse
+from eenvoud.engine.runner import run_tests
+from eenvoud.ir import nodes as n
 from eenvoud.source import SourceFile
 from tests.conftest import ROOT, update_golden
 
 CASES = Path(__file__).resolve().parent / "cases"
 BAD = sorted((CASES / "bad").glob("*.rules"))
-GOOD = sorted((CASES / "good").glob("*.rules"))
+GOOD = sorted((CASES / "good").rglob("*.rules"))
+PARSE_ONLY = sorted((CASES / "parse_only").glob("*.rules"))
 
 
 def relative(path: Path) -> str:
@@ -76,3 +80,29 @@ def test_no_orphan_golden_files() -> None:
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
 def test_good_file_checks_clean(path: Path) -> None:
     assert diagnostics_of(path) == ""
+
+
+@pytest.mark.parametrize("path", GOOD, ids=lambda p: p.stem)
+def test_good_file_tests_pass(path: Path) -> None:
+    results = run_tests(Loader().load(path))
+    assert [r.failures for r in results if not r.passed] == []
+
+
+def test_spec_example_as_written_parses() -> None:
+    # SPEC.md's sketch uses parameters it never declares: it must parse, and checking it names them
+    (path,) = [p for p in PARSE_ONLY if p.stem == "spec_example"]
+    parsed = parse(SourceFile.read(path))
+    assert [r.name for r in parsed.regulation.declarations if isinstance(r, n.Requirement)] == [
+        "adult", "insured_nl", "income_test", "asset_test"]
+    with pytest.raises(RuleError) as exc:
+        Loader().load(path)
+    unknown = sorted(d.message for d in exc.value.diagnostics)
+    assert unknown == [
+        "unknown name `asset_limit`", "unknown name `norm_premium`",
+        "unknown name `partner_income_limit`", "unknown name `single_income_limit`",
+    ]
+
+
+@pytest.mark.parametrize("path", PARSE_ONLY, ids=lambda p: p.stem)
+def test_parse_only_file_parses(path: Path) -> None:
+    parse(SourceFile.read(path))
