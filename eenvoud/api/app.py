@@ -1,0 +1,97 @@
+"""The FastAPI application, built from a library of checked regulations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from eenvoud.api import describe, errors
+from eenvoud.api.analysis import Analyses
+from eenvoud.api.keys import ApiKeys
+from eenvoud.api.limits import MAX_BODY, BodyLimit
+from eenvoud.api.routes import analysis, eligibility, health, regulations
+from eenvoud.api.service import Service
+from eenvoud.library import Library
+
+ENV_RULES = "EENVOUD_RULES"
+
+DESCRIPTION = """\
+Ask whether a person qualifies for a regulation, why, and which facts are still missing; or ask
+every regulation at once, and get each open question once.
+
+* Money is exact: send it as a string with at most two decimals (`"20000.00"`); JSON numbers are
+  read exactly too. Answers give money as strings with two decimals.
+* A fact left out or `null` is unknown: the decision is then `eligible: null` with the questions
+  that could still decide it, and whether a base registry holds each.
+* Every decision names the regulation, its content hash and the reference date.
+* When the server has API keys, every route but `/health` needs `Authorization: Bearer <key>`.
+"""
+
+
+def create_app(
+    library: Library,
+    *,
+    keys: ApiKeys | None = None,
+    max_body: int = MAX_BODY,
+    analyses: Analyses | None = None,
+) -> FastAPI:
+    """The API over `library`. Keys default to those in the environment (EENVOUD_API_KEYS,
+    EENVOUD_API_KEY_FILE); with none, the API is open."""
+    app = FastAPI(
+        title="Eenvoud eligibility API",
+        description=DESCRIPTION,
+        version="1",
+        openapi_tags=[
+            {"name": "regulations", "description": "what each regulation asks, and one case decided"},
+            {"name": "eligibility", "description": "one government: a case against every regulation"},
+            {"name": "analysis", "description": "proved findings about a regulation's rules"},
+            {"name": "health", "description": "for load balancers"},
+        ],
+    )
+    app.state.keys = keys if keys is not None else ApiKeys.from_env()
+    app.state.service = Service(library, analyses)
+    examples = _examples(library)
+    app.include_router(health.router)
+    app.include_router(regulations.router(examples))
+    app.include_router(analysis.router())
+    app.include_router(eligibility.router(examples))
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(errors.Guard)  # added last: outermost
+    return app
+
+
+def _examples(library: Library) -> dict[str, Any]:
+    if not library.regulations:
+        return {"empty": {"summary": "no facts known yet", "value": {"date": "2025-01-01", "facts": {}}}}
+    reg = library.regulations[sorted(library.regulations)[0]]
+    facts = describe.example_facts(reg)
+    day = reg.tests[0].on.isoformat() if reg.tests else "2025-01-01"
+    partial = dict(list(facts.items())[: max(1, len(facts) // 2)])
+    return {
+        "complete": {"summary": f"every fact known ({reg.name})", "value": {"date": day, "facts": facts}},
+        "partial": {"summary": "some facts still unknown: the answer lists the questions left",
+                    "value": {"date": day, "facts": partial}},
+    }
+
+
+def default_rules() -> Path | None:
+    """The shipped `rules/` folder: in the current folder, else beside the package's checkout."""
+    for candidate in (Path.cwd() / "rules", Path(__file__).resolve().parents[2] / "rules"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory eenvoud.api:app_from_env` (several workers): the rules folder comes
+    from EENVOUD_RULES, else the shipped `rules/`."""
+    rules = os.environ.get(ENV_RULES) or default_rules()
+    if rules is None:
+        raise SystemExit("error: no rules folder: set EENVOUD_RULES")
+    library = Library.load([rules])
+    library.raise_for_errors()
+    return create_app(library)

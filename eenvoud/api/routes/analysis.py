@@ -1,0 +1,47 @@
+"""/regulations/{id}/analysis: the analyzer's proved findings, cached per content hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from eenvoud.api.analysis import AnalysisPending, AnalyzerUnavailable
+from eenvoud.api.models import AnalysisOut, ErrorOut
+from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, service
+from eenvoud.api.security import require_key
+from eenvoud.api.service import Service
+
+
+def router() -> APIRouter:
+    r = APIRouter(prefix="/regulations", tags=["analysis"], dependencies=[Depends(require_key)],
+                  responses=UNAUTHORIZED)
+
+    @r.get(
+        "/{regulation_id}/analysis",
+        response_model=AnalysisOut,
+        responses={**NOT_FOUND, 503: {"model": ErrorOut, "description": "no analyzer, or still running"}},
+        summary="redundant, conflicting and dead rules, irrelevant questions: each proved by Z3",
+        description="Computed once per content hash and date. Each solver query has a time limit; a query "
+                    "that runs out is reported as `unknown`, never as a finding.",
+    )
+    async def analysis(
+        regulation_id: str,
+        date: dt.date | None = Query(None, description="the reference date; today when left out"),
+        svc: Service = Depends(service),
+    ) -> AnalysisOut:
+        try:
+            reg, day, result, cached = await svc.analysis(regulation_id, date)
+        except AnalyzerUnavailable:
+            raise HTTPException(503, "the analyzer is not available in this build of eenvoud") from None
+        except AnalysisPending:
+            raise HTTPException(
+                503, f"the analysis is still running after {svc.analyses.budget:g} s; it goes on: ask again",
+                headers={"Retry-After": "10"},
+            ) from None
+        return AnalysisOut(
+            regulation=reg.name, hash=reg.hash, date=day, cached=cached, seconds=f"{result.seconds:.3f}",
+            findings=result.findings, summary=result.summary,
+        )
+
+    return r

@@ -1,0 +1,39 @@
+"""What the routers share: the service, the documented error responses, the request body's schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from eenvoud.api.models import EligibilityRequest, ErrorOut, ValidationErrorOut
+from eenvoud.api.service import Service
+
+
+def service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "an API key is needed"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such regulation"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationErrorOut, "description": "a field is wrong: `loc` is its JSON path"}
+}
+TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {"model": ErrorOut, "description": "the body is over 1 MiB"}}
+
+
+def request_body(examples: dict[str, Any]) -> dict[str, Any]:
+    """The body as OpenAPI shows it. The route reads the raw body itself, so that numbers are
+    parsed exactly, and FastAPI would otherwise not know its schema."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": EligibilityRequest.model_json_schema(),
+                    "examples": examples,
+                }
+            },
+        }
+    }

@@ -1,0 +1,70 @@
+"""What the routes call: the library, compiled programs and analyses behind one object, so that
+handlers only translate HTTP into these calls and back.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from fastapi import HTTPException
+
+from eenvoud.api import describe, government, schema
+from eenvoud.api.analysis import Analyses, AnalysisResult
+from eenvoud.api.models import EligibilityRequest
+from eenvoud.api.programs import Programs
+from eenvoud.diagnostics import did_you_mean
+from eenvoud.engine.facts import parse_facts
+from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.library import Library
+
+
+def dump(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_iso).encode()
+
+
+def _iso(x: object) -> str:
+    if isinstance(x, date):
+        return x.isoformat()
+    raise TypeError(f"{type(x).__name__} is not JSON")
+
+
+class Service:
+    def __init__(self, library: Library, analyses: Analyses | None = None) -> None:
+        self.library = library
+        self.programs = Programs()
+        self.analyses = analyses if analyses is not None else Analyses()
+
+    def regulation(self, regulation_id: str) -> CheckedRegulation:
+        reg = self.library.get(regulation_id)
+        if reg is None:
+            hint = did_you_mean(regulation_id, self.library.regulations)
+            known = ", ".join(f"`{r}`" for r in sorted(self.library.regulations)) or "none"
+            raise HTTPException(404, f"no regulation `{regulation_id}`; "
+                                     + (hint if hint else f"the regulations here are {known}"))
+        return reg
+
+    def list(self) -> list[dict[str, object]]:
+        return [describe.summary(r) for _, r in sorted(self.library.regulations.items())]
+
+    def detail(self, regulation_id: str, day: date | None) -> dict[str, object]:
+        return describe.detail(self.regulation(regulation_id), day or date.today())
+
+    def facts_schema(self, regulation_id: str) -> dict[str, Any]:
+        return schema.facts_schema(self.regulation(regulation_id))
+
+    def decide(self, regulation_id: str, request: EligibilityRequest) -> bytes:
+        """The decision as JSON bytes: the same object as `eenvoud eval --json`."""
+        reg = self.regulation(regulation_id)
+        facts = parse_facts(reg, request.facts)
+        return dump(self.programs.decide(reg, facts, request.date or date.today()).to_json())
+
+    def decide_all(self, request: EligibilityRequest) -> bytes:
+        return dump(government.decide_all(self.library, self.programs, request.facts, request.date or date.today()))
+
+    async def analysis(self, regulation_id: str, day: date | None) -> tuple[CheckedRegulation, date, AnalysisResult, bool]:
+        reg = self.regulation(regulation_id)
+        day = day or date.today()
+        result, cached = await self.analyses.get(reg, day)
+        return reg, day, result, cached
