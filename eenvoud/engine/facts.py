@@ -6,6 +6,7 @@ name), a wrong type, a value outside the input's domain, money with more than tw
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -111,37 +112,62 @@ def parse_value(typ: t.Type, value: object) -> Value:
             assert_never(typ)
 
 
+# A fact has at most 15 digits before the decimal point (a thousand trillion, beyond any amount a
+# regulation meets) and at most 10 after it: products of facts then stay within the 60 digits of
+# exact arithmetic, and `1e999999999` is refused at once instead of being expanded.
+MAX_DIGITS = 15
+MAX_DECIMALS = 10
+_WIDE = decimal.Context(prec=MAX_DIGITS + MAX_DECIMALS + 5)
+
+
 def _integer(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(f"expected a whole number, got {_show(value)}")
     if isinstance(value, int):
+        _check_size(Decimal(value), value)
         return value
-    if isinstance(value, Decimal | float) and value == int(value):
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= MAX_DIGITS + 1:
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, Decimal | float | str):
+        try:
+            dec = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except InvalidOperation:
+            dec = Decimal("NaN")
+        if dec.is_finite():
+            _check_size(dec, value)
+            if dec == dec.to_integral_value():
+                return int(dec)
     raise ValueError(f"expected a whole number, got {_show(value)}")
 
 
 def _decimal(value: object, what: str) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"expected {what}, got {_show(value)}")
+    dec: Decimal | None = None
     if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
+        dec = Decimal(value)
+    elif isinstance(value, float):
         # a float can only come from a caller that parsed JSON loosely; its shortest repr is exact
-        return Decimal(repr(value))
-    if isinstance(value, str):
+        dec = Decimal(repr(value))
+    elif isinstance(value, str):
         text = value.strip().replace("_", "")
         if text.startswith("€"):
             text = text[1:]
         try:
             dec = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"expected {what}, got {_show(value)}") from None
-        if dec.is_finite():
-            return dec
-    raise ValueError(f"expected {what}, got {_show(value)}")
+            dec = None
+    if dec is None or not dec.is_finite():
+        raise ValueError(f"expected {what}, got {_show(value)}")
+    _check_size(dec, value)
+    return dec
+
+
+def _check_size(dec: Decimal, value: object) -> None:
+    if dec and dec.adjusted() >= MAX_DIGITS:
+        raise ValueError(f"{_show(value)} is too large: at most {MAX_DIGITS} digits before the decimal point")
+    if dec.quantize(Decimal(1).scaleb(-MAX_DECIMALS), context=_WIDE) != dec:
+        raise ValueError(f"{_show(value)} has more than {MAX_DECIMALS} decimals")
 
 
 def _check_range(value: int | Decimal, lo: object, hi: object) -> None:
@@ -153,7 +179,8 @@ def _check_range(value: int | Decimal, lo: object, hi: object) -> None:
 
 def _show(value: object) -> str:
     if isinstance(value, str):
-        return json.dumps(value)
+        # a message quotes what was sent, but not a megabyte of it
+        return json.dumps(value if len(value) <= 40 else value[:37] + "...")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal | int | float):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import calendar
 import decimal
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -29,9 +30,17 @@ ROUNDING_MODES = {"round": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CE
 CENT = Decimal("0.01")
 
 
-def localcontext_exact() -> AbstractContextManager[decimal.Context]:
-    """The exact context for a whole evaluation, so that no implicit operation rounds."""
-    return decimal.localcontext(EXACT)
+@contextmanager
+def localcontext_exact() -> Iterator[decimal.Context]:
+    """The exact context for a whole evaluation, so that no implicit operation rounds.
+
+    A result that exact arithmetic cannot hold (more than 60 digits, from huge facts or literals)
+    ends the evaluation with an EvaluationError, never with a bare decimal exception."""
+    with decimal.localcontext(EXACT) as ctx:
+        try:
+            yield ctx
+        except decimal.DecimalException:
+            raise EvaluationError("a number grew beyond the 60 digits that exact arithmetic keeps") from None
 
 
 class EvaluationError(Exception):
