@@ -178,6 +178,27 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serve -----------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from eenvoud.api.server import KeyFileError, default_rules, serve  # fastapi only when serving
+
+    rules = args.rules or default_rules()
+    if rules is None:
+        raise UsageError("no rules folder: run from the repository, or give one with --rules DIR")
+    lib = _load([str(rules)])
+    lib.raise_for_errors()
+    if not lib.regulations:
+        raise UsageError(f"no regulations in {rules}: nothing to serve")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"`{args.port}` is not a port number (1-65535)")
+    try:
+        return serve(lib, Path(rules), host=args.host, port=args.port, workers=args.workers)
+    except KeyFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 
@@ -211,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--check", action="store_true", help="only report files that would change; exit 1 if any")
     p.set_defaults(func=cmd_fmt)
+
+    p = sub.add_parser("serve", help="run the eligibility API (HTTP)")
+    p.add_argument("--rules", metavar="DIR", help="rule files or a folder (default: the shipped rules/)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.set_defaults(func=cmd_serve)
 
     return parser
 

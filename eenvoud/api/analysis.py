@@ -44,7 +44,7 @@ def find_analyzer() -> Callable[..., Any] | None:
     for name in ("analyze", "run"):
         fn = getattr(module, name, None)
         if callable(fn):
-            return fn  # type: ignore[no-any-return]
+            return fn
     return None
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from eenvoud.api.programs import Programs
 from eenvoud.diagnostics import did_you_mean
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import Decision
@@ -20,8 +21,6 @@ from eenvoud.engine.facts import FactError, FactsError, parse_facts
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
 from eenvoud.library import Library
-
-from eenvoud.api.programs import Programs
 
 
 @dataclass(frozen=True)

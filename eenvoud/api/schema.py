@@ -74,7 +74,7 @@ def value_schema(typ: t.Type) -> dict[str, Any]:
 
 def _numeric(lo: Decimal | None, hi: Decimal | None, places: int | None, kind: str) -> dict[str, Any]:
     sign = "" if lo is not None and lo >= 0 else "-?"
-    fraction = r"(\.[0-9]+)?" if places is None else r"(\.[0-9]{1,%d})?" % places
+    fraction = r"(\.[0-9]+)?" if places is None else r"(\.[0-9]{1," + str(places) + "})?"
     out: dict[str, Any] = {"type": ["string", "null"], "pattern": f"^{sign}[0-9]+{fraction}$", "x-type": kind}
     if lo is not None:
         out["x-minimum"] = str(v.to_json(lo, kind == "money"))

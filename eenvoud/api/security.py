@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -11,7 +13,7 @@ bearer = HTTPBearer(auto_error=False, description="an API key; needed only when 
 
 
 async def require_key(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 ) -> None:
     keys: ApiKeys = request.app.state.keys
     if not keys.required:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException
 
 from eenvoud.api.analysis import AnalysisPending, AnalyzerUnavailable
 from eenvoud.api.models import AnalysisOut, ErrorOut
-from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, service
+from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, DateQuery, ServiceDep
 from eenvoud.api.security import require_key
-from eenvoud.api.service import Service
 
 
 def router() -> APIRouter:
@@ -25,11 +22,7 @@ def router() -> APIRouter:
         description="Computed once per content hash and date. Each solver query has a time limit; a query "
                     "that runs out is reported as `unknown`, never as a finding.",
     )
-    async def analysis(
-        regulation_id: str,
-        date: dt.date | None = Query(None, description="the reference date; today when left out"),
-        svc: Service = Depends(service),
-    ) -> AnalysisOut:
+    async def analysis(regulation_id: str, svc: ServiceDep, date: DateQuery = None) -> AnalysisOut:
         try:
             reg, day, result, cached = await svc.analysis(regulation_id, date)
         except AnalyzerUnavailable:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
+from eenvoud.api.body import eligibility_request
 from eenvoud.api.models import EligibilityRequest, ErrorOut, ValidationErrorOut
 from eenvoud.api.service import Service
 
@@ -13,6 +15,11 @@ from eenvoud.api.service import Service
 def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
+
+
+ServiceDep = Annotated[Service, Depends(service)]
+BodyDep = Annotated[EligibilityRequest, Depends(eligibility_request)]
+DateQuery = Annotated[dt.date | None, Query(description="the reference date; today when left out")]
 
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "an API key is needed"}}

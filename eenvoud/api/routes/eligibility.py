@@ -6,11 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
-from eenvoud.api.body import eligibility_request
-from eenvoud.api.models import EligibilityRequest, GovernmentOut
-from eenvoud.api.routes.common import INVALID, TOO_LARGE, UNAUTHORIZED, request_body, service
+from eenvoud.api.models import GovernmentOut
+from eenvoud.api.routes.common import INVALID, TOO_LARGE, UNAUTHORIZED, BodyDep, ServiceDep, request_body
 from eenvoud.api.security import require_key
-from eenvoud.api.service import Service
 
 
 def router(examples: dict[str, Any]) -> APIRouter:
@@ -27,9 +25,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
                     "comes first.",
         openapi_extra=request_body(examples),
     )
-    def eligibility_everywhere(
-        body: EligibilityRequest = Depends(eligibility_request), svc: Service = Depends(service)
-    ) -> Response:
+    def eligibility_everywhere(body: BodyDep, svc: ServiceDep) -> Response:
         return Response(svc.decide_all(body), media_type="application/json")
 
     return r

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from eenvoud.api.models import HealthOut
-from eenvoud.api.routes.common import service
-from eenvoud.api.service import Service
+from eenvoud.api.routes.common import ServiceDep
 
 try:
     VERSION = version("eenvoud")
@@ -17,5 +16,5 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthOut, summary="the server is up (needs no API key)")
-def health(svc: Service = Depends(service)) -> HealthOut:
+def health(svc: ServiceDep) -> HealthOut:
     return HealthOut(status="ok", regulations=len(svc.library.regulations), version=VERSION)

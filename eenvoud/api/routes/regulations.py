@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
-from eenvoud.api.body import eligibility_request
-from eenvoud.api.models import DecisionOut, EligibilityRequest, RegulationDetail, RegulationSummary
-from eenvoud.api.routes.common import INVALID, NOT_FOUND, TOO_LARGE, UNAUTHORIZED, request_body, service
+from eenvoud.api.models import DecisionOut, RegulationDetail, RegulationSummary
+from eenvoud.api.routes.common import (
+    INVALID,
+    NOT_FOUND,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    BodyDep,
+    DateQuery,
+    ServiceDep,
+    request_body,
+)
 from eenvoud.api.security import require_key
-from eenvoud.api.service import Service
 
 JSON = "application/json"
 
@@ -21,21 +27,19 @@ def router(examples: dict[str, Any]) -> APIRouter:
                   responses=UNAUTHORIZED)
 
     @r.get("", response_model=list[RegulationSummary], summary="every regulation this server decides")
-    def list_regulations(svc: Service = Depends(service)) -> list[dict[str, object]]:
+    def list_regulations(svc: ServiceDep) -> list[dict[str, object]]:
         return svc.list()
 
     @r.get("/{regulation_id}", response_model=RegulationDetail, responses=NOT_FOUND,
            summary="a regulation's inputs, requirements, amounts, documents and parameters on a date")
     def regulation(
-        regulation_id: str,
-        date: dt.date | None = Query(None, description="the reference date for parameters; today when left out"),
-        svc: Service = Depends(service),
+        regulation_id: str, svc: ServiceDep, date: DateQuery = None
     ) -> dict[str, object]:
         return svc.detail(regulation_id, date)
 
     @r.get("/{regulation_id}/schema", responses={**NOT_FOUND, 200: {"content": {"application/schema+json": {}}}},
            summary="the JSON Schema of a regulation's facts, from its declared inputs")
-    def facts_schema(regulation_id: str, svc: Service = Depends(service)) -> dict[str, Any]:
+    def facts_schema(regulation_id: str, svc: ServiceDep) -> dict[str, Any]:
         return svc.facts_schema(regulation_id)
 
     @r.post(
@@ -47,11 +51,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
                     "unknown: the decision is then `eligible: null` with the facts that could decide it.",
         openapi_extra=request_body(examples),
     )
-    def eligibility(
-        regulation_id: str,
-        body: EligibilityRequest = Depends(eligibility_request),
-        svc: Service = Depends(service),
-    ) -> Response:
+    def eligibility(regulation_id: str, body: BodyDep, svc: ServiceDep) -> Response:
         return Response(svc.decide(regulation_id, body), media_type=JSON)
 
     return r
