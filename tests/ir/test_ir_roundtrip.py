@@ -123,7 +123,7 @@ def test_printing_an_expression_parses_back_to_it(e: n.Expr) -> None:
 
 def test_precedence_examples() -> None:
     a, b, c = n.Name("a"), n.Name("b"), n.Name("c")
-    cases = {
+    cases: dict[str, n.Expr] = {
         "(a + b) * c": n.Binary("*", n.Binary("+", a, b), c),
         "a - (b - c)": n.Binary("-", a, n.Binary("-", b, c)),
         "a - b - c": n.Binary("-", n.Binary("-", a, b), c),
@@ -137,7 +137,8 @@ def test_precedence_examples() -> None:
     }
     for text, e in cases.items():
         assert printer.expr(e) == text
-        assert parse_text(f"regulation r\ndefine x = {text}\n").regulation.items[0].expr == e  # type: ignore[union-attr]
+        (d,) = parse_text(f"regulation r\ndefine x = {text}\n").regulation.items
+        assert isinstance(d, n.Definition) and d.expr == e
 
 
 types = st.one_of(
