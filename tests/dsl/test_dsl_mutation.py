@@ -22,8 +22,8 @@ from eenvoud.engine.runner import run_tests
 from eenvoud.engine.values import EvaluationError
 from eenvoud.ir import printer
 from eenvoud.source import SourceFile
-from tests.conftest import ROOT
 
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "rules").rglob("*.rules")) + sorted(
     (ROOT / "tests" / "dsl" / "cases" / "good").rglob("*.rules")
 )

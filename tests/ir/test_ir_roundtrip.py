@@ -21,8 +21,8 @@ from eenvoud.ir import nodes as n
 from eenvoud.ir import printer
 from eenvoud.ir import types as t
 from eenvoud.source import SourceFile
-from tests.conftest import ROOT
 
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "rules").rglob("*.rules"))
 CASES = sorted((ROOT / "tests" / "dsl" / "cases" / "good").rglob("*.rules")) + sorted(
     (ROOT / "tests" / "dsl" / "cases" / "parse_only").glob("*.rules")
