@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, assert_never
 
 from eenvoud.engine import values as v
+from eenvoud.engine.facts import MAX_DECIMALS, MAX_DIGITS
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -49,14 +50,13 @@ def value_schema(typ: t.Type) -> dict[str, Any]:
         case t.BoolType():
             return {"type": ["boolean", "null"]}
         case t.IntType():
-            out: dict[str, Any] = {"type": ["integer", "null"]}
-            if typ.lo is not None:
-                out["minimum"] = typ.lo
-            if typ.hi is not None:
-                out["maximum"] = typ.hi
-            return out
+            # the engine takes at most MAX_DIGITS digits: the schema says so where the rules do not
+            biggest = 10**MAX_DIGITS - 1
+            return {"type": ["integer", "null"],
+                    "minimum": -biggest if typ.lo is None else typ.lo,
+                    "maximum": biggest if typ.hi is None else typ.hi}
         case t.DecimalType():
-            return _numeric(typ.lo, typ.hi, None, "percent" if typ.percent else "decimal")
+            return _numeric(typ.lo, typ.hi, MAX_DECIMALS, "percent" if typ.percent else "decimal")
         case t.MoneyType():
             return _numeric(typ.lo, typ.hi, 2, "money")
         case t.DateType():
@@ -72,10 +72,10 @@ def value_schema(typ: t.Type) -> dict[str, Any]:
             assert_never(typ)
 
 
-def _numeric(lo: Decimal | None, hi: Decimal | None, places: int | None, kind: str) -> dict[str, Any]:
+def _numeric(lo: Decimal | None, hi: Decimal | None, places: int, kind: str) -> dict[str, Any]:
     sign = "" if lo is not None and lo >= 0 else "-?"
-    fraction = r"(\.[0-9]+)?" if places is None else r"(\.[0-9]{1," + str(places) + "})?"
-    out: dict[str, Any] = {"type": ["string", "null"], "pattern": f"^{sign}[0-9]+{fraction}$", "x-type": kind}
+    pattern = f"^{sign}[0-9]{{1,{MAX_DIGITS}}}(\\.[0-9]{{1,{places}}})?$"
+    out: dict[str, Any] = {"type": ["string", "null"], "pattern": pattern, "x-type": kind}
     if lo is not None:
         out["x-minimum"] = str(v.to_json(lo, kind == "money"))
     if hi is not None:

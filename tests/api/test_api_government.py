@@ -1,0 +1,101 @@
+"""POST /eligibility: one government. Every regulation decided at once, each open question asked once."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+DAY = "2025-01-01"
+
+
+def everywhere(client: TestClient, facts: dict) -> dict:
+    r = client.post("/eligibility", json={"date": DAY, "facts": facts})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_each_question_once_the_one_bearing_on_most_regulations_first(client: TestClient) -> None:
+    out = everywhere(client, {"age": 30, "income": "20000.00"})
+    assert out["undetermined"] == ["huurtoeslag", "kinderbijslag", "zorgtoeslag"]
+    assert out["eligible"] == [] and out["not_eligible"] == []
+    questions = out["questions"]
+    assert [q["input"] for q in questions] == ["assets", "children", "resident", "insured", "rent", "housing"]
+    assets = questions[0]
+    assert assets == {
+        "input": "assets", "label": "Vermogen op 1 januari", "registry": None, "ask_citizen": True, "settles": 0,
+        "needed_by": [{"regulation": "huurtoeslag", "requirements": ["asset_test"]},
+                      {"regulation": "zorgtoeslag", "requirements": ["asset_test"]}],
+    }
+    rent = next(q for q in questions if q["input"] == "rent")
+    # rent decides a requirement and the amount
+    assert rent["needed_by"] == [{"regulation": "huurtoeslag", "requirements": ["rent_limit", "huurtoeslag"]}]
+    insured = next(q for q in questions if q["input"] == "insured")
+    assert insured["registry"] == "ZVW" and insured["ask_citizen"] is False
+
+
+def test_a_question_that_decides_regulations_outright_is_counted(client: TestClient) -> None:
+    facts = {"age": 30, "income": "20000.00", "insured": True, "has_partner": False,
+             "rent": "700.00", "housing": "rent_independent", "children": 0, "resident": True}
+    out = everywhere(client, facts)
+    assert out["not_eligible"] == ["kinderbijslag"]
+    assert out["undetermined"] == ["huurtoeslag", "zorgtoeslag"]
+    assert [(q["input"], q["settles"]) for q in out["questions"]] == [("assets", 2)]
+    out = everywhere(client, {**facts, "assets": "1000.00"})
+    assert out["eligible"] == ["huurtoeslag", "zorgtoeslag"]
+    assert out["questions"] == []
+    amounts = {r["regulation"]: r["amounts"] for r in out["regulations"]}
+    assert amounts == {"huurtoeslag": {"huurtoeslag": "250.00"}, "kinderbijslag": {"kinderbijslag": "0.00"},
+                       "zorgtoeslag": {"zorgtoeslag": "131.12"}}
+
+
+def test_registries_and_outcomes_per_regulation(client: TestClient) -> None:
+    out = everywhere(client, {"housing": "owner"})
+    huur = next(r for r in out["regulations"] if r["regulation"] == "huurtoeslag")
+    assert huur["outcome"] == "not eligible" and huur["eligible"] is False
+    assert huur["agency"] == "Belastingdienst/Toeslagen"
+    assert huur["amounts"] == {"huurtoeslag": "0.00"}
+    # nothing is asked for a regulation that is already decided
+    assert all(n["regulation"] != "huurtoeslag" for q in out["questions"] for n in q["needed_by"])
+
+
+def test_unknown_and_wrong_facts_across_regulations(client: TestClient) -> None:
+    r = client.post("/eligibility", json={"date": DAY, "facts": {"age": 300, "chidren": 2, "rent": "x"}})
+    assert r.status_code == 422
+    errors = {tuple(e["loc"]): e["msg"] for e in r.json()["detail"]}
+    assert errors == {
+        ("body", "facts", "chidren"): "no regulation has an input `chidren`; did you mean `children`?",
+        ("body", "facts", "age"): "300 is above the highest allowed value 130",  # once, not per regulation
+        ("body", "facts", "rent"): 'expected money as a string or a number, like "1987.00", got "x"',
+    }
+
+
+VALUES = {
+    "age": st.integers(0, 130), "insured": st.booleans(), "has_partner": st.booleans(),
+    "income": st.sampled_from(["0.00", "20000.00", "38520.00", "38520.01", "90000.00"]),
+    "assets": st.sampled_from(["0.00", "37395.00", "37395.01", "141896.00", "141896.01"]),
+    "rent": st.sampled_from(["0.00", "500.00", "900.07", "900.08"]),
+    "housing": st.sampled_from(["rent_independent", "rent_room", "owner"]),
+    "children": st.integers(0, 20), "resident": st.booleans(),
+}
+
+
+@settings(max_examples=60)
+@given(st.fixed_dictionaries({}, optional=VALUES))
+def test_everywhere_agrees_with_each_regulation_alone(client: TestClient, facts: dict) -> None:
+    out = everywhere(client, facts)
+    asked: dict[str, int] = {}
+    for summary in out["regulations"]:
+        reg = summary["regulation"]
+        own = {k: x for k, x in facts.items()
+               if k in {i["name"] for i in client.get(f"/regulations/{reg}").json()["inputs"]}}
+        alone = client.post(f"/regulations/{reg}/eligibility", json={"date": DAY, "facts": own}).json()
+        assert summary["eligible"] == alone["eligible"]
+        assert summary["amounts"] == alone["amounts"]
+        assert summary["missing"] == alone["missing"]
+        for q in alone["questions"]:
+            asked[q["input"]] = asked.get(q["input"], 0) + 1
+    # every missing fact is listed exactly once, with every regulation that needs it
+    assert {q["input"]: len(q["needed_by"]) for q in out["questions"]} == asked
+    counts = [len(q["needed_by"]) for q in out["questions"]]
+    assert counts == sorted(counts, reverse=True)
