@@ -1,0 +1,874 @@
+"""The checked IR compiled to SQL (sqlglot expressions), for DuckDB and Apache Spark.
+
+A whole population is decided by one query: every person a row, every input a column. The query
+gives, person by person, exactly what the engine gives (`eenvoud.engine.decision.outcome`):
+
+- Money and decimals are SQL DECIMALs, never floats. Every intermediate carries an exact
+  (precision, scale) that this module tracks itself and states with an explicit CAST, so that no
+  database ever picks a type that rounds: a value that would not fit raises an overflow error in
+  the database instead of being rounded (Spark runs with ANSI mode on and without precision loss).
+- Rounding is the engine's: half away from zero, floor, ceil. A division only ever stands inside a
+  rounding, and is computed on exact integers (the numerator and denominator scaled to whole
+  numbers, then an integer division corrected by its remainder), never with SQL's `/`.
+- Unknown facts are NULL, and NULL follows the engine's three-valued logic: SQL's AND, OR and NOT
+  are already Kleene's; an `if` with an unknown condition is known only when both branches agree;
+  `min`/`max` are unknown when any argument is (SQL's GREATEST and LEAST skip NULLs, so they are
+  guarded).
+- Parameters and bracket rows are resolved at the reference date into literals.
+- Where the engine would raise (a division by zero, a bracket without a row for the key, a date out
+  of range), the query cannot: it marks the row instead (`__needs_engine`, conservatively: also
+  where the engine would not have reached that expression), and the batch decides those rows with
+  the engine itself, which gives the exact outcome or the exact error.
+
+The query is built in layers: each definition, amount, bracket and requirement is a column of its
+own, computed in a SELECT over the previous layer, and any sub-expression that a construct needs
+twice (the branches of an `if`, the parts of an exact division) is a helper column too, so that no
+expression is copied into another.
+
+Inputs arrive as they are in a file (text in a CSV, typed columns in Parquet). `parse` turns them
+into typed columns and, per input, an error message for a value of the wrong type or outside the
+input's domain; nothing is coerced (a TRY_CAST only runs after a pattern has shown the text is
+exactly a value of the type).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal, assert_never
+
+from sqlglot import exp
+
+from eenvoud.diagnostics import Diagnostic, RuleError
+from eenvoud.engine.evaluate import Program, bracket_rows, parameter_value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.source import Span
+
+Dialect = Literal["duckdb", "spark"]
+
+MAX_PRECISION = 38  # DECIMAL(38, s) is the widest type both DuckDB and Spark have
+MONEY_DIGITS = 16  # money inputs are DECIMAL(18, 2): sixteen digits before the point
+DECIMAL_DIGITS = 18  # decimal inputs are DECIMAL(28, 10) unless their domain is narrower
+DECIMAL_SCALE = 10
+INT_DIGITS = 18  # whole-number inputs are BIGINT; eighteen digits always fit
+
+# Internal column names start with two underscores; an input file may not use such names.
+ROW = "__row"
+ELIGIBLE = "__eligible"
+FAILED = "__failed"
+NEEDS_ENGINE = "__needs_engine"
+
+
+@dataclass(frozen=True)
+class Num:
+    """A numeric SQL type: DECIMAL(p, s), or BIGINT (`integer`) holding at most `p` digits."""
+
+    p: int
+    s: int = 0
+    integer: bool = False
+
+    @property
+    def digits(self) -> int:
+        """Digits before the point."""
+        return self.p - self.s
+
+
+SqlType = Num | Literal["bool", "date", "text"]
+
+
+@dataclass(frozen=True)
+class Val:
+    sql: exp.Expression
+    type: SqlType
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output column: its name in the results and its SQL type."""
+
+    name: str
+    column: str  # the internal column holding it
+    type: SqlType
+    money: bool = False
+
+
+# -- small builders --------------------------------------------------------------------------------
+
+
+def col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def alias(e: exp.Expression, name: str) -> exp.Alias:
+    return exp.alias_(e, name, quoted=True)
+
+
+def _p(e: exp.Expression) -> exp.Expression:
+    """Parenthesised: sqlglot prints a tree as it is built, without adding the brackets that
+    precedence would need."""
+    if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null | exp.Paren | exp.Cast | exp.Func):
+        return e
+    return exp.Paren(this=e)
+
+
+def _bin(cls: type[exp.Binary], a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=cls(this=_p(a), expression=_p(b)))
+
+
+def _not(e: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=exp.Not(this=_p(e)))
+
+
+def _and(parts: Sequence[exp.Expression]) -> exp.Expression:
+    if not parts:
+        return exp.true()
+    out = _p(parts[0])
+    for x in parts[1:]:
+        out = _bin(exp.And, out, x)
+    return out
+
+
+def _or(parts: Sequence[exp.Expression]) -> exp.Expression:
+    if not parts:
+        return exp.false()
+    out = _p(parts[0])
+    for x in parts[1:]:
+        out = _bin(exp.Or, out, x)
+    return out
+
+
+def _is_null(e: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=exp.Is(this=_p(e), expression=exp.Null()))
+
+
+def _not_null(e: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=exp.Not(this=exp.Is(this=_p(e), expression=exp.Null())))
+
+
+def _case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Case:
+    case = exp.Case()
+    for cond, value in whens:
+        case = case.when(cond, value)
+    if default is not None:
+        case = case.else_(default)
+    return case
+
+
+def _is_false(e: exp.Expression) -> exp.Expression:
+    """True exactly when `e` is FALSE (not when it is NULL)."""
+    return _not(exp.Coalesce(this=_p(e), expressions=[exp.true()]))
+
+
+def _is_true(e: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=_p(e), expressions=[exp.false()])
+
+
+def _simple(e: exp.Expression) -> bool:
+    """Cheap to repeat: a column, a literal, a cast literal."""
+    if isinstance(e, exp.Paren):
+        return _simple(e.this)
+    if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null):
+        return True
+    return isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal)
+
+
+def decimal_literal(value: Decimal) -> Val:
+    text = format(value, "f")
+    s = max(0, -int(value.as_tuple().exponent))
+    whole = text.lstrip("-").split(".")[0].lstrip("0")
+    p = max(1, len(whole) + s)
+    return Val(exp.cast(exp.Literal.string(text), _decimal(p, s)), Num(p, s))
+
+
+def int_literal(value: int) -> Val:
+    return Val(exp.cast(exp.Literal.number(value), exp.DataType.build("BIGINT")),
+               Num(max(1, len(str(abs(value)))), 0, True))
+
+
+def _decimal(p: int, s: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({p}, {s})")
+
+
+def _digits(value: int | Decimal | None) -> int:
+    if value is None:
+        return 0
+    return len(str(abs(int(value)))) if int(value) else 1
+
+
+# -- the compiler ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SqlProgram:
+    """A regulation compiled to SQL at one reference date, for one SQL dialect."""
+
+    reg: CheckedRegulation
+    day: date
+    dialect: Dialect
+    input_types: dict[str, SqlType]
+    columns: dict[str, exp.Expression]  # internal column -> its expression, in creation order
+    outputs: tuple[Output, ...]
+    flags: tuple[exp.Expression, ...]
+    layers: list[list[str]] = field(default_factory=list)
+
+    @property
+    def inputs(self) -> tuple[n.Input, ...]:
+        return self.reg.inputs
+
+    def sql(self, e: exp.Expression) -> str:
+        return e.sql(dialect=self.dialect)
+
+    # -- parsing the input file ---------------------------------------------------------------
+    def parse(self, source: exp.Expression, source_types: Mapping[str, str],
+              passthrough: Sequence[str]) -> exp.Select:
+        """Typed inputs from the raw columns of `source` (which has `__row`): per input `__i_x`
+        (the value), `__e_x` (why the value is bad, or NULL) and `__t_x` (the value as text, for
+        the report); `__bad` when any input of the row is bad. An input without a column is
+        unknown for everyone."""
+        projections: list[exp.Expression] = [col(ROW)]
+        projections += [col(name) for name in passthrough]
+        bad: list[exp.Expression] = []
+        for decl in self.inputs:
+            name = decl.name
+            if name not in source_types:
+                projections.append(alias(exp.cast(exp.Null(), self._sql_type(self.input_types[name])), f"__i_{name}"))
+                projections.append(alias(exp.cast(exp.Null(), "VARCHAR"), f"__e_{name}"))
+                projections.append(alias(exp.cast(exp.Null(), "VARCHAR"), f"__t_{name}"))
+                continue
+            value, error = self._parse_input(decl, col(name), source_types[name])
+            projections.append(alias(value, f"__i_{name}"))
+            projections.append(alias(error, f"__e_{name}"))
+            projections.append(alias(exp.cast(col(name), "VARCHAR"), f"__t_{name}"))
+            bad.append(_not_null(col(f"__e_{name}")))
+        inner = exp.select(*projections).from_(source)
+        return exp.select(exp.Star(), alias(_or(bad), "__bad")).from_(inner.subquery("__parsed"))
+
+    def _parse_input(self, decl: n.Input, raw: exp.Expression, source_type: str) -> tuple[exp.Expression, exp.Expression]:
+        typ = decl.type
+        want = self.input_types[decl.name]
+        kind = _source_kind(source_type)
+        text = exp.Nullif(this=exp.Trim(this=exp.cast(raw, "VARCHAR")), expression=exp.Literal.string(""))
+        checks: list[tuple[exp.Expression, exp.Expression]] = []
+        msg = exp.Literal.string
+
+        def matches(pattern: str) -> exp.Expression:
+            return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
+
+        value: exp.Expression
+        match typ:
+            case t.BoolType():
+                if kind == "bool":
+                    value = raw
+                else:
+                    lower = exp.Lower(this=text)
+                    value = _case([(exp.EQ(this=lower, expression=msg("true")), exp.true()),
+                                   (exp.EQ(this=lower, expression=msg("false")), exp.false())])
+                    checks.append((_is_null(value), msg("expected true or false")))
+            case t.IntType():
+                assert isinstance(want, Num)
+                if kind == "int":
+                    value = exp.TryCast(this=raw, to=exp.DataType.build("BIGINT"), safe=True)
+                    checks.append((_is_null(value), msg(f"too large for the batch: at most {INT_DIGITS} digits")))
+                else:
+                    # a whole number, possibly written with a zero fraction (30.0 from a float column)
+                    checks.append((_not(matches(r"^[+-]?[0-9]+(\.0*)?$")), msg("expected a whole number")))
+                    checks.append((_not(matches(r"^[+-]?0*[0-9]{1,%d}(\.0*)?$" % INT_DIGITS)),
+                                   msg(f"too large for the batch: at most {INT_DIGITS} digits")))
+                    whole = exp.RegexpExtract(this=text, expression=exp.Literal.string(r"^([+-]?[0-9]+)"),
+                                              group=exp.Literal.number(1))
+                    value = exp.TryCast(this=whole, to=exp.DataType.build("BIGINT"), safe=True)
+                    checks.append((_is_null(value), msg("expected a whole number")))
+            case t.MoneyType() | t.DecimalType():
+                assert isinstance(want, Num)
+                scale, digits = want.s, want.digits
+                what = "money" if isinstance(typ, t.MoneyType) else "a number"
+                if kind.startswith("decimal(") and _fits_decimal(kind, digits, scale):
+                    value = exp.cast(raw, self._sql_type(want))
+                else:
+                    checks.append((_not(matches(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")),
+                                   msg('expected money like 1987.00' if what == "money" else "expected a number")))
+                    checks.append((_not(matches(r"^[+-]?[0-9]*(\.[0-9]{0,%d}0*)?$" % scale)),
+                                   msg("money has at most two decimals (cents)" if what == "money"
+                                       else f"too many decimals for the batch: at most {scale}")))
+                    checks.append((_not(matches(r"^[+-]?0*[0-9]{0,%d}(\.[0-9]*)?$" % digits)),
+                                   msg(f"too large for the batch: at most {digits} digits before the point")))
+                    value = exp.TryCast(this=text, to=self._sql_type(want), safe=True)
+                    checks.append((_is_null(value), msg("expected money like 1987.00" if what == "money"
+                                                        else "expected a number")))
+            case t.DateType():
+                if kind == "date":
+                    value = raw
+                else:
+                    value = exp.TryCast(this=text, to=exp.DataType.build("DATE"), safe=True)
+                    checks.append((_or([_not(matches(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")), _is_null(value)]),
+                                   msg("expected a date like 2025-01-01")))
+            case t.EnumType():
+                value = text
+                options = ", ".join(typ.members)
+                checks.append((_not(exp.In(this=text, expressions=[msg(m) for m in typ.members])),
+                               msg(f"expected one of: {options}")))
+            case _:
+                assert_never(typ)
+        lo, hi = getattr(typ, "lo", None), getattr(typ, "hi", None)
+        if lo is not None:
+            checks.append((_bin(exp.LT, value, self._literal_value(lo, want)),
+                           msg(f"below the lowest allowed value {_show(lo)}")))
+        if hi is not None:
+            checks.append((_bin(exp.GT, value, self._literal_value(hi, want)),
+                           msg(f"above the highest allowed value {_show(hi)}")))
+        present = _not_null(raw) if kind != "text" else _not_null(text)
+        error = _case([(_not(present), exp.cast(exp.Null(), "VARCHAR")), *checks])
+        return value, error
+
+    def _literal_value(self, value: object, want: SqlType) -> exp.Expression:
+        if isinstance(value, date):
+            return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return int_literal(value).sql
+        assert isinstance(value, Decimal)
+        return decimal_literal(value).sql
+
+    # -- deciding ------------------------------------------------------------------------------
+    def decide(self, parsed: exp.Expression, passthrough: Sequence[str], internal: bool = False) -> exp.Select:
+        """The decision per row of `parsed` (the rows of `parse` that are not bad): `row`, the
+        passthrough columns, `eligible`, each amount, `failed_requirement`. With `internal`, also
+        `__needs_engine` and the typed inputs (`__i_x`)."""
+        rel: exp.Expression = parsed
+        for k, layer in enumerate(self.layers, start=1):
+            rel = exp.select(exp.Star(), *(alias(self.columns[c], c) for c in layer)).from_(
+                _subquery(rel, f"__l{k}"))
+        final: list[exp.Expression] = [alias(col(ROW), "row")]
+        final += [col(name) for name in passthrough]
+        final += [alias(col(o.column), o.name) for o in self.outputs]
+        if internal:
+            final.append(col(NEEDS_ENGINE))
+            final += [col(f"__i_{i.name}") for i in self.inputs]
+        return exp.select(*final).from_(_subquery(rel, "__decided"))
+
+    def _sql_type(self, typ: SqlType) -> exp.DataType:
+        return _sql_type(typ)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.outputs)
+
+
+def _subquery(rel: exp.Expression, name: str) -> exp.Expression:
+    if isinstance(rel, exp.Select):
+        return rel.subquery(name)
+    return rel
+
+
+def _sql_type(typ: SqlType) -> exp.DataType:
+    if isinstance(typ, Num):
+        return exp.DataType.build("BIGINT") if typ.integer else _decimal(typ.p, typ.s)
+    return exp.DataType.build({"bool": "BOOLEAN", "date": "DATE", "text": "VARCHAR"}[typ])
+
+
+def _source_kind(source_type: str) -> str:
+    """What a column of the input file holds, from its DuckDB or Spark type name."""
+    s = source_type.strip().lower()
+    if s in ("boolean", "bool"):
+        return "bool"
+    if s in ("tinyint", "smallint", "integer", "int", "bigint", "long", "short", "byte", "hugeint",
+             "utinyint", "usmallint", "uinteger", "ubigint", "int8", "int16", "int32", "int64"):
+        return "int"
+    if s.startswith("decimal(") or s.startswith("numeric("):
+        return "decimal(" + s.split("(", 1)[1].replace(" ", "")
+    if s == "date":
+        return "date"
+    if s in ("varchar", "string", "text") or s.startswith("varchar("):
+        return "text"
+    return "other"
+
+
+def _fits_decimal(kind: str, digits: int, scale: int) -> bool:
+    m = re.fullmatch(r"decimal\((\d+),(\d+)\)", kind)
+    if not m:
+        return False
+    p, s = int(m.group(1)), int(m.group(2))
+    return s <= scale and p - s <= digits
+
+
+def _show(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def input_sql_type(typ: t.Type) -> SqlType:
+    """How an input is held in SQL; the domain, where one is declared, narrows the type (narrow
+    decimals are faster: DuckDB keeps up to 18 digits in a 64-bit integer)."""
+    match typ:
+        case t.BoolType():
+            return "bool"
+        case t.IntType():
+            if typ.lo is not None and typ.hi is not None:
+                return Num(max(_digits(typ.lo), _digits(typ.hi)), 0, True)
+            return Num(INT_DIGITS, 0, True)
+        case t.MoneyType():
+            if typ.lo is not None and typ.hi is not None:
+                return Num(min(MONEY_DIGITS, max(_digits(typ.lo), _digits(typ.hi))) + 2, 2)
+            return Num(MONEY_DIGITS + 2, 2)
+        case t.DecimalType():
+            if typ.lo is not None and typ.hi is not None:
+                return Num(min(DECIMAL_DIGITS, max(_digits(typ.lo), _digits(typ.hi))) + DECIMAL_SCALE, DECIMAL_SCALE)
+            return Num(DECIMAL_DIGITS + DECIMAL_SCALE, DECIMAL_SCALE)
+        case t.DateType():
+            return "date"
+        case t.EnumType():
+            return "text"
+        case _:
+            assert_never(typ)
+
+
+def compile_sql(reg: CheckedRegulation, day: date, dialect: Dialect = "duckdb") -> SqlProgram:
+    """The regulation at `day` as SQL. Raises RuleError where the engine would refuse the date
+    too (a parameter without a value then), or where a formula needs more than 38 digits."""
+    if not reg.is_regulation():
+        raise RuleError([Diagnostic("E0601", f"`{reg.name}` is a module: it decides no eligibility",
+                                    reg.regulation.span)])
+    Program(reg, day)  # the same diagnostics as the engine for a date without parameter values
+    return _Compiler(reg, day, dialect).run()
+
+
+class _Compiler:
+    def __init__(self, reg: CheckedRegulation, day: date, dialect: Dialect):
+        self.reg = reg
+        self.day = day
+        self.dialect: Dialect = dialect
+        self.columns: dict[str, exp.Expression] = {}
+        self.flags: list[exp.Expression] = []
+        self.names: dict[str, Val] = {}
+        self.decls: dict[str, n.Definition | n.Amount | n.Bracket] = {
+            **{d.name: d for d in reg.definitions},
+            **{a.name: a for a in reg.amounts},
+            **{b.name: b for b in reg.brackets},
+        }
+        self.input_types = {i.name: input_sql_type(i.type) for i in reg.inputs}
+        self.span: Span | None = None
+        # exact integer arithmetic for divisions: HUGEINT in DuckDB, DECIMAL(38, 0) in Spark
+        self.big = exp.DataType.build("HUGEINT", dialect="duckdb") if dialect == "duckdb" else _decimal(38, 0)
+
+    def run(self) -> SqlProgram:
+        requirement_cols: list[tuple[n.Requirement, str]] = []
+        for req in self.reg.requirements:
+            self.span = req.span
+            parts = [self.expr(req.condition).sql]
+            parts += [self.expr(e.condition).sql for e in req.exemptions]
+            name = f"__r_{req.name}"
+            self.columns[name] = _or(parts)  # Kleene: holds if any holds, fails if all fail
+            requirement_cols.append((req, name))
+        self.columns[ELIGIBLE] = _and([col(c) for _, c in requirement_cols])
+        self.columns[FAILED] = _case([(_is_false(col(c)), exp.Literal.string(r.name)) for r, c in requirement_cols],
+                                     exp.cast(exp.Null(), "VARCHAR")) \
+            if requirement_cols else exp.cast(exp.Null(), "VARCHAR")
+        outputs = [Output("eligible", ELIGIBLE, "bool")]
+        for amount in self.reg.amounts:
+            self.span = amount.span
+            raw = self.name(amount.name)
+            assert isinstance(raw.type, Num)
+            money = isinstance(self.reg.symbols[amount.name].type, t.MoneyType)
+            if money:
+                shown = self.round(raw, 2, "round")  # reported in cents, half up, as the engine does
+                out_type: Num = Num(MONEY_DIGITS + 2, 2)
+            else:
+                shown, out_type = raw, raw.type
+            zero = decimal_literal(Decimal("0.00")) if money else int_literal(0)
+            name = f"__o_{amount.name}"
+            self.columns[name] = _case([(_is_true(col(ELIGIBLE)), self.cast(shown, out_type)),
+                                        (_is_false(col(ELIGIBLE)), self.cast(zero, out_type))],
+                                       exp.cast(exp.Null(), _sql_type(out_type)))
+            outputs.append(Output(amount.name, name, out_type, money))
+        outputs.append(Output("failed_requirement", FAILED, "text"))
+        self.columns[NEEDS_ENGINE] = _or(self.flags) if self.flags else exp.false()
+        program = SqlProgram(self.reg, self.day, self.dialect, self.input_types, self.columns, tuple(outputs),
+                             tuple(self.flags))
+        program.layers = _layers(self.columns)
+        return program
+
+    # -- errors --------------------------------------------------------------------------------
+    def too_wide(self, what: str) -> RuleError:
+        return RuleError([Diagnostic(
+            "E0602", f"{what} needs more than {MAX_PRECISION} digits, more than SQL's widest DECIMAL holds",
+            self.span, "round the intermediate result, or decide these cases with `eenvoud eval`")])
+
+    # -- helpers -------------------------------------------------------------------------------
+    def let(self, v: Val) -> Val:
+        """`v` as a column of its own when it is used more than once and is not cheap to repeat."""
+        if _simple(v.sql):
+            return v
+        name = f"__h{len(self.columns)}"
+        self.columns[name] = v.sql
+        return Val(col(name), v.type)
+
+    def cast(self, v: Val, to: SqlType) -> exp.Expression:
+        if v.type == to:
+            return v.sql
+        if isinstance(v.sql, exp.Cast) and isinstance(v.sql.this, exp.Literal):
+            return exp.cast(v.sql.this, _sql_type(to))
+        return exp.cast(_p(v.sql), _sql_type(to))
+
+    def common(self, types: Sequence[SqlType]) -> SqlType:
+        """The type that holds every value of `types` exactly (capped at 38 digits: a value that
+        does not fit then overflows loudly)."""
+        nums = [x for x in types if isinstance(x, Num)]
+        if len(nums) != len(types):
+            return types[0]
+        if all(x.integer for x in nums):
+            return Num(max(x.p for x in nums), 0, True)
+        s = max(x.s for x in nums)
+        if s > MAX_PRECISION:
+            raise self.too_wide("a value")
+        digits = max(x.digits for x in nums)
+        return Num(max(1, min(MAX_PRECISION, digits + s)), s)
+
+    def as_decimal(self, v: Val) -> Val:
+        assert isinstance(v.type, Num)
+        if not v.type.integer:
+            return v
+        target = Num(v.type.p, 0)
+        return Val(self.cast(v, target), target)
+
+    # -- names ---------------------------------------------------------------------------------
+    def name(self, name: str) -> Val:
+        got = self.names.get(name)
+        if got is not None:
+            return got
+        sym = self.reg.symbols.get(name)
+        if name == "reference_date":
+            val = Val(exp.cast(exp.Literal.string(self.day.isoformat()), exp.DataType.build("DATE")), "date")
+        elif sym is None:
+            raise AssertionError(f"unresolved name {name}")
+        elif sym.kind == "input":
+            val = Val(col(f"__i_{name}"), self.input_types[name])
+        elif sym.kind == "parameter":
+            assert isinstance(sym.decl, n.Parameter)
+            pv = parameter_value(sym.decl, self.day)
+            assert pv is not None  # Program(reg, day) has reported a missing value
+            val = self.literal(pv.value, sym.type)
+        else:
+            decl = self.decls[name]
+            outer = self.span
+            self.span = decl.span
+            match decl:
+                case n.Definition() | n.Amount():
+                    inner = self.expr(decl.expr)
+                case n.Bracket():
+                    inner = self.bracket(decl)
+                case _:
+                    assert_never(decl)
+            self.span = outer
+            column = f"__v_{name}"
+            self.columns[column] = inner.sql
+            val = Val(col(column), inner.type)
+        self.names[name] = val
+        return val
+
+    def literal(self, lit: n.Literal, typ: t.Type | None = None) -> Val:
+        match lit:
+            case n.BoolLit():
+                return Val(exp.true() if lit.value else exp.false(), "bool")
+            case n.IntLit():
+                if isinstance(typ, t.DecimalType | t.MoneyType):
+                    return decimal_literal(Decimal(lit.value))
+                return int_literal(lit.value)
+            case n.DecimalLit() | n.MoneyLit():
+                return decimal_literal(lit.value)
+            case n.DateLit():
+                return Val(exp.cast(exp.Literal.string(lit.value.isoformat()), exp.DataType.build("DATE")), "date")
+            case n.EnumLit():
+                return Val(exp.Literal.string(lit.member), "text")
+            case _:
+                assert_never(lit)
+
+    def const(self, e: n.Expr) -> int | Decimal | None:
+        """The value of `e` when it is the same for every person (a literal or a parameter)."""
+        match e:
+            case n.IntLit() | n.DecimalLit() | n.MoneyLit():
+                return e.value
+            case n.Name():
+                sym = self.reg.symbols.get(e.name)
+                if sym is not None and sym.kind == "parameter":
+                    assert isinstance(sym.decl, n.Parameter)
+                    pv = parameter_value(sym.decl, self.day)
+                    if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
+                        return pv.value.value
+        return None
+
+    # -- expressions (same order as evaluate.py) -------------------------------------------------
+    def expr(self, e: n.Expr) -> Val:
+        match e:
+            case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit():
+                return self.literal(e)
+            case n.Name():
+                return self.name(e.name)
+            case n.Unary():
+                x = self.expr(e.operand)
+                if e.op == "not":
+                    return Val(_not(x.sql), "bool")
+                return Val(exp.Paren(this=exp.Neg(this=_p(x.sql))), x.type)
+            case n.Binary():
+                return self.binary(e)
+            case n.InSet():
+                x = self.let(self.expr(e.operand))
+                return Val(_or([self.compare("==", x, self.expr(o)) for o in e.options]), "bool")
+            case n.If():
+                cond = self.let(self.expr(e.cond))
+                a, b = self.expr(e.then), self.expr(e.else_)
+                typ = self.common([a.type, b.type])
+                a = self.let(Val(self.cast(a, typ), typ))
+                b = self.let(Val(self.cast(b, typ), typ))
+                # an unknown condition gives a value only when both branches give the same one
+                return Val(_case([(cond.sql, a.sql), (_not(cond.sql), b.sql),
+                                  (_bin(exp.EQ, a.sql, b.sql), a.sql)]), typ)
+            case n.Call():
+                return self.call(e)
+            case _:
+                assert_never(e)
+
+    def binary(self, e: n.Binary) -> Val:
+        op = e.op
+        if op == "/":
+            raise AssertionError("a division is compiled by the rounding around it")
+        a, b = self.expr(e.left), self.expr(e.right)
+        if op == "and":
+            return Val(_bin(exp.And, a.sql, b.sql), "bool")
+        if op == "or":
+            return Val(_bin(exp.Or, a.sql, b.sql), "bool")
+        if op == "implies":
+            return Val(_bin(exp.Or, _not(a.sql), b.sql), "bool")
+        if op in n.COMPARISON:
+            return Val(self.compare(op, a, b), "bool")
+        return self.arith(op, a, b)
+
+    def compare(self, op: str, a: Val, b: Val) -> exp.Expression:
+        cls = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+        if isinstance(a.type, Num) and isinstance(b.type, Num):
+            typ = self.common([a.type, b.type])
+            return _bin(cls, self.cast(a, typ), self.cast(b, typ))
+        return _bin(cls, a.sql, b.sql)
+
+    def arith(self, op: str, a: Val, b: Val) -> Val:
+        assert isinstance(a.type, Num) and isinstance(b.type, Num)
+        if op in ("+", "-"):
+            typ = self.common([a.type, b.type])
+            assert isinstance(typ, Num)
+            cls = exp.Add if op == "+" else exp.Sub
+            sql = _bin(cls, self.cast(a, typ), self.cast(b, typ))
+            if typ.integer:
+                return Val(sql, Num(min(INT_DIGITS + 1, typ.p + 1), 0, True))
+            result = Num(min(MAX_PRECISION, typ.p + 1), typ.s)
+            return Val(exp.cast(sql, _sql_type(result)), result)
+        assert op == "*"
+        if a.type.integer and b.type.integer:
+            return Val(_bin(exp.Mul, a.sql, b.sql), Num(min(INT_DIGITS + 1, a.type.p + b.type.p), 0, True))
+        a, b = self.as_decimal(a), self.as_decimal(b)
+        assert isinstance(a.type, Num) and isinstance(b.type, Num)
+        s = a.type.s + b.type.s
+        if s > MAX_PRECISION:
+            raise self.too_wide("this product")
+        result = Num(min(MAX_PRECISION, a.type.p + b.type.p), s)
+        return Val(exp.cast(_bin(exp.Mul, a.sql, b.sql), _sql_type(result)), result)
+
+    def call(self, e: n.Call) -> Val:
+        func = e.func
+        if func in ("round", "floor", "ceil"):
+            places = e.args[1].value if len(e.args) == 2 else 0  # type: ignore[union-attr]
+            assert isinstance(places, int)
+            target = e.args[0]
+            if isinstance(target, n.Binary) and target.op == "/":
+                return self.divide(target, places, func)
+            return self.round(self.expr(target), places, func)
+        args = [self.expr(a) for a in e.args]
+        match func:
+            case "min" | "max":
+                if len(args) == 1:
+                    return args[0]
+                typ = self.common([a.type for a in args])
+                parts = [self.let(Val(self.cast(a, typ), typ)) for a in args]
+                cls = exp.Least if func == "min" else exp.Greatest
+                pick = cls(this=parts[0].sql, expressions=[x.sql for x in parts[1:]])
+                # GREATEST and LEAST skip NULLs; the engine's min and max are unknown then
+                return Val(_case([(_or([_is_null(x.sql) for x in parts]), exp.cast(exp.Null(), _sql_type(typ)))],
+                                 pick), typ)
+            case "abs":
+                return Val(exp.Abs(this=args[0].sql), args[0].type)
+            case "years_between" | "months_between":
+                a, b = self.let(args[0]), self.let(args[1])
+                years = _bin(exp.Sub, exp.Year(this=b.sql), exp.Year(this=a.sql))
+                if func == "years_between":
+                    def md(x: exp.Expression) -> exp.Expression:
+                        return _bin(exp.Add, _bin(exp.Mul, exp.Month(this=x), exp.Literal.number(100)), exp.Day(this=x))
+                    earlier = _bin(exp.LT, md(b.sql), md(a.sql))
+                    value = _bin(exp.Sub, years, _case([(earlier, exp.Literal.number(1))], exp.Literal.number(0)))
+                else:
+                    months = _bin(exp.Add, _bin(exp.Mul, years, exp.Literal.number(12)),
+                                  _bin(exp.Sub, exp.Month(this=b.sql), exp.Month(this=a.sql)))
+                    earlier = _bin(exp.LT, exp.Day(this=b.sql), exp.Day(this=a.sql))
+                    value = _bin(exp.Sub, months, _case([(earlier, exp.Literal.number(1))], exp.Literal.number(0)))
+                return Val(exp.cast(value, "BIGINT"), Num(6, 0, True))
+            case "days_between":
+                diff = exp.DateDiff(this=args[1].sql, expression=args[0].sql, unit=exp.var("DAY"))
+                return Val(exp.cast(diff, "BIGINT"), Num(7, 0, True))
+            case "add_days":
+                moved: exp.Expression = exp.DateAdd(this=args[0].sql, expression=args[1].sql, unit=exp.var("DAY"))
+                return self.checked_date(moved)
+            case "add_months" | "add_years":
+                months = args[1].sql if func == "add_months" else _bin(exp.Mul, args[1].sql, exp.Literal.number(12))
+                return self.checked_date(exp.AddMonths(this=args[0].sql, expression=months))
+        raise AssertionError(func)
+
+    def checked_date(self, moved: exp.Expression) -> Val:
+        """A computed date; one outside the years 1 to 9999 is an error in the engine."""
+        d = self.let(Val(exp.cast(moved, "DATE"), "date"))
+        year = exp.Year(this=d.sql)
+        self.flags.append(_is_true(_or([_bin(exp.LT, year, exp.Literal.number(1)),
+                                        _bin(exp.GT, year, exp.Literal.number(9999))])))
+        return d
+
+    # -- brackets ------------------------------------------------------------------------------
+    def bracket(self, b: n.Bracket) -> Val:
+        version = bracket_rows(b, self.day)
+        assert version is not None  # Program(reg, day) has reported it
+        key = self.let(self.expr(b.key))
+        values = [self.literal(r.value, b.type) for r in version.rows]
+        typ = self.common([v.type for v in values]) if values else input_sql_type(b.type)
+        whens: list[tuple[exp.Expression, exp.Expression]] = [(_is_null(key.sql), exp.cast(exp.Null(), _sql_type(typ)))]
+        conds: list[exp.Expression] = []
+        for row, value in zip(version.rows, values, strict=True):
+            parts: list[exp.Expression] = []
+            if row.lo is not None:
+                parts.append(self.compare("<=", self.literal(row.lo, b.type), key))
+            if row.hi is not None:
+                parts.append(self.compare("<", key, self.literal(row.hi, b.type)))
+            cond = _and(parts)
+            conds.append(cond)
+            whens.append((cond, self.cast(value, typ)))
+        # no row for a known key: the engine raises, so the engine decides the row
+        self.flags.append(_is_true(_bin(exp.And, _not_null(key.sql), _not(_or(conds)))))
+        return Val(_case(whens), typ)
+
+    # -- rounding --------------------------------------------------------------------------------
+    def round(self, x: Val, places: int, func: str) -> Val:
+        """round (half away from zero), floor or ceil of `x` to `places` decimals."""
+        assert isinstance(x.type, Num)
+        if x.type.integer:
+            return x
+        p, s = x.type.p, x.type.s
+        if s <= places:
+            typ = Num(min(MAX_PRECISION, p - s + places), places)
+            return Val(self.cast(x, typ), typ)
+        x = self.let(x)
+        scaled_type = Num(min(MAX_PRECISION, p + places), s)
+        scaled = exp.cast(_bin(exp.Mul, x.sql, decimal_literal(Decimal(10 ** places)).sql), _sql_type(scaled_type)) \
+            if places else x.sql
+        half = decimal_literal(Decimal("0.5")).sql
+        whole: exp.Expression
+        if func == "floor":
+            whole = exp.Floor(this=scaled)
+        elif func == "ceil":
+            whole = exp.Ceil(this=scaled)
+        else:
+            whole = _case([(_bin(exp.LT, x.sql, decimal_literal(Decimal(0)).sql), exp.Ceil(this=_bin(exp.Sub, scaled, half)))],
+                          exp.Floor(this=_bin(exp.Add, scaled, half)))
+        digits = p - s + 1
+        whole_type = Num(min(MAX_PRECISION, digits + places), 0)
+        whole = exp.cast(whole, _sql_type(whole_type))
+        return self.unscale(Val(whole, whole_type), places)
+
+    def unscale(self, whole: Val, places: int) -> Val:
+        """An integer count of 10^-places units as the DECIMAL it stands for."""
+        assert isinstance(whole.type, Num)
+        if not places:
+            return whole
+        typ = Num(whole.type.p, places)
+        unit = decimal_literal(Decimal(1).scaleb(-places))
+        return Val(exp.cast(_bin(exp.Mul, whole.sql, unit.sql), _sql_type(typ)), typ)
+
+    def unscaled(self, v: Val) -> tuple[exp.Expression, int]:
+        """`v` times 10^scale: a whole number, as the exact big-integer type; and its digits."""
+        assert isinstance(v.type, Num)
+        if v.type.integer or v.type.s == 0:
+            return exp.cast(_p(v.sql), self.big), v.type.p
+        p, s = v.type.p, v.type.s
+        if p + s + 1 > MAX_PRECISION:
+            raise self.too_wide("this division")
+        shifted = exp.cast(_bin(exp.Mul, v.sql, decimal_literal(Decimal(10 ** s)).sql), _decimal(min(MAX_PRECISION, p + s), s))
+        return exp.cast(shifted, self.big), p
+
+    def divide(self, e: n.Binary, places: int, func: str) -> Val:
+        """round/floor/ceil(a / b, places), exact: with A and B the whole numbers a * 10^sa and
+        b * 10^sb, the result is q * 10^-places where q = rounded(A * 10^(sb - sa + places) / B),
+        an integer division corrected by its remainder."""
+        a, b = self.expr(e.left), self.expr(e.right)
+        assert isinstance(a.type, Num) and isinstance(b.type, Num)
+        sa = 0 if a.type.integer else a.type.s
+        sb = 0 if b.type.integer else b.type.s
+        shift = sb - sa + places
+        num_sql, num_digits = self.unscaled(a)
+        constant = self.const(e.right)
+        big = self.big
+
+        def big_int(value: int) -> exp.Expression:
+            return exp.cast(exp.Literal.number(value), big)
+
+        if num_digits + max(shift, 0) > MAX_PRECISION or b.type.p + max(-shift, 0) > MAX_PRECISION:
+            raise self.too_wide("this division")
+        if shift > 0:
+            num_sql = _bin(exp.Mul, num_sql, big_int(10 ** shift))
+        if constant is not None and constant > 0:
+            # the usual case, `x / 12`: a positive constant needs no sign handling and cannot be zero
+            den_value = int(Decimal(constant).scaleb(sb)) * 10 ** max(-shift, 0)
+            nn = self.let(Val(num_sql, Num(MAX_PRECISION, 0)))
+            dn = Val(big_int(den_value), Num(MAX_PRECISION, 0))
+        else:
+            den_sql, _ = self.unscaled(b)
+            if shift < 0:
+                den_sql = _bin(exp.Mul, den_sql, big_int(10 ** -shift))
+            den = self.let(Val(den_sql, Num(MAX_PRECISION, 0)))
+            num = self.let(Val(num_sql, Num(MAX_PRECISION, 0)))
+            zero = big_int(0)
+            negative = _bin(exp.LT, den.sql, zero)
+            nn = self.let(Val(_case([(negative, exp.Paren(this=exp.Neg(this=_p(num.sql))))], num.sql), num.type))
+            dn = self.let(Val(_case([(negative, exp.Paren(this=exp.Neg(this=_p(den.sql)))),
+                                     (_bin(exp.GT, den.sql, zero), den.sql)]), den.type))
+            # a division by zero: the engine raises, so the engine decides the row
+            self.flags.append(_is_true(_bin(exp.And, _not_null(num.sql), _bin(exp.EQ, den.sql, zero))))
+        one, zero_ = big_int(1), big_int(0)
+        q0 = self.let(Val(exp.cast(exp.IntDiv(this=_p(nn.sql), expression=_p(dn.sql)), big), nn.type))
+        r0 = self.let(Val(_bin(exp.Sub, nn.sql, _bin(exp.Mul, q0.sql, dn.sql)), nn.type))
+        # q0 is the quotient truncated (DuckDB) or floored; with r0 it becomes the floor q, 0 <= r < d
+        below = _bin(exp.LT, r0.sql, zero_)
+        q = self.let(Val(_case([(below, _bin(exp.Sub, q0.sql, one))], q0.sql), nn.type))
+        r = self.let(Val(_case([(below, _bin(exp.Add, r0.sql, dn.sql))], r0.sql), nn.type))
+        if func == "floor":
+            result = q.sql
+        elif func == "ceil":
+            result = _bin(exp.Add, q.sql, _case([(_bin(exp.GT, r.sql, zero_), one)], zero_))
+        else:
+            twice = _bin(exp.Mul, r.sql, big_int(2))
+            up = _or([_bin(exp.GT, twice, dn.sql),
+                      _bin(exp.And, _bin(exp.EQ, twice, dn.sql), _bin(exp.GTE, nn.sql, zero_))])
+            result = _bin(exp.Add, q.sql, _case([(up, one)], zero_))
+        # |a / b| < 10^(digits of a - sa + sb), since |B| >= 1; one more digit for rounding up
+        digits = min(MAX_PRECISION, a.type.p - sa + sb + 1 + places)
+        whole = Val(exp.cast(result, _decimal(digits, 0)), Num(digits, 0))
+        return self.unscale(whole, places)
+
+
+def _layers(columns: Mapping[str, exp.Expression]) -> list[list[str]]:
+    """The columns grouped so that each group uses only columns of earlier groups (or inputs)."""
+    depth: dict[str, int] = {}
+    for name, e in columns.items():  # creation order: every column is created after what it uses
+        uses = {c.name for c in e.find_all(exp.Column)}
+        depth[name] = 1 + max((depth[u] for u in uses if u in depth), default=0)
+    out: list[list[str]] = [[] for _ in range(max(depth.values(), default=0))]
+    for name, d in depth.items():
+        out[d - 1].append(name)
+    return out
