@@ -151,6 +151,7 @@ class Program:
         rows = [(None if r.lo is None else _literal(r.lo), None if r.hi is None else _literal(r.hi), _literal(r.value))
                 for r in version.rows]
         name = b.name
+        key_is_money = isinstance(self.reg.type_of(b.key), t.MoneyType)
 
         def fn(env: Env) -> Maybe:
             k = key(env)
@@ -159,7 +160,7 @@ class Program:
             for lo, hi, value in rows:
                 if (lo is None or lo <= k) and (hi is None or k < hi):  # type: ignore[operator]
                     return value
-            raise EvaluationError(f"no row of the bracket `{name}` covers the value {v.to_json(k)}")
+            raise EvaluationError(f"no row of the bracket `{name}` covers the value {v.to_json(k, key_is_money)}")
 
         return fn
 
