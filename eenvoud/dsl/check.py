@@ -100,12 +100,35 @@ class Checker:
                     word = type(decl).__name__.lower()
                     self.error("E0108", f"a module cannot declare {'an' if word[0] in 'ae' else 'a'} {word}",
                                decl.span, "write `regulation` instead of `module` at the top of the file")
+        self._check_includes(reg)
         properties = tuple(self._check_property(p) for p in reg.properties)
         tests = tuple(self._check_test(x, requirements) for x in reg.tests)
         self._check_test_names(reg.tests)
         if any(d.severity == "error" for d in self.diagnostics):
             return None
         return self._build(requirements, documents, tests, properties)
+
+    def _check_includes(self, reg: n.Regulation) -> None:
+        """An `event` lists the regulations it bundles and nothing else, and only an event lists
+        regulations. Whether each name is a regulation is for the Library, which knows them all."""
+        if reg.kind != "event":
+            for inc in reg.includes:
+                self.error("E0112", "only an `event` can include regulations", inc.span,
+                           "write `event` instead of `regulation` or `module` at the top of the file")
+            return
+        for item in reg.items:
+            if not isinstance(item, n.Includes):
+                self.error("E0112", "an event only lists the regulations it includes", item.span,
+                           "declare this in a regulation or in a shared module")
+        seen: set[str] = set()
+        for inc in reg.includes:
+            for name in inc.names:
+                if name in seen:
+                    self.error("E0113", f"the event includes `{name}` twice", inc.span)
+                seen.add(name)
+        if not seen:
+            self.error("E0113", f"the event `{reg.name}` includes no regulation", reg.span,
+                       "list them: `includes zorgtoeslag, huurtoeslag`")
 
     # -- declarations ------------------------------------------------------------------------
     def _declare_imported(self) -> None:

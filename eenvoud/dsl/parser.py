@@ -73,7 +73,7 @@ KEYWORDS = (
     "define", "requirement", "article", "unless", "label", "amount", "document", "provides", "required",
     "when", "test", "given", "expect", "eligible", "undetermined", "missing", "property", "if", "then",
     "else", "and", "or", "not", "implies", "in", "true", "false", "bool", "int", "decimal", "percent",
-    "money", "date", "one", "of",
+    "money", "date", "one", "of", "event", "includes",
 )
 
 
@@ -150,7 +150,7 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             help_ = "to compare, write `==`"
         elif str(tok) == "=>":
             help_ = "`=>` is only for the rows of a bracket"
-        elif set(exc.expected) <= {"REGULATION", "MODULE"}:
+        elif set(exc.expected) <= {"REGULATION", "MODULE", "EVENT"}:
             help_ = 'a rule file starts with `regulation name "title"` or `module name "title"`'
         elif tok.type == "NAME":
             keyword = did_you_mean(str(tok), KEYWORDS)

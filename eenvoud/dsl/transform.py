@@ -74,6 +74,9 @@ class ToIR(Transformer[Token, n.Regulation]):
     def module_header(self, meta: Meta, name: Token, *rest: Any) -> dict[str, Any]:
         return self._header("module", meta, name, *rest)
 
+    def event_header(self, meta: Meta, name: Token, *rest: Any) -> dict[str, Any]:
+        return self._header("event", meta, name, *rest)
+
     def meta_agency(self, meta: Meta, s: Token) -> tuple[str, str]:
         return ("agency", _unquote(s))
 
@@ -83,6 +86,9 @@ class ToIR(Transformer[Token, n.Regulation]):
     # -- declarations -----------------------------------------------------------------------
     def import_decl(self, meta: Meta, path: Token) -> n.Import:
         return n.Import(_unquote(path), span=self._span(meta))
+
+    def includes_decl(self, meta: Meta, *names: Token) -> n.Includes:
+        return n.Includes(tuple(str(x) for x in names), span=self._span(meta))
 
     def input_decl(self, meta: Meta, name: Token, typ: t.Type, *rest: Any) -> n.Input:
         label = None

@@ -95,6 +95,14 @@ class CheckedRegulation:
     def is_regulation(self) -> bool:
         return self.kind == "regulation"
 
+    def is_event(self) -> bool:
+        return self.kind == "event"
+
+    @property
+    def included(self) -> tuple[str, ...]:
+        """The regulations a life event bundles, by name, in the order written."""
+        return tuple(name for inc in self.regulation.includes for name in inc.names)
+
 
 def make_checked(**kwargs: object) -> CheckedRegulation:
     return CheckedRegulation(token=_TOKEN, **kwargs)  # type: ignore[arg-type]

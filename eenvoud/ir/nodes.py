@@ -114,6 +114,13 @@ class Import(Node):
 
 
 @dataclass(frozen=True)
+class Includes(Node):
+    """`includes a, b`: the regulations a life event bundles, by their names (ids)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Input(Node):
     name: str
     type: Type
@@ -251,15 +258,15 @@ class Property(Node):
 
 
 Declaration = Input | Parameter | Bracket | Definition | Requirement | Amount | Document
-Item = Import | Declaration | Test | Property
+Item = Import | Declaration | Test | Property | Includes
 
 
 @dataclass(frozen=True)
 class Regulation(Node):
-    """One rule file as written: a `regulation` (decides eligibility) or a `module` (shared
-    definitions that regulations import)."""
+    """One rule file as written: a `regulation` (decides eligibility), a `module` (shared
+    definitions that regulations import) or an `event` (a life event: the regulations it includes)."""
 
-    kind: str  # "regulation" | "module"
+    kind: str  # "regulation" | "module" | "event"
     name: str
     title: str | None
     agency: str | None = None
@@ -272,7 +279,11 @@ class Regulation(Node):
 
     @property
     def declarations(self) -> tuple[Declaration, ...]:
-        return tuple(i for i in self.items if not isinstance(i, Import | Test | Property))
+        return tuple(i for i in self.items if not isinstance(i, Import | Test | Property | Includes))
+
+    @property
+    def includes(self) -> tuple[Includes, ...]:
+        return tuple(i for i in self.items if isinstance(i, Includes))
 
     @property
     def tests(self) -> tuple[Test, ...]:

@@ -303,6 +303,8 @@ def _item(item: n.Item, c: _Comments) -> list[str]:
                 lines.append("  given " + ", ".join(f"{g.name} = {literal(g.value)}" for g in item.given))
             lines.append("  expect " + ", ".join(_expectation(e) for e in item.expects))
             return lines
+        case n.Includes():
+            return ["includes " + ", ".join(item.names)]
         case n.Property():
             on = f" on {item.on.isoformat()}" if item.on is not None else ""
             return [f"property {string(item.name)}{on}:", f"  {expr(item.expr)}"]
