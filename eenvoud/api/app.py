@@ -59,9 +59,28 @@ def create_app(
     app.include_router(analysis.router())
     app.include_router(eligibility.router(examples))
     errors.install(app)
+    _document_ids(app, sorted(library.regulations))
     app.add_middleware(BodyLimit, max_body=max_body)
     app.add_middleware(errors.Guard)  # added last: outermost
     return app
+
+
+def _document_ids(app: FastAPI, ids: list[str]) -> None:
+    """The library's regulation ids as examples of the `regulation_id` path parameter."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = build()
+            for item in spec.get("paths", {}).values():
+                for op in item.values():
+                    for param in op.get("parameters", []):
+                        if param.get("name") == "regulation_id" and ids:
+                            param["examples"] = {i: {"value": i} for i in ids}
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _examples(library: Library) -> dict[str, Any]:

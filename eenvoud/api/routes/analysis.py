@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from eenvoud.api.analysis import AnalysisPending, AnalyzerUnavailable
 from eenvoud.api.models import AnalysisOut, ErrorOut
-from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, DateQuery, ServiceDep
+from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, DateQuery, RegulationId, ServiceDep
 from eenvoud.api.security import require_key
 
 
@@ -22,7 +22,7 @@ def router() -> APIRouter:
         description="Computed once per content hash and date. Each solver query has a time limit; a query "
                     "that runs out is reported as `unknown`, never as a finding.",
     )
-    async def analysis(regulation_id: str, svc: ServiceDep, date: DateQuery = None) -> AnalysisOut:
+    async def analysis(regulation_id: RegulationId, svc: ServiceDep, date: DateQuery = None) -> AnalysisOut:
         try:
             reg, day, result, cached = await svc.analysis(regulation_id, date)
         except AnalyzerUnavailable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from eenvoud.api.body import eligibility_request
 from eenvoud.api.models import EligibilityRequest, ErrorOut, ValidationErrorOut
@@ -19,6 +19,9 @@ def service(request: Request) -> Service:
 
 ServiceDep = Annotated[Service, Depends(service)]
 BodyDep = Annotated[EligibilityRequest, Depends(eligibility_request)]
+# any id but the library's is a 404, so a plain string, not an enum; app.py adds the library's ids
+# as examples to the OpenAPI document
+RegulationId = Annotated[str, Path(description="a regulation's id, as listed by GET /regulations")]
 DateQuery = Annotated[dt.date | None, Query(description="the reference date; today when left out")]
 
 

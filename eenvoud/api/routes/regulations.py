@@ -14,6 +14,7 @@ from eenvoud.api.routes.common import (
     UNAUTHORIZED,
     BodyDep,
     DateQuery,
+    RegulationId,
     ServiceDep,
     request_body,
 )
@@ -33,13 +34,13 @@ def router(examples: dict[str, Any]) -> APIRouter:
     @r.get("/{regulation_id}", response_model=RegulationDetail, responses=NOT_FOUND,
            summary="a regulation's inputs, requirements, amounts, documents and parameters on a date")
     def regulation(
-        regulation_id: str, svc: ServiceDep, date: DateQuery = None
+        regulation_id: RegulationId, svc: ServiceDep, date: DateQuery = None
     ) -> dict[str, object]:
         return svc.detail(regulation_id, date)
 
     @r.get("/{regulation_id}/schema", responses={**NOT_FOUND, 200: {"content": {"application/schema+json": {}}}},
            summary="the JSON Schema of a regulation's facts, from its declared inputs")
-    def facts_schema(regulation_id: str, svc: ServiceDep) -> dict[str, Any]:
+    def facts_schema(regulation_id: RegulationId, svc: ServiceDep) -> dict[str, Any]:
         return svc.facts_schema(regulation_id)
 
     @r.post(
@@ -51,7 +52,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
                     "unknown: the decision is then `eligible: null` with the facts that could decide it.",
         openapi_extra=request_body(examples),
     )
-    def eligibility(regulation_id: str, body: BodyDep, svc: ServiceDep) -> Response:
+    def eligibility(regulation_id: RegulationId, body: BodyDep, svc: ServiceDep) -> Response:
         return Response(svc.decide(regulation_id, body), media_type=JSON)
 
     return r

@@ -1,0 +1,123 @@
+"""GET /regulations/{id}/analysis: findings cached per content hash, under a time budget."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from eenvoud.api import create_app
+from eenvoud.api.analysis import Analyses, find_analyzer
+from eenvoud.api.keys import ApiKeys
+from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.library import Library
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    subject: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "subject": self.subject, "status": "proved"}
+
+
+class CountingAnalyzer:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.calls: list[tuple[str, date, float]] = []
+        self.delay = delay
+
+    def __call__(self, reg: CheckedRegulation, day: date, timeout: float) -> list[Finding]:
+        self.calls.append((reg.name, day, timeout))
+        time.sleep(self.delay)
+        return [Finding("redundant_requirement", f"{reg.name}.asset_test")]
+
+
+@pytest.fixture
+def fake(library: Library) -> Iterator[tuple[TestClient, CountingAnalyzer]]:
+    analyzer = CountingAnalyzer()
+    app = create_app(library, keys=ApiKeys(), analyses=Analyses(budget=5, query_timeout=1.5, analyzer=analyzer))
+    with TestClient(app) as c:
+        yield c, analyzer
+
+
+def test_findings_are_computed_once_per_hash_and_date(fake: tuple[TestClient, CountingAnalyzer],
+                                                      library: Library) -> None:
+    client, analyzer = fake
+    first = client.get("/regulations/zorgtoeslag/analysis", params={"date": "2025-01-01"})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["regulation"] == "zorgtoeslag"
+    assert body["hash"] == library.regulations["zorgtoeslag"].hash
+    assert body["date"] == "2025-01-01"
+    assert body["cached"] is False
+    assert body["findings"] == [{"kind": "redundant_requirement", "subject": "zorgtoeslag.asset_test",
+                                 "status": "proved"}]
+    again = client.get("/regulations/zorgtoeslag/analysis", params={"date": "2025-01-01"}).json()
+    assert again["cached"] is True and again["findings"] == body["findings"]
+    # the solver's per-query limit is passed on
+    assert analyzer.calls == [("zorgtoeslag", date(2025, 1, 1), 1.5)]
+    client.get("/regulations/zorgtoeslag/analysis", params={"date": "2024-01-01"})
+    assert len(analyzer.calls) == 2
+
+
+def test_analysis_of_an_unknown_regulation_is_404(fake: tuple[TestClient, CountingAnalyzer]) -> None:
+    client, analyzer = fake
+    assert client.get("/regulations/nope/analysis").status_code == 404
+    assert analyzer.calls == []
+
+
+def test_an_analysis_past_its_budget_is_503_and_lands_in_the_cache(library: Library) -> None:
+    analyzer = CountingAnalyzer(delay=0.6)
+    app = create_app(library, keys=ApiKeys(), analyses=Analyses(budget=0.1, analyzer=analyzer))
+    with TestClient(app) as client:
+        r = client.get("/regulations/kinderbijslag/analysis", params={"date": "2025-01-01"})
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "10"
+        assert "still running" in r.json()["detail"]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r = client.get("/regulations/kinderbijslag/analysis", params={"date": "2025-01-01"})
+            if r.status_code == 200:
+                break
+            time.sleep(0.2)
+    assert r.status_code == 200 and r.json()["findings"]
+    assert len(analyzer.calls) == 1  # the retries waited for the same run
+
+
+def test_eligibility_is_answered_while_an_analysis_runs(library: Library) -> None:
+    started, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def blocking(reg: CheckedRegulation, day: date, timeout: float) -> list[Finding]:
+        started.set()
+        # released only once an eligibility request got through while the solver "ran"
+        outcome["released"] = release.wait(10)
+        return []
+
+    app = create_app(library, keys=ApiKeys(), analyses=Analyses(budget=15, analyzer=blocking))
+    with TestClient(app) as client:
+        t = threading.Thread(target=lambda: outcome.setdefault("r", client.get("/regulations/zorgtoeslag/analysis")))
+        t.start()
+        assert started.wait(10)
+        assert client.post("/eligibility", json={"date": "2025-01-01", "facts": {}}).status_code == 200
+        release.set()
+        t.join()
+    assert outcome["released"] is True
+    assert outcome["r"].status_code == 200
+
+
+def test_the_real_analyzer_or_a_clear_503(client: TestClient) -> None:
+    r = client.get("/regulations/kinderbijslag/analysis", params={"date": "2025-01-01"})
+    if find_analyzer() is None:
+        assert r.status_code == 503
+        assert r.json() == {"detail": "the analyzer is not available in this build of eenvoud"}
+    else:
+        assert r.status_code == 200, r.text
+        assert isinstance(r.json()["findings"], list)
