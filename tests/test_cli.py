@@ -1,0 +1,316 @@
+"""The `eenvoud` command as a user meets it: what it prints, and its exit codes. A user's mistake
+ends with a clear message and exit code 1, never with a Python traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eenvoud.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "dsl" / "cases"
+SPEC = CASES / "good" / "spec_example.rules"
+ALL = CASES / "good" / "all_constructs.rules"
+BAD = sorted((CASES / "bad").glob("*.rules"))
+ZORGTOESLAG = ROOT / "rules" / "nl" / "rijk" / "zorgtoeslag.rules"
+
+# `eval --json` as issue 2 fixes it, with the questions (which registry holds each missing fact)
+# and the documents the decision asks for
+EVAL_KEYS = {"regulation", "date", "hash", "eligible", "amounts", "missing", "reasons", "explanation",
+             "questions", "documents"}
+REASON_KEYS = {"requirement", "status", "label", "article", "values"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def facts_file(tmp_path: Path, facts: object | str) -> Path:
+    path = tmp_path / "facts.json"
+    path.write_text(facts if isinstance(facts, str) else json.dumps(facts), encoding="utf-8")
+    return path
+
+
+def assert_no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text
+        assert "internal error" not in text
+
+
+SINGLE = {"age": 30, "insured": True, "has_partner": False, "income": "20000.00", "assets": "0.00"}
+
+
+# -- check ------------------------------------------------------------------------------------
+
+def test_check_accepts_good_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", CASES / "good")
+    assert code == 0
+    assert out.strip() == "checked 3 files: 2 regulations, 1 module, no errors"
+
+
+def test_check_reports_every_error_with_position_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "check", CASES / "bad" / "multiple_errors.rules")
+    assert code == 1
+    assert "multiple_errors.rules:6:21: error[E0100]: unknown name `ag`" in err
+    assert "  = help: did you mean `age`?" in err
+    assert "6 | requirement adult : ag >= 18" in err
+    assert err.rstrip().endswith("4 errors in 1 file")
+    assert out == ""
+
+
+def test_check_json_lists_the_diagnostics(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--json", CASES / "bad" / "unknown_name.rules")
+    assert code == 1
+    data = json.loads(out)
+    assert data["files"] == 1
+    (error,) = data["errors"]
+    assert error["code"] == "E0100" and error["line"] == 5 and error["column"] == 26
+    assert error["help"] == "did you mean `income`?"
+    assert error["file"].endswith("unknown_name.rules")
+
+
+def test_check_of_a_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", "no/such/file.rules")
+    assert code == 1
+    assert "no such file or folder: no/such/file.rules" in err
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_no_traceback_for_any_broken_file(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                          path: Path) -> None:
+    for argv in (["check", path], ["test", path],
+                 ["eval", path, "--facts", facts_file(tmp_path, {}), "--date", "2025-01-01"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 1, argv
+        assert_no_traceback(out, err)
+        assert "error" in err
+    # fmt only parses: a file with a type error still formats, one with a syntax error does not
+    code, out, err = run(capsys, "fmt", "--check", path)
+    assert code == (1 if "error[E000" in err or "would reformat" in out else 0)
+    assert_no_traceback(out, err)
+
+
+def test_a_file_that_is_not_utf8(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "latin1.rules"
+    path.write_bytes('regulation r "Caf\xe9"\n'.encode("latin-1"))
+    for argv in (["check", path], ["fmt", path], ["test", path]):
+        code, out, err = run(capsys, *argv)
+        assert code == 1
+        assert "not valid UTF-8" in err
+        assert_no_traceback(out, err)
+
+
+# -- eval -------------------------------------------------------------------------------------
+
+def test_eval_json_follows_the_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "eval", SPEC, "--facts", facts_file(tmp_path, SINGLE), "--date", "2025-01-01",
+                       "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == EVAL_KEYS
+    assert data["regulation"] == "zorgtoeslag" and data["date"] == "2025-01-01"
+    assert data["hash"].startswith("sha256:") and len(data["hash"]) == len("sha256:") + 64
+    assert data["eligible"] is True
+    assert data["amounts"] == {"zorgtoeslag": "1012.00"}
+    assert data["missing"] == []
+    assert [r["requirement"] for r in data["reasons"]] == ["adult", "insured_nl", "income_test", "asset_test"]
+    for r in data["reasons"]:
+        assert REASON_KEYS <= set(r) <= REASON_KEYS | {"exemption", "missing"}
+        assert r["status"] == "holds"
+    assert data["reasons"][0] == {"requirement": "adult", "status": "holds", "label": "Art. 1: 18 jaar of ouder",
+                                  "article": None, "values": {"age": 30}}
+    assert data["reasons"][2]["values"] == {"income": "20000.00", "income_limit": "38520.00"}
+    assert all(isinstance(line, str) for line in data["explanation"]) and data["explanation"]
+
+
+def test_eval_json_when_not_eligible_and_when_undetermined(capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "eval", SPEC, "--facts", facts_file(tmp_path, {**SINGLE, "age": 17}),
+                       "--date", "2025-01-01", "--json")
+    data = json.loads(out)
+    assert code == 0  # the evaluation ran, whatever its outcome
+    assert data["eligible"] is False and data["amounts"] == {"zorgtoeslag": "0.00"}
+    assert data["reasons"][0]["status"] == "fails"
+
+    code, out, _ = run(capsys, "eval", SPEC, "--facts", facts_file(tmp_path, {"age": 30, "insured": True}),
+                       "--date", "2025-01-01", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["eligible"] is None and data["amounts"] == {"zorgtoeslag": None}
+    assert data["missing"] == ["has_partner", "income", "assets"]
+    assert {q["input"]: q["registry"] for q in data["questions"]} == {
+        "has_partner": "BRP", "income": "BRI", "assets": None}
+
+
+def test_eval_money_as_json_numbers_is_exact(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    facts = facts_file(tmp_path, '{"age": 30, "insured": true, "has_partner": false,'
+                                 ' "income": 20000.10, "assets": 0.1}')
+    code, out, _ = run(capsys, "eval", SPEC, "--facts", facts, "--date", "2025-01-01", "--json")
+    assert code == 0
+    assert json.loads(out)["reasons"][2]["values"]["income"] == "20000.10"
+
+
+def test_eval_human_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "eval", SPEC, "--facts", facts_file(tmp_path, {"age": 30}), "--date", "2025-01-01")
+    assert code == 0
+    assert "UNDETERMINED" in out
+    assert "insured" in out and "ZVW" in out
+    assert "sha256:" in out
+
+
+def test_eval_reads_facts_from_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(SINGLE)))
+    code, out, _ = run(capsys, "eval", SPEC, "--facts", "-", "--date", "2025-01-01", "--json")
+    assert code == 0 and json.loads(out)["eligible"] is True
+
+
+@pytest.mark.parametrize(("facts", "says"), [
+    ({"age": "old"}, 'age: expected a whole number, got "old"'),
+    ({"agee": 30}, "agee: `zorgtoeslag` has no input `agee`; did you mean `age`?"),
+    ({"income": "1.001"}, "income: money has at most two decimals (cents)"),
+    ({"age": 200}, "age: 200 is above the highest allowed value 130"),
+    ('{"age": ', "facts: not valid JSON"),
+    ("[]", "facts: must be a JSON object"),
+])
+def test_eval_with_bad_facts_names_the_field(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                             facts: object, says: str) -> None:
+    code, out, err = run(capsys, "eval", SPEC, "--facts", facts_file(tmp_path, facts), "--date", "2025-01-01")
+    assert code == 1
+    assert "the facts are not valid" in err
+    assert says in err
+    assert_no_traceback(out, err)
+
+
+def test_eval_usage_mistakes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "eval", SPEC, "--facts", tmp_path / "none.json")
+    assert code == 1 and "cannot read the facts file" in err
+    code, _, err = run(capsys, "eval", CASES / "good" / "shared" / "partner.rules", "--facts",
+                       facts_file(tmp_path, {}))
+    assert code == 1 and "is a module, not a regulation" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", str(SPEC), "--facts", str(facts_file(tmp_path, {})), "--date", "2025-02-30"])
+    assert exc.value.code == 2
+    assert "is not a date like 2025-01-01" in capsys.readouterr().err
+
+
+def test_eval_on_a_date_without_parameter_values(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, "eval", SPEC, "--facts", facts_file(tmp_path, SINGLE), "--date", "2023-06-01")
+    assert code == 1
+    assert "has no value on 2023-06-01" in err
+    assert_no_traceback(out, err)
+
+
+def test_eval_of_the_shipped_zorgtoeslag(capsys: pytest.CaptureFixture[str]) -> None:
+    facts = ROOT / "examples" / "zorgtoeslag" / "single-low-income.json"
+    code, out, _ = run(capsys, "eval", ZORGTOESLAG, "--facts", facts, "--date", "2025-01-01", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == EVAL_KEYS
+    assert data["regulation"] == "zorgtoeslag" and data["eligible"] is True
+    assert all(isinstance(v, str) and v.count(".") == 1 and len(v.split(".")[1]) == 2
+               for v in data["amounts"].values())
+
+
+# -- test -------------------------------------------------------------------------------------
+
+def test_test_passes_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "test", CASES / "good")
+    assert code == 0
+    assert out.strip().splitlines()[-1] == "10 passed, 0 failed"
+
+
+def test_test_failure_shows_expected_and_got(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "spec.rules"
+    path.write_text(SPEC.read_text(encoding="utf-8").replace("zorgtoeslag = €1_012.00", "zorgtoeslag = €1_013.00"),
+                    encoding="utf-8")
+    code, out, _ = run(capsys, "test", path)
+    assert code == 1
+    assert 'FAIL' in out and '"single adult, low income"' in out
+    assert "expected zorgtoeslag = €1_013.00, got €1_012.00" in out
+    assert out.strip().splitlines()[-1] == "3 passed, 1 failed"
+
+    code, out, _ = run(capsys, "test", "--json", path)
+    data = json.loads(out)
+    assert code == 1 and data["passed"] == 3 and data["failed"] == 1
+    (failed,) = [r for r in data["results"] if not r["passed"]]
+    assert failed["failures"] == ["expected zorgtoeslag = €1_013.00, got €1_012.00"]
+
+
+def test_test_failure_on_eligibility_says_why(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "spec.rules"
+    path.write_text(SPEC.read_text(encoding="utf-8").replace(
+        "assets = €200_000\n  expect not eligible", "assets = €200_000\n  expect eligible"), encoding="utf-8")
+    code, out, _ = run(capsys, "test", path)
+    assert code == 1
+    assert "expected eligible, got not eligible (fails: asset_test)" in out
+
+
+# -- fmt --------------------------------------------------------------------------------------
+
+MESSY = """regulation   r   "Rommelig"   # the title
+input a:int 0..10 "A"
+# about b
+input  b : money
+requirement   r1 : a>=1 and(b<=€10)
+"""
+
+
+def test_fmt_check_then_fmt_then_check_again(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "messy.rules"
+    path.write_text(MESSY, encoding="utf-8")
+    code, out, _ = run(capsys, "fmt", "--check", path)
+    assert code == 1 and f"would reformat {path}" in out
+    assert path.read_text(encoding="utf-8") == MESSY  # --check changes nothing
+    code, out, _ = run(capsys, "fmt", path)
+    assert code == 0 and f"reformatted {path}" in out
+    text = path.read_text(encoding="utf-8")
+    assert "# the title" in text and "# about b" in text
+    assert "requirement r1: a >= 1 and b <= €10.00" in text
+    code, out, _ = run(capsys, "fmt", "--check", path)
+    assert code == 0 and out == ""
+
+
+def test_fmt_leaves_the_shipped_rules_alone(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", copy)
+    code, out, _ = run(capsys, "fmt", "--check", copy)
+    assert code == 0 and out == ""
+
+
+def test_fmt_refuses_a_broken_file_without_touching_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "broken.rules"
+    path.write_text("regulation r\ninput a : \n", encoding="utf-8")
+    code, _, err = run(capsys, "fmt", path)
+    assert code == 1 and "error[E0" in err
+    assert path.read_text(encoding="utf-8") == "regulation r\ninput a : \n"
+
+
+# -- as a process -----------------------------------------------------------------------------
+
+def _process(*argv: str | Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "eenvoud.cli", *map(str, argv)], capture_output=True, text=True,
+                          input=stdin, cwd=ROOT, timeout=60)
+
+
+def test_the_process_exit_codes_and_no_traceback() -> None:
+    ok = _process("check", SPEC)
+    assert ok.returncode == 0
+    bad = _process("check", CASES / "bad")
+    assert bad.returncode == 1
+    assert "error[E" in bad.stderr
+    assert_no_traceback(bad.stdout, bad.stderr)
+    facts = _process("eval", SPEC, "--facts", "-", "--date", "2025-01-01", "--json", stdin='{"age": "x"}')
+    assert facts.returncode == 1 and "age: expected a whole number" in facts.stderr
+    assert_no_traceback(facts.stdout, facts.stderr)
+    usage = _process("frobnicate")
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
