@@ -199,6 +199,60 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
+# -- batch -----------------------------------------------------------------------------------------
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    from eenvoud.engine.batch import BatchError, run_batch  # duckdb (and pyspark) only for a batch
+
+    lib = _load([args.file])
+    lib.raise_for_errors()
+    regs = list(lib.regulations.values())
+    if len(regs) != 1:
+        raise UsageError(f"{args.file} is a module, not a regulation: there is no eligibility to decide")
+    day = args.date or date.today()
+    bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                   console=err, transient=True, disable=args.json)
+    with bar:
+        task = bar.add_task("reading", total=1.0)
+
+        def report(stage: str, fraction: float | None) -> None:
+            bar.update(task, description=stage, completed=fraction or 0.0, total=None if fraction is None else 1.0)
+
+        try:
+            result = run_batch(regs[0], day, args.input, args.output, engine=args.engine, progress=report,
+                               spark_master=args.spark_master)
+        except BatchError as exc:
+            raise UsageError(str(exc)) from None
+    if args.json:
+        _emit_json(result.to_json())
+        return 1 if result.bad_rows else 0
+    for name in result.missing_columns:
+        err.print(f"warning: the input has no column `{name}`: it is unknown for every person", markup=False)
+    rate = result.people / result.seconds if result.seconds else 0.0
+    out.print(f"[bold]{regs[0].title or regs[0].name}[/bold] on {day.isoformat()}: {result.people:,} people "
+              f"in {result.seconds:.1f} s ({rate:,.0f} per second, {result.engine})")
+    out.print(f"  [green]eligible[/green] {result.eligible:,}   [red]not eligible[/red] {result.not_eligible:,}   "
+              f"[yellow]undetermined[/yellow] {result.undetermined:,}")
+    out.print(f"  results: {result.output}", markup=False)
+    if result.engine_rows:
+        out.print(f"  {result.engine_rows:,} rows decided by the engine (a division by zero, a bracket gap or a date "
+                  "out of range in the SQL)", markup=False)
+    if result.bad_rows:
+        err.print(f"error: {result.bad_rows:,} row{'s' if result.bad_rows != 1 else ''} not decided; "
+                  f"every reason is in {result.errors_path}", markup=False)
+        for e in result.errors[:10]:
+            where = f"row {e.row}" + (f", `{e.column}`" if e.column else "")
+            value = f" (got {e.value!r})" if e.value is not None else ""
+            err.print(f"  {where}: {e.message}{value}", markup=False)
+        if result.bad_rows > 10 or len(result.errors) > 10:
+            err.print("  ...", markup=False)
+        return 1
+    return 0
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 
@@ -239,6 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("batch", help="decide a whole population file (CSV or Parquet) with SQL")
+    p.add_argument("file", metavar="FILE", help="the regulation's rule file")
+    p.add_argument("--input", required=True, metavar="PEOPLE", help="people, one per row: .csv or .parquet")
+    p.add_argument("--output", required=True, metavar="RESULTS", help="results: .csv or .parquet (bad rows go to "
+                   "RESULTS.errors.csv)")
+    p.add_argument("--date", type=_date, metavar="D", help="reference date (default: today)")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb in-process (default) or Apache Spark")
+    p.add_argument("--spark-master", metavar="URL", help="Spark master (default: local[*])")
+    p.add_argument("--json", action="store_true", help="the summary as JSON")
+    p.set_defaults(func=cmd_batch)
 
     return parser
 

@@ -83,7 +83,7 @@ SqlType = Num | Literal["bool", "date", "text"]
 
 @dataclass(frozen=True)
 class Val:
-    sql: exp.Expression
+    sql: exp.Expr
     type: SqlType
 
 
@@ -104,11 +104,11 @@ def col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
 
-def alias(e: exp.Expression, name: str) -> exp.Alias:
+def alias(e: exp.Expr, name: str) -> exp.Expr:
     return exp.alias_(e, name, quoted=True)
 
 
-def _p(e: exp.Expression) -> exp.Expression:
+def _p(e: exp.Expr) -> exp.Expr:
     """Parenthesised: sqlglot prints a tree as it is built, without adding the brackets that
     precedence would need."""
     if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null | exp.Paren | exp.Cast | exp.Func):
@@ -116,15 +116,15 @@ def _p(e: exp.Expression) -> exp.Expression:
     return exp.Paren(this=e)
 
 
-def _bin(cls: type[exp.Binary], a: exp.Expression, b: exp.Expression) -> exp.Expression:
+def _bin(cls: type[exp.Binary], a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return exp.Paren(this=cls(this=_p(a), expression=_p(b)))
 
 
-def _not(e: exp.Expression) -> exp.Expression:
+def _not(e: exp.Expr) -> exp.Expr:
     return exp.Paren(this=exp.Not(this=_p(e)))
 
 
-def _and(parts: Sequence[exp.Expression]) -> exp.Expression:
+def _and(parts: Sequence[exp.Expr]) -> exp.Expr:
     if not parts:
         return exp.true()
     out = _p(parts[0])
@@ -133,7 +133,7 @@ def _and(parts: Sequence[exp.Expression]) -> exp.Expression:
     return out
 
 
-def _or(parts: Sequence[exp.Expression]) -> exp.Expression:
+def _or(parts: Sequence[exp.Expr]) -> exp.Expr:
     if not parts:
         return exp.false()
     out = _p(parts[0])
@@ -142,15 +142,15 @@ def _or(parts: Sequence[exp.Expression]) -> exp.Expression:
     return out
 
 
-def _is_null(e: exp.Expression) -> exp.Expression:
+def _is_null(e: exp.Expr) -> exp.Expr:
     return exp.Paren(this=exp.Is(this=_p(e), expression=exp.Null()))
 
 
-def _not_null(e: exp.Expression) -> exp.Expression:
+def _not_null(e: exp.Expr) -> exp.Expr:
     return exp.Paren(this=exp.Not(this=exp.Is(this=_p(e), expression=exp.Null())))
 
 
-def _case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.Expression | None = None) -> exp.Case:
+def _case(whens: Sequence[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None = None) -> exp.Case:
     case = exp.Case()
     for cond, value in whens:
         case = case.when(cond, value)
@@ -159,16 +159,16 @@ def _case(whens: Sequence[tuple[exp.Expression, exp.Expression]], default: exp.E
     return case
 
 
-def _is_false(e: exp.Expression) -> exp.Expression:
+def _is_false(e: exp.Expr) -> exp.Expr:
     """True exactly when `e` is FALSE (not when it is NULL)."""
     return _not(exp.Coalesce(this=_p(e), expressions=[exp.true()]))
 
 
-def _is_true(e: exp.Expression) -> exp.Expression:
+def _is_true(e: exp.Expr) -> exp.Expr:
     return exp.Coalesce(this=_p(e), expressions=[exp.false()])
 
 
-def _simple(e: exp.Expression) -> bool:
+def _simple(e: exp.Expr) -> bool:
     """Cheap to repeat: a column, a literal, a cast literal."""
     if isinstance(e, exp.Paren):
         return _simple(e.this)
@@ -211,28 +211,28 @@ class SqlProgram:
     day: date
     dialect: Dialect
     input_types: dict[str, SqlType]
-    columns: dict[str, exp.Expression]  # internal column -> its expression, in creation order
+    columns: dict[str, exp.Expr]  # internal column -> its expression, in creation order
     outputs: tuple[Output, ...]
-    flags: tuple[exp.Expression, ...]
+    flags: tuple[exp.Expr, ...]
     layers: list[list[str]] = field(default_factory=list)
 
     @property
     def inputs(self) -> tuple[n.Input, ...]:
         return self.reg.inputs
 
-    def sql(self, e: exp.Expression) -> str:
+    def sql(self, e: exp.Expr) -> str:
         return e.sql(dialect=self.dialect)
 
     # -- parsing the input file ---------------------------------------------------------------
-    def parse(self, source: exp.Expression, source_types: Mapping[str, str],
+    def parse(self, source: exp.Expr, source_types: Mapping[str, str],
               passthrough: Sequence[str]) -> exp.Select:
         """Typed inputs from the raw columns of `source` (which has `__row`): per input `__i_x`
         (the value), `__e_x` (why the value is bad, or NULL) and `__t_x` (the value as text, for
         the report); `__bad` when any input of the row is bad. An input without a column is
         unknown for everyone."""
-        projections: list[exp.Expression] = [col(ROW)]
+        projections: list[exp.Expr] = [col(ROW)]
         projections += [col(name) for name in passthrough]
-        bad: list[exp.Expression] = []
+        bad: list[exp.Expr] = []
         for decl in self.inputs:
             name = decl.name
             if name not in source_types:
@@ -248,18 +248,18 @@ class SqlProgram:
         inner = exp.select(*projections).from_(source)
         return exp.select(exp.Star(), alias(_or(bad), "__bad")).from_(inner.subquery("__parsed"))
 
-    def _parse_input(self, decl: n.Input, raw: exp.Expression, source_type: str) -> tuple[exp.Expression, exp.Expression]:
+    def _parse_input(self, decl: n.Input, raw: exp.Expr, source_type: str) -> tuple[exp.Expr, exp.Expr]:
         typ = decl.type
         want = self.input_types[decl.name]
         kind = _source_kind(source_type)
         text = exp.Nullif(this=exp.Trim(this=exp.cast(raw, "VARCHAR")), expression=exp.Literal.string(""))
-        checks: list[tuple[exp.Expression, exp.Expression]] = []
+        checks: list[tuple[exp.Expr, exp.Expr]] = []
         msg = exp.Literal.string
 
-        def matches(pattern: str) -> exp.Expression:
+        def matches(pattern: str) -> exp.Expr:
             return exp.RegexpLike(this=text, expression=exp.Literal.string(pattern))
 
-        value: exp.Expression
+        value: exp.Expr
         match typ:
             case t.BoolType():
                 if kind == "bool":
@@ -277,7 +277,7 @@ class SqlProgram:
                 else:
                     # a whole number, possibly written with a zero fraction (30.0 from a float column)
                     checks.append((_not(matches(r"^[+-]?[0-9]+(\.0*)?$")), msg("expected a whole number")))
-                    checks.append((_not(matches(r"^[+-]?0*[0-9]{1,%d}(\.0*)?$" % INT_DIGITS)),
+                    checks.append((_not(matches(rf"^[+-]?0*[0-9]{{1,{INT_DIGITS}}}(\.0*)?$")),
                                    msg(f"too large for the batch: at most {INT_DIGITS} digits")))
                     whole = exp.RegexpExtract(this=text, expression=exp.Literal.string(r"^([+-]?[0-9]+)"),
                                               group=exp.Literal.number(1))
@@ -292,10 +292,10 @@ class SqlProgram:
                 else:
                     checks.append((_not(matches(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")),
                                    msg('expected money like 1987.00' if what == "money" else "expected a number")))
-                    checks.append((_not(matches(r"^[+-]?[0-9]*(\.[0-9]{0,%d}0*)?$" % scale)),
+                    checks.append((_not(matches(rf"^[+-]?[0-9]*(\.[0-9]{{0,{scale}}}0*)?$")),
                                    msg("money has at most two decimals (cents)" if what == "money"
                                        else f"too many decimals for the batch: at most {scale}")))
-                    checks.append((_not(matches(r"^[+-]?0*[0-9]{0,%d}(\.[0-9]*)?$" % digits)),
+                    checks.append((_not(matches(rf"^[+-]?0*[0-9]{{0,{digits}}}(\.[0-9]*)?$")),
                                    msg(f"too large for the batch: at most {digits} digits before the point")))
                     value = exp.TryCast(this=text, to=self._sql_type(want), safe=True)
                     checks.append((_is_null(value), msg("expected money like 1987.00" if what == "money"
@@ -325,7 +325,7 @@ class SqlProgram:
         error = _case([(_not(present), exp.cast(exp.Null(), "VARCHAR")), *checks])
         return value, error
 
-    def _literal_value(self, value: object, want: SqlType) -> exp.Expression:
+    def _literal_value(self, value: object, want: SqlType) -> exp.Expr:
         if isinstance(value, date):
             return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
         if isinstance(value, int) and not isinstance(value, bool):
@@ -334,20 +334,22 @@ class SqlProgram:
         return decimal_literal(value).sql
 
     # -- deciding ------------------------------------------------------------------------------
-    def decide(self, parsed: exp.Expression, passthrough: Sequence[str], internal: bool = False) -> exp.Select:
+    def decide(self, parsed: exp.Expr, passthrough: Sequence[str], internal: bool = False,
+               extra: Sequence[str] = ()) -> exp.Select:
         """The decision per row of `parsed` (the rows of `parse` that are not bad): `row`, the
         passthrough columns, `eligible`, each amount, `failed_requirement`. With `internal`, also
-        `__needs_engine` and the typed inputs (`__i_x`)."""
-        rel: exp.Expression = parsed
+        `__needs_engine` and the typed inputs (`__i_x`); `extra` names more columns to keep."""
+        rel: exp.Expr = parsed
         for k, layer in enumerate(self.layers, start=1):
             rel = exp.select(exp.Star(), *(alias(self.columns[c], c) for c in layer)).from_(
                 _subquery(rel, f"__l{k}"))
-        final: list[exp.Expression] = [alias(col(ROW), "row")]
+        final: list[exp.Expr] = [alias(col(ROW), "row")]
         final += [col(name) for name in passthrough]
         final += [alias(col(o.column), o.name) for o in self.outputs]
         if internal:
             final.append(col(NEEDS_ENGINE))
             final += [col(f"__i_{i.name}") for i in self.inputs]
+        final += [col(c) for c in extra]
         return exp.select(*final).from_(_subquery(rel, "__decided"))
 
     def _sql_type(self, typ: SqlType) -> exp.DataType:
@@ -358,7 +360,7 @@ class SqlProgram:
         return tuple(o.name for o in self.outputs)
 
 
-def _subquery(rel: exp.Expression, name: str) -> exp.Expression:
+def _subquery(rel: exp.Expr, name: str) -> exp.Expr:
     if isinstance(rel, exp.Select):
         return rel.subquery(name)
     return rel
@@ -442,8 +444,8 @@ class _Compiler:
         self.reg = reg
         self.day = day
         self.dialect: Dialect = dialect
-        self.columns: dict[str, exp.Expression] = {}
-        self.flags: list[exp.Expression] = []
+        self.columns: dict[str, exp.Expr] = {}
+        self.flags: list[exp.Expr] = []
         self.names: dict[str, Val] = {}
         self.decls: dict[str, n.Definition | n.Amount | n.Bracket] = {
             **{d.name: d for d in reg.definitions},
@@ -507,7 +509,7 @@ class _Compiler:
         self.columns[name] = v.sql
         return Val(col(name), v.type)
 
-    def cast(self, v: Val, to: SqlType) -> exp.Expression:
+    def cast(self, v: Val, to: SqlType) -> exp.Expr:
         if v.type == to:
             return v.sql
         if isinstance(v.sql, exp.Cast) and isinstance(v.sql.this, exp.Literal):
@@ -647,7 +649,7 @@ class _Compiler:
             return Val(self.compare(op, a, b), "bool")
         return self.arith(op, a, b)
 
-    def compare(self, op: str, a: Val, b: Val) -> exp.Expression:
+    def compare(self, op: str, a: Val, b: Val) -> exp.Expr:
         cls = {"==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
         if isinstance(a.type, Num) and isinstance(b.type, Num):
             typ = self.common([a.type, b.type])
@@ -703,7 +705,7 @@ class _Compiler:
                 a, b = self.let(args[0]), self.let(args[1])
                 years = _bin(exp.Sub, exp.Year(this=b.sql), exp.Year(this=a.sql))
                 if func == "years_between":
-                    def md(x: exp.Expression) -> exp.Expression:
+                    def md(x: exp.Expr) -> exp.Expr:
                         return _bin(exp.Add, _bin(exp.Mul, exp.Month(this=x), exp.Literal.number(100)), exp.Day(this=x))
                     earlier = _bin(exp.LT, md(b.sql), md(a.sql))
                     value = _bin(exp.Sub, years, _case([(earlier, exp.Literal.number(1))], exp.Literal.number(0)))
@@ -717,14 +719,14 @@ class _Compiler:
                 diff = exp.DateDiff(this=args[1].sql, expression=args[0].sql, unit=exp.var("DAY"))
                 return Val(exp.cast(diff, "BIGINT"), Num(7, 0, True))
             case "add_days":
-                moved: exp.Expression = exp.DateAdd(this=args[0].sql, expression=args[1].sql, unit=exp.var("DAY"))
+                moved: exp.Expr = exp.DateAdd(this=args[0].sql, expression=args[1].sql, unit=exp.var("DAY"))
                 return self.checked_date(moved)
             case "add_months" | "add_years":
                 months = args[1].sql if func == "add_months" else _bin(exp.Mul, args[1].sql, exp.Literal.number(12))
                 return self.checked_date(exp.AddMonths(this=args[0].sql, expression=months))
         raise AssertionError(func)
 
-    def checked_date(self, moved: exp.Expression) -> Val:
+    def checked_date(self, moved: exp.Expr) -> Val:
         """A computed date; one outside the years 1 to 9999 is an error in the engine."""
         d = self.let(Val(exp.cast(moved, "DATE"), "date"))
         year = exp.Year(this=d.sql)
@@ -739,10 +741,10 @@ class _Compiler:
         key = self.let(self.expr(b.key))
         values = [self.literal(r.value, b.type) for r in version.rows]
         typ = self.common([v.type for v in values]) if values else input_sql_type(b.type)
-        whens: list[tuple[exp.Expression, exp.Expression]] = [(_is_null(key.sql), exp.cast(exp.Null(), _sql_type(typ)))]
-        conds: list[exp.Expression] = []
+        whens: list[tuple[exp.Expr, exp.Expr]] = [(_is_null(key.sql), exp.cast(exp.Null(), _sql_type(typ)))]
+        conds: list[exp.Expr] = []
         for row, value in zip(version.rows, values, strict=True):
-            parts: list[exp.Expression] = []
+            parts: list[exp.Expr] = []
             if row.lo is not None:
                 parts.append(self.compare("<=", self.literal(row.lo, b.type), key))
             if row.hi is not None:
@@ -769,7 +771,7 @@ class _Compiler:
         scaled = exp.cast(_bin(exp.Mul, x.sql, decimal_literal(Decimal(10 ** places)).sql), _sql_type(scaled_type)) \
             if places else x.sql
         half = decimal_literal(Decimal("0.5")).sql
-        whole: exp.Expression
+        whole: exp.Expr
         if func == "floor":
             whole = exp.Floor(this=scaled)
         elif func == "ceil":
@@ -791,7 +793,7 @@ class _Compiler:
         unit = decimal_literal(Decimal(1).scaleb(-places))
         return Val(exp.cast(_bin(exp.Mul, whole.sql, unit.sql), _sql_type(typ)), typ)
 
-    def unscaled(self, v: Val) -> tuple[exp.Expression, int]:
+    def unscaled(self, v: Val) -> tuple[exp.Expr, int]:
         """`v` times 10^scale: a whole number, as the exact big-integer type; and its digits."""
         assert isinstance(v.type, Num)
         if v.type.integer or v.type.s == 0:
@@ -815,7 +817,7 @@ class _Compiler:
         constant = self.const(e.right)
         big = self.big
 
-        def big_int(value: int) -> exp.Expression:
+        def big_int(value: int) -> exp.Expr:
             return exp.cast(exp.Literal.number(value), big)
 
         if num_digits + max(shift, 0) > MAX_PRECISION or b.type.p + max(-shift, 0) > MAX_PRECISION:
@@ -862,7 +864,7 @@ class _Compiler:
         return self.unscale(whole, places)
 
 
-def _layers(columns: Mapping[str, exp.Expression]) -> list[list[str]]:
+def _layers(columns: Mapping[str, exp.Expr]) -> list[list[str]]:
     """The columns grouped so that each group uses only columns of earlier groups (or inputs)."""
     depth: dict[str, int] = {}
     for name, e in columns.items():  # creation order: every column is created after what it uses

@@ -1,0 +1,572 @@
+"""Batch evaluation: a whole population decided by one regulation, on DuckDB (in-process, the
+default) or on Apache Spark (a cluster, or `local[*]`).
+
+The input is a CSV or Parquet file with one row per person and one column per input; any other
+column (a BSN, a customer number) is carried to the output unchanged. The output has, per person,
+`row` (the person's row number in the input, from 1), the carried columns, `eligible`
+(true/false/empty when undetermined), each amount (0.00 when not eligible, empty when
+undetermined) and `failed_requirement` (the first requirement that fails).
+
+A bad row (a value of the wrong type, or outside the input's domain) is never decided, dropped or
+coerced silently: it is left out of the output and reported, with its row number, column, value
+and the reason, in the errors file beside the output (`RESULTS.errors.csv`), and the batch ends
+with exit code 1 so that no pipeline takes a partial result for a whole one.
+
+Three passes over the input: the first checks every row and counts the rows the SQL cannot decide
+itself (where the engine would raise: see `eenvoud.engine.sql`), which the engine then decides one
+by one; the second writes the decisions; the last counts the outcomes from the written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from sqlglot import exp
+
+from eenvoud.diagnostics import did_you_mean
+from eenvoud.engine import values as v
+from eenvoud.engine.decision import _paid, _status
+from eenvoud.engine.evaluate import Env, Program
+from eenvoud.engine.sql import ROW, Num, SqlProgram, alias, col, compile_sql
+from eenvoud.engine.values import CENT, EvaluationError, Maybe, Value
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+
+EngineName = Literal["duckdb", "spark"]
+Progress = Callable[[str, float | None], None]  # stage, fraction done (None: unknown)
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+SAMPLE = 20  # errors kept in the result for display; the errors file has all of them
+
+
+class BatchError(Exception):
+    """A mistake in the batch's files or options: a clear message, never a traceback."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str | None
+    value: str | None
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class BatchResult:
+    regulation: str
+    hash: str
+    day: date
+    engine: str
+    output: Path
+    people: int = 0
+    decided: int = 0
+    eligible: int = 0
+    not_eligible: int = 0
+    undetermined: int = 0
+    bad_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first SAMPLE
+    errors_path: Path | None = None
+    engine_rows: int = 0  # rows the SQL left to the engine
+    missing_columns: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "regulation": self.regulation, "hash": self.hash, "date": self.day.isoformat(),
+            "engine": self.engine, "output": str(self.output), "people": self.people,
+            "decided": self.decided, "eligible": self.eligible, "not_eligible": self.not_eligible,
+            "undetermined": self.undetermined, "bad_rows": self.bad_rows,
+            "errors": [e.to_json() for e in self.errors],
+            "errors_file": str(self.errors_path) if self.errors_path else None,
+            "engine_rows": self.engine_rows, "missing_columns": list(self.missing_columns),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# -- the engine, one person at a time ----------------------------------------------------------
+
+
+def decide_row(prog: Program, facts: Mapping[str, Value]) -> dict[str, object]:
+    """One person's batch row from the engine: what the SQL computes, and what the batch falls
+    back on. Money in cents (half up, as the engine reports it). Raises EvaluationError."""
+    env = Env(dict(facts))
+    eligible: bool | None = True
+    failed: str | None = None
+    with v.localcontext_exact():
+        for req, cond, exemptions in prog.requirements:
+            status = _status(env, cond, exemptions)[0]
+            if status == "fails":
+                eligible, failed = False, req.name
+                break
+            if status == "unknown":
+                eligible = None
+        row: dict[str, object] = {"eligible": eligible}
+        for amount, fn in prog.amounts:
+            paid = _paid(eligible, fn(env), amount, prog)
+            if paid is not None and isinstance(prog.reg.symbols[amount.name].type, t.MoneyType):
+                paid = Decimal(paid).quantize(CENT, rounding=ROUND_HALF_UP)  # type: ignore[arg-type]
+            row[amount.name] = paid
+    row["failed_requirement"] = failed
+    return row
+
+
+# -- the batch ---------------------------------------------------------------------------------
+
+
+def errors_path_for(output: Path) -> Path:
+    name = output.name
+    for suffix in FORMATS:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return output.with_name(name + ".errors.csv")
+
+
+def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_path: str | Path, *,
+              engine: EngineName = "duckdb", progress: Progress | None = None,
+              spark_master: str | None = None, threads: int | None = None) -> BatchResult:
+    """Decide every person in `input_path` and write the results to `output_path`."""
+    started = time.perf_counter()
+    source, target = Path(input_path), Path(output_path)
+    in_format = FORMATS.get(source.suffix.lower())
+    out_format = FORMATS.get(target.suffix.lower())
+    if in_format is None:
+        raise BatchError(f"the input {source} is neither .csv nor .parquet")
+    if out_format is None:
+        raise BatchError(f"the output {target} is neither .csv nor .parquet")
+    if not source.exists():
+        raise BatchError(f"no such input file: {source}")
+    if engine == "spark":
+        prog = compile_sql(reg, day, "spark")
+        runner: _Runner = _SparkRunner(prog, spark_master or "local[*]")
+    elif engine == "duckdb":
+        prog = compile_sql(reg, day, "duckdb")
+        runner = _DuckRunner(prog, threads)
+    else:
+        raise BatchError(f"unknown engine `{engine}`: duckdb or spark")
+    report = progress or (lambda stage, fraction: None)
+    result = BatchResult(reg.name, reg.hash, day, engine, target)
+    errors_file = errors_path_for(target)
+    try:
+        runner.open(source, in_format)
+        passthrough, result.missing_columns = _columns(prog, runner.schema)
+        parsed = prog.parse(exp.table_("__people"), runner.schema, passthrough)
+        every = prog.decide(parsed, passthrough, internal=True, extra=("__bad",))
+
+        report("checking", 0.0)
+        counts = exp.select(
+            alias(exp.Count(this=exp.Star()), "people"),
+            alias(exp.Sum(this=_flag(col("__bad"))), "bad"),
+            alias(exp.Sum(this=_flag(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))), "flagged"),
+        ).from_(every.subquery("__every"))
+        people, bad, flagged = runner.one(counts, "checking", report)
+        result.people = int(people or 0)
+        result.bad_rows = int(bad or 0)
+
+        evaluation_errors: list[RowError] = []
+        engine_rows: list[dict[str, object]] = []
+        if flagged:
+            report("engine", None)
+            program = Program(reg, day)
+            pick = exp.select(col("row"), *(col(f"__i_{i.name}") for i in prog.inputs)).from_(
+                every.subquery("__every")).where(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))
+            for values in runner.rows(pick):
+                row, facts = int(values[0]), {i.name: x for i, x in zip(prog.inputs, values[1:], strict=True)
+                                              if x is not None}
+                try:
+                    engine_rows.append({"row": row, "__error": False, **decide_row(program, facts)})
+                except EvaluationError as exc:
+                    evaluation_errors.append(RowError(row, None, None, f"the rules cannot be evaluated: {exc}"))
+                    engine_rows.append({"row": row, "__error": True})
+            result.engine_rows = len(engine_rows)
+
+        if result.bad_rows or evaluation_errors:
+            report("errors", None)
+            result.errors_path = errors_file
+            result.errors = runner.write_errors(_errors_query(prog, parsed), evaluation_errors, errors_file)
+            result.bad_rows += len(evaluation_errors)
+        elif errors_file.exists():
+            errors_file.unlink()  # a stale report from an earlier run would be read as this one's
+
+        valid = exp.select(exp.Star()).from_(parsed.subquery("__all")).where(exp.not_(col("__bad")))
+        if engine_rows:
+            runner.register_engine_rows(engine_rows)
+            final = _merged(prog, prog.decide(valid, passthrough, internal=True), passthrough, engine == "duckdb")
+        else:
+            final = prog.decide(valid, passthrough)
+        report("deciding", 0.0)
+        runner.write(final, target, out_format, report)
+
+        report("counting", None)
+        result.decided, result.eligible, result.not_eligible, result.undetermined = runner.count_outcomes(target, out_format)
+    finally:
+        runner.close()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _flag(e: exp.Expr) -> exp.Expr:
+    return exp.Case().when(e, exp.Literal.number(1)).else_(exp.Literal.number(0))
+
+
+def _columns(prog: SqlProgram, schema: Mapping[str, str]) -> tuple[list[str], tuple[str, ...]]:
+    """The columns carried to the output, and the inputs the file lacks (unknown for everyone).
+    A column that looks like a misspelt input is an error: it would leave that input unknown."""
+    inputs = [i.name for i in prog.inputs]
+    outputs = {"row", *prog.output_names}
+    passthrough: list[str] = []
+    missing = tuple(i for i in inputs if i not in schema)
+    for name in schema:
+        if name == ROW:
+            continue
+        if name.startswith("__"):
+            raise BatchError(f"the input column `{name}`: names starting with two underscores are reserved")
+        if name in inputs:
+            continue
+        if name in outputs:
+            raise BatchError(f"the input column `{name}` has the name of an output column; rename it")
+        hint = did_you_mean(name, missing)
+        if hint:
+            raise BatchError(f"the input column `{name}` is not an input of `{prog.reg.name}`; {hint}")
+        passthrough.append(name)
+    return passthrough, missing
+
+
+def _errors_query(prog: SqlProgram, parsed: exp.Select) -> exp.Expr | None:
+    parts: list[exp.Select] = []
+    for i in prog.inputs:
+        parts.append(exp.select(alias(col(ROW), "row"), alias(exp.Literal.string(i.name), "column"),
+                                alias(col(f"__t_{i.name}"), "value"), alias(col(f"__e_{i.name}"), "message"))
+                     .from_(parsed.subquery("__p")).where(exp.not_(exp.Is(this=col(f"__e_{i.name}"), expression=exp.Null()))))
+    if not parts:
+        return None
+    union: exp.Expr = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    return exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("__errors"))))
+
+
+def _merged(prog: SqlProgram, decided: exp.Select, passthrough: Sequence[str], ordered: bool) -> exp.Select:
+    """The SQL decisions with the engine's for the rows it decided, without the rows it could not."""
+    projections: list[exp.Expr] = [exp.column("row", table="d", quoted=True)]
+    projections += [exp.column(p, table="d", quoted=True) for p in passthrough]
+    from_engine = exp.Not(this=exp.Is(this=exp.column("row", table="e", quoted=True), expression=exp.Null()))
+    for o in prog.outputs:
+        projections.append(alias(exp.Case().when(from_engine, exp.column(o.name, table="e", quoted=True))
+                                 .else_(exp.column(o.name, table="d", quoted=True)), o.name))
+    query = (exp.select(*projections).from_(decided.subquery("d"))
+             .join(exp.table_("__engine", alias="e"), on=exp.EQ(this=exp.column("row", table="d", quoted=True),
+                                                              expression=exp.column("row", table="e", quoted=True)),
+                   join_type="left")
+             .where(exp.Not(this=exp.Coalesce(this=exp.column("__error", table="e", quoted=True),
+                                              expressions=[exp.false()]))))
+    if ordered:
+        query = query.order_by(exp.Ordered(this=exp.column("row", table="d", quoted=True)))
+    return query
+
+
+def _engine_schema(prog: SqlProgram) -> list[tuple[str, str]]:
+    out = [("row", "BIGINT"), ("__error", "BOOLEAN")]
+    for o in prog.outputs:
+        out.append((o.name, _type_name(o.type)))
+    return out
+
+
+def _type_name(typ: object) -> str:
+    if isinstance(typ, Num):
+        return "BIGINT" if typ.integer else f"DECIMAL({typ.p}, {typ.s})"
+    return {"bool": "BOOLEAN", "date": "DATE", "text": "VARCHAR"}[typ]  # type: ignore[index]
+
+
+def _write_error_rows(path: Path, rows: Iterator[Sequence[object]], extra: Sequence[RowError]) -> list[RowError]:
+    """The errors file, in row order, and its first SAMPLE entries."""
+    sample: list[RowError] = []
+    pending = sorted(extra, key=lambda e: e.row)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["row", "column", "value", "message"])
+
+        def put(e: RowError) -> None:
+            w.writerow([e.row, e.column or "", "" if e.value is None else e.value, e.message])
+            if len(sample) < SAMPLE:
+                sample.append(e)
+
+        for r in rows:
+            e = RowError(int(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]))  # type: ignore[call-overload]
+            while pending and pending[0].row <= e.row:
+                put(pending.pop(0))
+            put(e)
+        for e in pending:
+            put(e)
+    return sample
+
+
+# -- runners -----------------------------------------------------------------------------------
+
+
+class _Runner(Protocol):
+    schema: dict[str, str]
+
+    def open(self, source: Path, fmt: str) -> None: ...
+    def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]: ...
+    def rows(self, query: exp.Expr) -> Iterator[tuple[Any, ...]]: ...
+    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]: ...
+    def register_engine_rows(self, rows: list[dict[str, object]]) -> None: ...
+    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None: ...
+    def count_outcomes(self, target: Path, fmt: str) -> tuple[int, int, int, int]: ...
+    def close(self) -> None: ...
+
+
+def _quote(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+class _DuckRunner(_Runner):
+    def __init__(self, prog: SqlProgram, threads: int | None):
+        import duckdb
+
+        self.duckdb = duckdb
+        self.prog = prog
+        self.con = duckdb.connect()
+        # the output keeps the input's order; a row number means the same person in both
+        self.con.execute("SET preserve_insertion_order = true")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+
+    def _sql(self, query: exp.Expr) -> str:
+        return query.sql(dialect="duckdb")
+
+    def open(self, source: Path, fmt: str) -> None:
+        if fmt == "parquet":
+            scan = f"read_parquet({_quote(source)}, file_row_number = true)"
+            select = f"SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) FROM {scan}"
+        else:
+            # every field as text: the sniffer would otherwise guess types (1.50 as a float)
+            scan = f"read_csv({_quote(source)}, header = true, all_varchar = true)"
+            select = f"SELECT row_number() OVER () AS {ROW}, * FROM {scan}"
+        try:
+            self.con.execute(f"CREATE TEMP VIEW __people AS {select}")
+            described = self.con.execute("DESCRIBE SELECT * FROM __people").fetchall()
+        except self.duckdb.Error as exc:
+            raise BatchError(f"cannot read {source}: {_first_line(exc)}") from None
+        self.schema = {str(r[0]): str(r[1]) for r in described}
+
+    @contextmanager
+    def _watch(self, stage: str, report: Progress) -> Iterator[None]:
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.25):
+                try:
+                    done = self.con.query_progress()
+                except Exception:  # the query ended between two looks
+                    return
+                if done is not None and done >= 0:
+                    report(stage, min(1.0, done / 100))
+
+        watcher = threading.Thread(target=poll, daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            watcher.join()
+            report(stage, 1.0)
+
+    def _run(self, sql: str) -> Any:
+        try:
+            return self.con.execute(sql)
+        except self.duckdb.Error as exc:
+            raise BatchError(f"the batch failed in DuckDB: {_first_line(exc)}") from None
+
+    def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]:
+        with self._watch(stage, report):
+            row = self._run(self._sql(query)).fetchone()
+        assert row is not None
+        return tuple(row)
+
+    def rows(self, query: exp.Expr) -> Iterator[tuple[Any, ...]]:
+        cursor = self._run(self._sql(query))
+        while batch := cursor.fetchmany(10_000):
+            yield from batch
+
+    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]:
+        found: Iterator[Sequence[object]] = iter(())
+        if query is not None:
+            ordered = exp.select(exp.Star()).from_(query.subquery("__e")).order_by("row", "column")  # type: ignore[attr-defined]
+            found = self.rows(ordered)
+        return _write_error_rows(path, found, extra)
+
+    def register_engine_rows(self, rows: list[dict[str, object]]) -> None:
+        schema = _engine_schema(self.prog)
+        names = [name for name, _ in schema]
+        columns = ", ".join(f'"{name}" {typ}' for name, typ in schema)
+        self._run(f"CREATE TEMP TABLE __engine ({columns})")
+        marks = ", ".join("?" for _ in names)
+        self.con.executemany(f"INSERT INTO __engine VALUES ({marks})", [[r.get(n) for n in names] for r in rows])
+
+    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None:
+        options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self._watch("deciding", report):
+            self._run(f"COPY ({self._sql(query)}) TO {_quote(target)} ({options})")
+
+    def count_outcomes(self, target: Path, fmt: str) -> tuple[int, int, int, int]:
+        scan = f"read_parquet({_quote(target)})" if fmt == "parquet" else \
+            f"read_csv({_quote(target)}, header = true, all_varchar = true)"
+        truth = "eligible" if fmt == "parquet" else "CAST(eligible AS BOOLEAN)"
+        row = self._run(f"SELECT count(*), count(*) FILTER ({truth}), count(*) FILTER (NOT {truth}), "
+                        f"count(*) FILTER ({truth} IS NULL) FROM {scan}").fetchone()
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class _SparkRunner(_Runner):
+    """The same compiled SQL on Apache Spark. The output is a folder of part files (Spark's way);
+    the errors file is one CSV written by the driver."""
+
+    def __init__(self, prog: SqlProgram, master: str):
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise BatchError("`--engine spark` needs pyspark: pip install 'eenvoud[spark]' (and Java 17)") from None
+        self.prog = prog
+        try:
+            self.spark = spark_session(master)
+        except Exception as exc:  # no Java, or a cluster that does not answer
+            raise BatchError(f"cannot start Spark at {master}: {_first_line(exc)}") from None
+        self._session = SparkSession
+
+    def _sql(self, query: exp.Expr) -> str:
+        return query.sql(dialect="spark")
+
+    def _df(self, query: exp.Expr) -> Any:
+        try:
+            return self.spark.sql(self._sql(query))
+        except Exception as exc:
+            raise BatchError(f"the batch failed in Spark: {_first_line(exc)}") from None
+
+    def open(self, source: Path, fmt: str) -> None:
+        from pyspark.sql import functions as F
+
+        try:
+            if fmt == "parquet":
+                df = self.spark.read.parquet(str(source))
+            else:
+                # every field as text (no schema inference), like the DuckDB runner
+                df = self.spark.read.option("header", True).option("mode", "FAILFAST").csv(str(source))
+            # row numbers in file order without a single-partition window: the position within a
+            # partition (monotonically_increasing_id's low 33 bits) plus the rows of the partitions before
+            df = df.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
+            sizes = sorted((r[0], r[1]) for r in df.groupBy("__pid").count().collect())
+        except Exception as exc:
+            raise BatchError(f"cannot read {source}: {_first_line(exc)}") from None
+        offsets, total = [], 0
+        for pid, count in sizes:
+            offsets.append((pid, total))
+            total += count
+        base = self.spark.createDataFrame(offsets or [(0, 0)], "__pid INT, __base BIGINT")
+        df = (df.join(F.broadcast(base), "__pid")
+              .withColumn(ROW, F.col("__base") + (F.col("__mid") - F.shiftleft(F.col("__pid").cast("bigint"), 33)) + 1)
+              .drop("__pid", "__mid", "__base"))
+        df.createOrReplaceTempView("__people")
+        self.schema = {name: typ for name, typ in df.dtypes}
+
+    def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]:
+        report(stage, None)
+        rows = self._collect(self._df(query))
+        return tuple(rows[0])
+
+    def _collect(self, df: Any) -> list[Any]:
+        try:
+            return list(df.collect())
+        except Exception as exc:
+            raise BatchError(f"the batch failed in Spark: {_first_line(exc)}") from None
+
+    def rows(self, query: exp.Expr) -> Iterator[tuple[Any, ...]]:
+        for r in self._collect(self._df(query)):
+            yield tuple(r)
+
+    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]:
+        found: Iterator[Sequence[object]] = iter(())
+        if query is not None:
+            ordered = exp.select(exp.Star()).from_(query.subquery("__e")).order_by("row", "column")  # type: ignore[attr-defined]
+            found = (tuple(r) for r in self._df(ordered).toLocalIterator())
+        return _write_error_rows(path, found, extra)
+
+    def register_engine_rows(self, rows: list[dict[str, object]]) -> None:
+        schema = _engine_schema(self.prog)
+        ddl = ", ".join(f"`{name}` {typ.replace('VARCHAR', 'STRING')}" for name, typ in schema)
+        data = [tuple(r.get(name) for name, _ in schema) for r in rows]
+        self.spark.createDataFrame(data, ddl).createOrReplaceTempView("__engine")
+
+    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None:
+        report("deciding", None)
+        writer = self._df(query).write.mode("overwrite")
+        try:
+            if fmt == "parquet":
+                writer.parquet(str(target))
+            else:
+                writer.option("header", True).csv(str(target))
+        except Exception as exc:
+            raise BatchError(f"the batch failed in Spark: {_first_line(exc)}") from None
+        report("deciding", 1.0)
+
+    def count_outcomes(self, target: Path, fmt: str) -> tuple[int, int, int, int]:
+        from pyspark.sql import functions as F
+
+        df = self.spark.read.parquet(str(target)) if fmt == "parquet" else \
+            self.spark.read.option("header", True).csv(str(target))
+        e = F.col("eligible").cast("boolean")
+        row = df.agg(F.count(F.lit(1)), F.count(F.when(e, 1)), F.count(F.when(~e, 1)),
+                     F.count(F.when(e.isNull(), 1))).collect()[0]
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+    def close(self) -> None:
+        pass  # the session is kept for the next batch in this process; Spark stops it at exit
+
+
+_SPARK_LOCK = threading.Lock()
+
+
+def spark_session(master: str = "local[*]") -> Any:
+    """A Spark session that computes decimals exactly: ANSI mode (overflow is an error, never a
+    NULL) and no precision loss in decimal arithmetic (Spark would otherwise round products to
+    fit 38 digits). Local sessions listen on the loopback address only."""
+    from pyspark.sql import SparkSession
+
+    with _SPARK_LOCK:
+        builder = (SparkSession.builder.master(master).appName("eenvoud batch")
+                   .config("spark.sql.ansi.enabled", "true")
+                   .config("spark.sql.decimalOperations.allowPrecisionLoss", "false")
+                   .config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false"))
+        if master.startswith("local"):
+            builder = (builder.config("spark.driver.host", "127.0.0.1")
+                       .config("spark.driver.bindAddress", "127.0.0.1")
+                       .config("spark.sql.shuffle.partitions", "4"))
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+        return session
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+__all__ = ["BatchError", "BatchResult", "RowError", "decide_row", "run_batch", "spark_session", "Maybe"]
