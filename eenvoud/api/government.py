@@ -2,15 +2,16 @@
 across all of them, each asked once.
 
 A fact is the same fact wherever an input of that name appears: that is what shared modules are
-for. The open questions are ordered so that the one bearing on the most undetermined regulations
-comes first, then the one that decides the most of them outright (it is the last fact they need),
-then questions a registry can answer before those the citizen must, then the order of the rules.
+for. The open questions are ordered so that the one bearing on the most regulations comes first;
+among equals, the one that decides the most regulations outright (it is the last fact they need),
+then the one the most rules (requirements and amounts) wait for, then a question a registry can
+answer before one the citizen must, then the order of the rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from eenvoud.api.programs import Programs
@@ -74,27 +75,36 @@ def _outcome(o: Outcome) -> dict[str, object]:
     }
 
 
+@dataclass
+class _Open:
+    input: str
+    label: str | None
+    registry: str | None
+    order: int
+    needed_by: list[dict[str, object]] = field(default_factory=list)
+    rules: int = 0
+    settles: int = 0
+
+    def rank(self) -> tuple[int, int, int, bool, int]:
+        return (-len(self.needed_by), -self.settles, -self.rules, self.registry is None, self.order)
+
+
 def open_questions(outcomes: list[Outcome]) -> list[dict[str, object]]:
-    merged: dict[str, dict[str, object]] = {}
-    needs: dict[str, list[dict[str, object]]] = {}
-    settles: dict[str, int] = {}
+    merged: dict[str, _Open] = {}
     for o in outcomes:
         d = o.decision
         for q in d.questions:
-            if q.input not in merged:
-                merged[q.input] = {"input": q.input, "label": q.label, "registry": q.registry}
-            elif merged[q.input]["registry"] is None and q.registry is not None:
-                merged[q.input]["registry"] = q.registry  # one registry holding it is enough
-            needs.setdefault(q.input, []).append({"regulation": d.regulation, "requirements": list(q.needed_by)})
+            entry = merged.get(q.input)
+            if entry is None:
+                entry = merged[q.input] = _Open(q.input, q.label, q.registry, len(merged))
+            elif entry.registry is None and q.registry is not None:
+                entry.registry = q.registry  # one registry holding it is enough
+            entry.needed_by.append({"regulation": d.regulation, "rules": list(q.needed_by)})
+            entry.rules += len(q.needed_by)
             if d.eligible is None and len(d.questions) == 1:
-                settles[q.input] = settles.get(q.input, 0) + 1
-    first_seen = {name: k for k, name in enumerate(merged)}
-
-    def rank(name: str) -> tuple[int, int, int, int]:
-        return (-len(needs[name]), -settles.get(name, 0), merged[name]["registry"] is None, first_seen[name])
-
+                entry.settles += 1
     return [
-        {**merged[name], "ask_citizen": merged[name]["registry"] is None, "settles": settles.get(name, 0),
-         "needed_by": needs[name]}
-        for name in sorted(merged, key=rank)
+        {"input": e.input, "label": e.label, "registry": e.registry, "ask_citizen": e.registry is None,
+         "settles": e.settles, "needed_by": e.needed_by}
+        for e in sorted(merged.values(), key=_Open.rank)
     ]

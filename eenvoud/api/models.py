@@ -176,7 +176,7 @@ class DecisionOut(Closed):
 
 class Need(Closed):
     regulation: str
-    requirements: list[str]
+    rules: list[str] = Field(description="the requirements and amounts of that regulation that need the fact")
 
 
 class OpenQuestion(Closed):

@@ -20,16 +20,18 @@ def test_each_question_once_the_one_bearing_on_most_regulations_first(client: Te
     assert out["undetermined"] == ["huurtoeslag", "kinderbijslag", "zorgtoeslag"]
     assert out["eligible"] == [] and out["not_eligible"] == []
     questions = out["questions"]
-    assert [q["input"] for q in questions] == ["assets", "children", "resident", "insured", "rent", "housing"]
+    # assets bears on two regulations; children and rent each on a requirement and an amount; among
+    # equals, what a registry holds comes first
+    assert [q["input"] for q in questions] == ["assets", "children", "rent", "resident", "insured", "housing"]
     assets = questions[0]
     assert assets == {
         "input": "assets", "label": "Vermogen op 1 januari", "registry": None, "ask_citizen": True, "settles": 0,
-        "needed_by": [{"regulation": "huurtoeslag", "requirements": ["asset_test"]},
-                      {"regulation": "zorgtoeslag", "requirements": ["asset_test"]}],
+        "needed_by": [{"regulation": "huurtoeslag", "rules": ["asset_test"]},
+                      {"regulation": "zorgtoeslag", "rules": ["asset_test"]}],
     }
     rent = next(q for q in questions if q["input"] == "rent")
     # rent decides a requirement and the amount
-    assert rent["needed_by"] == [{"regulation": "huurtoeslag", "requirements": ["rent_limit", "huurtoeslag"]}]
+    assert rent["needed_by"] == [{"regulation": "huurtoeslag", "rules": ["rent_limit", "huurtoeslag"]}]
     insured = next(q for q in questions if q["input"] == "insured")
     assert insured["registry"] == "ZVW" and insured["ask_citizen"] is False
 
