@@ -53,7 +53,7 @@ SINGLE = {"age": 30, "insured": True, "has_partner": False, "income": "20000.00"
 def test_check_accepts_good_files(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "check", CASES / "good")
     assert code == 0
-    assert out.strip() == "checked 3 files: 2 regulations, 1 module, no errors"
+    assert out.strip() == "checked 4 files: 3 regulations, 1 module, no errors"
 
 
 def test_check_reports_every_error_with_position_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
@@ -226,7 +226,7 @@ def test_eval_of_the_shipped_zorgtoeslag(capsys: pytest.CaptureFixture[str]) -> 
 def test_test_passes_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "test", CASES / "good")
     assert code == 0
-    assert out.strip().splitlines()[-1] == "10 passed, 0 failed"
+    assert out.strip().splitlines()[-1] == "12 passed, 0 failed"
 
 
 def test_test_failure_shows_expected_and_got(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -497,6 +497,20 @@ class Checker:
             case _:
                 assert_never(e)
 
+    def _is_option(self, e: n.Expr) -> bool:
+        return isinstance(e, n.Name) and e.name not in self.symbols and e.name not in self._pending \
+            and self._enum_of(e.name) is not None
+
+    def _option(self, e: n.Expr, other: t.Type | None, scope: _Scope) -> tuple[n.Expr, t.Type | None]:
+        """`e` checked as usual, except that an option's name compared with an enumeration that has
+        it is that enumeration's option (two enumerations may share an option such as `none`)."""
+        if self._is_option(e) and isinstance(other, t.EnumType) and isinstance(e, n.Name) \
+                and e.name in other.members:
+            lit = n.EnumLit(e.name, span=e.span)
+            self.types[id(lit)] = other
+            return lit, other
+        return self.expr(e, scope)
+
     def _enum_of(self, member: str) -> t.EnumType | None:
         for sym in self.symbols.values():
             if isinstance(sym.type, t.EnumType) and member in sym.type.members:
@@ -533,8 +547,13 @@ class Checker:
         return e, None
 
     def _binary(self, e: n.Binary, scope: _Scope, division_ok: bool) -> tuple[n.Expr, t.Type | None]:
-        left, a = self.expr(e.left, scope)
-        right, b = self.expr(e.right, scope)
+        if e.op in ("==", "!=") and self._is_option(e.left) and not self._is_option(e.right):
+            # `none == b`: type the option by the enumeration it is compared with
+            right, b = self.expr(e.right, scope)
+            left, a = self._option(e.left, b, scope)
+        else:
+            left, a = self.expr(e.left, scope)
+            right, b = self._option(e.right, a, scope) if e.op in ("==", "!=") else self.expr(e.right, scope)
         out = n.Binary(e.op, left, right, span=e.span)
         if e.op == "/" and not division_ok:
             self.error("E0220", "a division must say how it is rounded", e.span,
