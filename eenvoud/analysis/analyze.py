@@ -1,0 +1,170 @@
+"""Running every analysis over regulations: at the date asked for, or at every date on which a
+parameter or bracket of the regulation changes, with the periods in which each finding holds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from eenvoud.analysis import branches as branches_
+from eenvoud.analysis import brackets as brackets_
+from eenvoud.analysis import documents as documents_
+from eenvoud.analysis import exemptions as exemptions_
+from eenvoud.analysis import inputs as inputs_
+from eenvoud.analysis import properties as properties_
+from eenvoud.analysis import requirements as requirements_
+from eenvoud.analysis.context import Context, Disagreement
+from eenvoud.analysis.encode import NoValue, encode
+from eenvoud.analysis.findings import (
+    KINDS,
+    Finding,
+    PropertyResult,
+    RegulationReport,
+    Report,
+    Undecided,
+    merge_periods,
+)
+from eenvoud.analysis.prover import Budget, Stats
+from eenvoud.diagnostics import RuleError
+from eenvoud.engine.evaluate import Program
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+
+Progress = Callable[[int, int], None]  # (done, total) steps
+
+
+@dataclass
+class _Meter:
+    total: int
+    done: int = 0
+    callback: Progress | None = None
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.callback is not None:
+            self.callback(min(self.done, self.total), self.total)
+
+
+def analysis_dates(reg: CheckedRegulation, day: date | None = None) -> tuple[date, ...]:
+    """The reference dates to analyze at: the one asked for, or every date on which a parameter
+    or bracket changes (today when nothing in the regulation depends on a date)."""
+    if day is not None:
+        return (day,)
+    return reg.change_dates() or (date.today(),)
+
+
+def registry_map(regs: Iterable[CheckedRegulation]) -> dict[str, tuple[str, str, str]]:
+    """Every input some rule file takes from a registry: name -> (registry, file's regulation, kind)."""
+    out: dict[str, tuple[str, str, str]] = {}
+    for reg in regs:
+        for i in reg.inputs:
+            if i.registry is not None and i.name not in out:
+                out[i.name] = (i.registry, reg.name, t.kind(t.strip_domain(i.type)))
+    return out
+
+
+def context_at(reg: CheckedRegulation, day: date, budget: Budget, stats: Stats,
+               registry: dict[str, tuple[str, str, str]] | None = None) -> Context | str:
+    """A regulation ready to analyze on `day`, or why it cannot be (a parameter without a value)."""
+    try:
+        prog = Program(reg, day)
+        enc = encode(reg, day)
+    except RuleError as exc:
+        return "; ".join(d.message for d in exc.diagnostics)
+    except NoValue as exc:
+        return str(exc)
+    return Context(reg, day, enc, prog, budget, stats, registry or {})
+
+
+def _steps(reg: CheckedRegulation) -> int:
+    return (2 * len(reg.requirements) + sum(len(r.exemptions) for r in reg.requirements) + len(reg.inputs)
+            + len(reg.documents) + len(reg.brackets) + len(reg.properties) + len(reg.definitions) + 1)
+
+
+def run_all(ctx: Context) -> list[PropertyResult]:
+    """Every single-regulation analysis, cheap and foundational first."""
+    requirements_.contradictions(ctx)
+    requirements_.redundant(ctx)
+    exemptions_.exemptions(ctx)
+    branches_.branches(ctx)
+    inputs_.irrelevant(ctx)
+    documents_.documents(ctx)
+    brackets_.brackets(ctx)
+    return properties_.properties(ctx)
+
+
+def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: Budget | None = None,
+            progress: Progress | None = None, library: Sequence[CheckedRegulation] = (),
+            simplify: bool = False) -> Report:
+    """Analyze each regulation (modules are analyzed through the regulations that import them)."""
+    budget = budget or Budget()
+    stats = Stats()
+    started = time.perf_counter()
+    report = Report()
+    registry = registry_map([*library, *regs])
+    work = [(reg, analysis_dates(reg, day)) for reg in regs if reg.is_regulation()]
+    meter = _Meter(sum(_steps(reg) * (len(days) + 1) for reg, days in work), callback=progress)
+    for reg, days in work:
+        report.regs[reg.name] = reg
+        findings: list[Finding] = []
+        unknown: list[Undecided] = []
+        skipped: list[str] = []
+        analyzed: list[date] = []
+        for d in days:
+            ctx = context_at(reg, d, budget, stats, registry)
+            if isinstance(ctx, str):
+                skipped.append(f"{d.isoformat()}: {ctx}")
+                continue
+            ctx.progress = meter.tick
+            analyzed.append(d)
+            try:
+                report.properties += run_all(ctx)
+            except Disagreement as exc:
+                ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
+            findings += ctx.findings
+            unknown += ctx.unknown
+        for prop in reg.properties:  # a property with its own date is checked on that date
+            if prop.on is None or prop.on in days:
+                continue
+            ctx = context_at(reg, prop.on, budget, stats, registry)
+            if isinstance(ctx, str):
+                skipped.append(f"{prop.on.isoformat()} (property \"{prop.name}\"): {ctx}")
+                continue
+            report.properties += properties_.properties(ctx, [prop])
+            findings += [f for f in ctx.findings]
+            unknown += ctx.unknown
+        all_days = tuple(sorted(set(analyzed) | {f.day for f in findings if f.day} | {u.day for u in unknown if u.day}))
+        report.findings += _ordered(merge_periods(findings, all_days, day is not None))
+        report.unknown += merge_periods(unknown, all_days, day is not None)
+        entry = RegulationReport(reg.name, reg.title, reg.file.name, tuple(analyzed), tuple(skipped))
+        report.regulations.append(entry)
+        if simplify:
+            from eenvoud.analysis.simplify import simplify as simplify_
+
+            result = simplify_(reg, budget=budget, day=day, stats=stats)
+            entry.simplified = result.text
+            entry.simplify_note = result.note
+    report.queries = stats.queries
+    report.seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(meter.total, meter.total)
+    return report
+
+
+def _ordered(findings: list[Finding]) -> list[Finding]:
+    rank = {k: i for i, k in enumerate(KINDS)}
+    return sorted(findings, key=lambda f: (rank[f.kind], _line(f.span), f.subject))
+
+
+def _line(span: str | None) -> tuple[str, int, int]:
+    if span is None:
+        return ("", 0, 0)
+    path, _, rest = span.rpartition(":")
+    path2, _, line = path.rpartition(":")
+    try:
+        return (path2, int(line), int(rest))
+    except ValueError:
+        return (span, 0, 0)

@@ -1,0 +1,223 @@
+"""One regulation on one reference date, ready to be analyzed: its encoding, its slices with one
+solver each, the engine program that replays witnesses, and the findings so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import assert_never
+
+import z3
+
+from eenvoud.analysis.encode import Encoding, negate
+from eenvoud.analysis.findings import Finding, Undecided, Witness
+from eenvoud.analysis.prover import Budget, Prover, Stats
+from eenvoud.analysis.slices import Dependencies, Slice, slices
+from eenvoud.engine import values as v
+from eenvoud.engine.decision import Decision, decide
+from eenvoud.engine.evaluate import Env, Program
+from eenvoud.engine.values import EvaluationError, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+
+
+class Disagreement(Exception):
+    """A witness that the engine does not decide as the encoding said: a bug in one of the two.
+    The question it answered is reported as unknown, never as a finding."""
+
+
+@dataclass
+class Context:
+    reg: CheckedRegulation
+    day: date
+    enc: Encoding
+    prog: Program
+    budget: Budget
+    stats: Stats
+    # input name -> (registry, regulation, kind of type) for every input some rule file of the
+    # library takes `from REGISTRY`
+    library_registry: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    unknown: list[Undecided] = field(default_factory=list)
+    base: dict[str, Value] = field(default_factory=dict)  # a case meeting every requirement
+    contradiction: bool = False
+    redundant: list[str] = field(default_factory=list)
+    progress: Callable[[], None] | None = None
+    slices: list[Slice] = field(default_factory=list)
+    deps: Dependencies = field(init=False)
+    everything: Slice = field(init=False)
+    _provers: dict[int, Prover] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.deps = Dependencies(self.reg)
+        self.slices = slices(self.reg)
+        self.everything = Slice(
+            {i.name for i in self.reg.inputs}, [r.name for r in self.reg.requirements],
+            [a.name for a in self.reg.amounts], [d.name for d in self.reg.documents], list(self.enc.failures))
+        self.base = domain_case(self.reg)
+        self.requirement_decl = {r.name: r for r in self.reg.requirements}
+
+    # -- slices and their solvers ---------------------------------------------------------------------
+    def slice_of(self, kind: str, name: str) -> Slice:
+        for s in self.slices:
+            if (kind == "requirement" and name in s.requirements) or (kind == "amount" and name in s.amounts) \
+                    or (kind == "document" and name in s.documents) or (kind == "input" and name in s.inputs):
+                return s
+        raise KeyError(name)
+
+    def prover(self, s: Slice) -> Prover:
+        got = self._provers.get(id(s))
+        if got is None:
+            background = [negate(self.enc.failures[k]) for k in s.failures if k in self.enc.failures]
+            got = Prover({k: self.enc.inputs[k] for k in sorted(s.inputs)}, background, self.budget, self.stats)
+            for ax in self.enc.axioms.values():
+                if ax.input in s.inputs:
+                    got.name(ax.name, ax.formula)
+            for r in s.requirements:
+                got.name(r, self.enc.requirements[r].holds)
+            self._provers[id(s)] = got
+        return got
+
+    def domain(self, s: Slice) -> list[str]:
+        """The names of the domain axioms of a slice's inputs: assumed in every query on it."""
+        return [ax.name for ax in self.enc.axioms.values() if ax.input in s.inputs]
+
+    def whole(self) -> Prover:
+        """One solver over the whole regulation, for questions that cross slices (properties,
+        documents)."""
+        return self.prover(self.everything)
+
+    def all_domain(self) -> list[str]:
+        return self.domain(self.everything)
+
+    def complete(self, case: Mapping[str, Value]) -> dict[str, Value]:
+        """A witness of one slice made a complete case: the other inputs as in the base case,
+        where every other slice's requirements hold."""
+        return {i.name: case.get(i.name, self.base[i.name]) for i in self.reg.inputs}
+
+    # -- the engine ----------------------------------------------------------------------------------
+    def decide(self, facts: Mapping[str, Value]) -> Decision:
+        return decide(self.prog, dict(facts))
+
+    def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool]:
+        """Whether each named requirement holds for a complete case, by the engine (fast path)."""
+        env = Env(dict(facts))
+        out: dict[str, bool] = {}
+        wanted = set(names)
+        with v.localcontext_exact():
+            for req, cond, exemptions in self.prog.requirements:
+                if req.name not in wanted:
+                    continue
+                held = cond(env) is True or any(x(env) is True for x in exemptions)
+                out[req.name] = held
+        return out
+
+    def witness(self, facts: Mapping[str, Value], changed: Mapping[str, Value] | None = None,
+                note: str | None = None) -> Witness:
+        d = self.decide(facts)
+        after = None
+        if changed is not None:
+            after = decision_json(self.decide({**facts, **changed}))
+        return Witness(self.day, dict(facts), decision_json(d), dict(changed) if changed is not None else None,
+                       after, note)
+
+    def witness_raw(self, facts: Mapping[str, Value], note: str) -> Witness:
+        """A witness the engine may not be able to decide (a bracket gap): the error is its point."""
+        try:
+            decision: dict[str, object] = decision_json(self.decide(facts))
+        except EvaluationError as exc:
+            decision = {"error": str(exc)}
+        return Witness(self.day, dict(facts), decision, note=note)
+
+    # -- reporting -----------------------------------------------------------------------------------
+    def add(self, kind: str, subject: str, node: n.Node | None, article: str | None, because: list[str],
+            message: str, witness: Witness | None = None, proposal: str | None = None) -> None:
+        self.findings.append(Finding(kind, self.reg.name, subject, span_text(node), article, tuple(because),
+                                     witness, message, day=self.day, proposal=proposal))
+
+    def undecided(self, analysis: str, subject: str, node: n.Node | None, reason: str) -> None:
+        self.unknown.append(Undecided(analysis, self.reg.name, subject, span_text(node), reason, day=self.day))
+
+    def tick(self) -> None:
+        if self.progress is not None:
+            self.progress()
+
+    def article(self, requirement: str) -> str | None:
+        r = self.requirement_decl[requirement]
+        return r.article or r.label
+
+
+def span_text(node: n.Node | None) -> str | None:
+    return str(node.span) if node is not None and node.span is not None else None
+
+
+def decision_json(d: Decision) -> dict[str, object]:
+    return {
+        "eligible": d.eligible,
+        "amounts": {k: v.to_json(x, k in d.money_amounts) for k, x in d.amounts.items()},
+        "failed": [r.requirement for r in d.reasons if r.status == "fails"],
+        "documents": [doc["document"] for doc in d.documents if doc["required"] is True],
+    }
+
+
+def same_outcome(a: Decision, b: Decision, documents: bool = False) -> bool:
+    if a.eligible != b.eligible or a.amounts != b.amounts:
+        return False
+    if documents:
+        return [d["required"] for d in a.documents] == [d["required"] for d in b.documents]
+    return True
+
+
+def domain_case(reg: CheckedRegulation) -> dict[str, Value]:
+    """A case inside every input's domain: the value a witness shows for an input it does not
+    constrain."""
+    return {i.name: _default(i.type) for i in reg.inputs}
+
+
+def _default(typ: t.Type) -> Value:
+    match typ:
+        case t.BoolType():
+            return False
+        case t.IntType():
+            return _clamp(0, typ.lo, typ.hi)  # type: ignore[return-value]
+        case t.MoneyType():
+            lo = typ.lo.quantize(Decimal("0.01"), rounding="ROUND_CEILING") if typ.lo is not None else None
+            hi = typ.hi.quantize(Decimal("0.01"), rounding="ROUND_FLOOR") if typ.hi is not None else None
+            return _clamp(Decimal("0.00"), lo, hi)  # type: ignore[return-value]
+        case t.DecimalType():
+            return _clamp(Decimal(0), typ.lo, typ.hi)  # type: ignore[return-value]
+        case t.DateType():
+            d = date(2000, 1, 1)
+            if typ.lo is not None and d < typ.lo:
+                d = typ.lo
+            if typ.hi is not None and d > typ.hi:
+                d = typ.hi
+            return d
+        case t.EnumType():
+            return typ.members[0]
+        case _:
+            assert_never(typ)
+
+
+def _clamp(x: object, lo: object, hi: object) -> object:
+    if lo is not None and x < lo:  # type: ignore[operator]
+        return lo
+    if hi is not None and x > hi:  # type: ignore[operator]
+        return hi
+    return x
+
+
+def engine_error(fn: Callable[[], object]) -> str | None:
+    try:
+        fn()
+    except EvaluationError as exc:
+        return str(exc)
+    return None
+
+
+def z3_true(x: z3.ExprRef) -> bool:
+    return z3.is_true(z3.simplify(x))

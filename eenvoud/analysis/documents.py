@@ -1,0 +1,105 @@
+"""Documents: registry data requested again, and documents that are unnecessary.
+
+For a document D that provides the facts F and is required when W:
+
+- never required: `domain ∧ defined ∧ W` is unsat iff no case requires D.
+- registry data requested again: some fact of F is an input `from` a registry, and
+  `domain ∧ defined ∧ W` is sat (the witness is a case for which the engine requires D).
+- covered: every fact of F comes from a registry, or from another document D' that provides it
+  and is required whenever D is (`domain ∧ defined ∧ W ∧ ¬W'` is unsat).
+- never matters: with a copy F' of the facts, `domain ∧ defined ∧ defined' ∧ W ∧ outcome(F) ≠
+  outcome(F')` is unsat iff, whenever D is required, what it says changes neither eligibility nor
+  any amount.
+
+D is an unnecessary document when it is never required, covered, or never matters.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from eenvoud.analysis.context import Context
+from eenvoud.analysis.encode import negate
+from eenvoud.analysis.inputs import copy_of, outcome_differs
+from eenvoud.analysis.prover import Proved, Refuted, Unknown
+from eenvoud.engine.values import EvaluationError
+
+
+def documents(ctx: Context) -> None:
+    if not ctx.reg.documents:
+        return
+    prover = ctx.whole()
+    domain = ctx.all_domain()
+    inputs = ctx.reg.input_map
+    for d in ctx.reg.documents:
+        ctx.tick()
+        required = ctx.enc.documents[d.name]
+        label = f"`{d.name}`"
+        answer = prover.check(domain, [required])
+        if isinstance(answer, Unknown):
+            ctx.undecided("unnecessary_document", d.name, d, answer.reason)
+            continue
+        if isinstance(answer, Proved):
+            ctx.add("unnecessary_document", d.name, d, d.label, list(answer.core),
+                    f"the document {label} is never required: no case meets its `required when`",
+                    proposal=f"remove document {label}")
+            continue
+        assert isinstance(answer, Refuted)
+        held = [f for f in d.provides if inputs[f].registry is not None]
+        if held:
+            # an eligible applicant who must file it makes the plainest witness, when there is one
+            eligible = prover.check(domain + list(ctx.enc.requirements), [required]) \
+                if not ctx.contradiction else answer
+            if isinstance(eligible, Refuted):
+                answer = eligible
+            try:
+                witness = ctx.witness(answer.case)
+            except EvaluationError as exc:
+                ctx.undecided("registry_data_requested", d.name, d, f"the engine could not decide the witness: {exc}")
+                witness = None
+            if witness is not None and d.name not in witness.decision["documents"]:  # type: ignore[operator]
+                ctx.undecided("registry_data_requested", d.name, d,
+                              "the encoding and the engine disagree on a witness: please report this")
+            elif witness is not None:
+                facts = ", ".join(f"`{f}` ({inputs[f].registry})" for f in held)
+                ctx.add("registry_data_requested", d.name, d, d.label,
+                        [f"{inputs[f].registry} holds `{f}`" for f in held],
+                        f"the document {label} asks for {facts}, which the registry already holds",
+                        witness, proposal=f"take {', '.join(f'`{f}`' for f in held)} from the registry, "
+                                          f"not from {label}")
+        covered: dict[str, str] = {}
+        for f in d.provides:
+            if inputs[f].registry is not None:
+                covered[f] = f"{inputs[f].registry} holds `{f}`"
+                continue
+            for other in ctx.reg.documents:
+                if other.name == d.name or f not in other.provides:
+                    continue
+                cover = prover.check(domain, [required, negate(ctx.enc.documents[other.name])])
+                if isinstance(cover, Proved):
+                    covered[f] = f"`{other.name}` provides `{f}` whenever {label} is required"
+                    break
+        if len(covered) == len(d.provides):
+            ctx.add("unnecessary_document", d.name, d, d.label, [covered[f] for f in d.provides],
+                    f"the document {label} is unnecessary: every fact it provides is already known "
+                    "when it is required (" + "; ".join(covered[f] for f in d.provides) + ")",
+                    proposal=f"remove document {label}")
+            continue
+        if ctx.contradiction:
+            continue
+        pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
+        axioms = []
+        for f in d.provides:
+            _, p = copy_of(ctx.enc.inputs[f])
+            pairs += p
+            axioms += [z3.substitute(ax.formula, *p) for ax in ctx.enc.axioms.values() if ax.input == f]
+        diff, copies = outcome_differs(ctx, ctx.everything, pairs, documents=False)
+        matters = prover.check(domain, [required, diff, *copies, *axioms])
+        match matters:
+            case Proved():
+                ctx.add("unnecessary_document", d.name, d, d.label, list(matters.core),
+                        f"the document {label} is unnecessary: whenever it is required, what it provides ("
+                        + ", ".join(f"`{f}`" for f in d.provides) + ") changes neither eligibility nor any amount",
+                        proposal=f"remove document {label}")
+            case Unknown():
+                ctx.undecided("unnecessary_document", d.name, d, matters.reason)

@@ -1,0 +1,211 @@
+"""Asking Z3, with a closed set of answers: Proved (with a minimal core), Refuted (with a case the
+engine accepts) or Unknown (with the reason).
+
+Every property the analyses check is phrased as "these assertions are unsat iff it holds". A
+`Prover` keeps one incremental solver: each named formula gets a literal `b <=> formula`, asserted
+once, and every query is `check(assumptions)`. Z3 keeps what it learnt between queries, which is
+what makes a thousand small queries cheap (a new solver per query costs ten times more).
+
+Each query has a budget: a resource limit (`rlimit`, deterministic: the same input gives the same
+answer on any machine) calibrated to about the configured seconds here, and a wall-clock backstop
+at twice that. A query that runs out is retried once on a fresh solver holding only what the
+query needs; if it runs out again the answer is Unknown, never a finding.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import z3
+
+from eenvoud.analysis.encode import NotDecimal, Var
+from eenvoud.engine.values import Value
+
+# rlimit units Z3 5.4 spends per second on this machine, measured on the encodings of the shipped
+# rules and the benchmark's (between 3 and 12 million); see docs/analysis.md.
+RLIMIT_PER_SECOND = 6_000_000
+# A decimal input in a witness is searched on this grid when the first model gave it a value with
+# no finite decimal expansion (like 1/3), which no rule file or JSON fact can state.
+DECIMAL_GRID = 10 ** 6
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Time for one solver query."""
+
+    seconds: float = 2.0
+
+    @property
+    def rlimit(self) -> int:
+        return max(10_000, int(self.seconds * RLIMIT_PER_SECOND))
+
+    @property
+    def timeout_ms(self) -> int:
+        return max(50, int(self.seconds * 2000))
+
+
+@dataclass
+class Stats:
+    queries: int = 0
+    seconds: float = 0.0  # time spent in the solver
+    retries: int = 0
+    without_solver: int = 0  # questions settled by the cheap passes (duplicates, sweeps, the engine)
+
+
+@dataclass(frozen=True)
+class Proved:
+    """The assertions are unsat. `core` names the cited assumptions of a minimal unsat core."""
+
+    core: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Refuted:
+    """The assertions are sat: `case` is a complete case (input values the engine accepts)."""
+
+    case: dict[str, Value]
+    model: z3.ModelRef = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+
+
+Answer = Proved | Refuted | Unknown
+
+
+class Prover:
+    """One incremental solver over named formulas."""
+
+    _serial = 0
+
+    def __init__(self, inputs: Mapping[str, Var], background: Iterable[z3.BoolRef], budget: Budget,
+                 stats: Stats):
+        self.inputs = inputs
+        self.background = [b for b in background if not z3.is_true(b)]
+        self.budget = budget
+        self.stats = stats
+        self.meaning: dict[str, z3.BoolRef] = {}
+        self._literal: dict[str, z3.BoolRef] = {}
+        self._by_literal: dict[int, str] = {}
+        self._extra: dict[int, z3.BoolRef] = {}
+        self._extra_meaning: dict[int, z3.BoolRef] = {}  # literal id -> formula
+        Prover._serial += 1
+        self._tag = Prover._serial
+        self.solver = self._fresh()
+        for b in self.background:
+            self.solver.add(b)
+
+    def _fresh(self) -> z3.Solver:
+        s = z3.Solver()
+        s.set("rlimit", self.budget.rlimit)
+        s.set("timeout", self.budget.timeout_ms)
+        return s
+
+    def name(self, name: str, formula: z3.BoolRef) -> str:
+        """Give `formula` a literal under `name`, so that queries can assume it and cores cite it."""
+        if name not in self._literal:
+            lit = z3.Bool(f"{name}#{self._tag}")
+            self.solver.add(lit == formula)
+            self._literal[name] = lit
+            self._by_literal[lit.get_id()] = name
+            self.meaning[name] = formula
+        return name
+
+    def has(self, name: str) -> bool:
+        return name in self._literal
+
+    def _extra_literal(self, formula: z3.BoolRef) -> z3.BoolRef:
+        key = formula.get_id()  # z3 hash-conses terms: an equal formula has the same id
+        lit = self._extra.get(key)
+        if lit is None:
+            lit = z3.Bool(f"query{len(self._extra)}#{self._tag}")
+            self.solver.add(z3.Implies(lit, formula))
+            self._extra[key] = lit
+            self._extra_meaning[lit.get_id()] = formula
+        return lit
+
+    def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True) -> Answer:
+        """Are `assume` (named formulas) and `extra` (this query's own formulas) satisfiable
+        together with the background?"""
+        extra = [x for x in extra if not z3.is_true(x)]
+        if any(z3.is_false(x) for x in extra):
+            self.stats.queries += 1  # settled by the term constructors: the formula folded to false
+            return Proved(())
+        lits = [self._literal[a] for a in assume] + [self._extra_literal(x) for x in extra]
+        result = self._run(self.solver, lits)
+        if result == z3.unknown:
+            self.stats.retries += 1
+            fresh = self._fresh()
+            for b in self.background:
+                fresh.add(b)
+            for a in assume:
+                fresh.add(self._literal[a] == self.meaning[a])
+            for x, lit in zip(extra, lits[len(assume):], strict=True):
+                fresh.add(z3.Implies(lit, x))
+            result = self._run(fresh, lits)
+            if result == z3.unknown:
+                return Unknown(_reason(fresh.reason_unknown(), self.budget))
+            solver = fresh
+        else:
+            solver = self.solver
+        if result == z3.sat:
+            return self._refuted(solver.model(), lits)
+        core = [self._by_literal[c.get_id()] for c in solver.unsat_core() if c.get_id() in self._by_literal]
+        if minimize:
+            core = self._minimize(core, [lits[len(assume) + i] for i in range(len(extra))])
+        return Proved(tuple(a for a in assume if a in core))
+
+    def _run(self, solver: z3.Solver, lits: list[z3.BoolRef]) -> z3.CheckSatResult:
+        start = time.perf_counter()
+        try:
+            return solver.check(*lits)
+        finally:
+            self.stats.queries += 1
+            self.stats.seconds += time.perf_counter() - start
+
+    def _minimize(self, core: list[str], extra: list[z3.BoolRef]) -> list[str]:
+        """Drop each cited assumption the proof does not need (deletion, one query each), so that
+        what a finding says "because" of is a minimal set."""
+        kept = list(core)
+        for name in list(core):
+            if name not in kept:
+                continue
+            trial = [k for k in kept if k != name]
+            result = self._run(self.solver, [self._literal[k] for k in trial] + extra)
+            if result == z3.unsat:
+                used = {self._by_literal.get(c.get_id()) for c in self.solver.unsat_core()}
+                kept = [k for k in trial if k in used]
+        return kept
+
+    def _refuted(self, model: z3.ModelRef, lits: list[z3.BoolRef]) -> Answer:
+        try:
+            return Refuted(self.decode(model), model)
+        except NotDecimal:
+            pass
+        grid = [z3.IsInt(v.const * DECIMAL_GRID) for v in self.inputs.values() if v.const.sort() == z3.RealSort()]
+        fresh = self._fresh()
+        for b in self.background:
+            fresh.add(b)
+        for lit in lits:
+            name = self._by_literal.get(lit.get_id())
+            fresh.add(lit == self.meaning[name] if name is not None
+                      else z3.Implies(lit, self._extra_meaning[lit.get_id()]))
+        fresh.add(*grid)
+        result = self._run(fresh, lits)
+        if result == z3.sat:
+            return Refuted(self.decode(fresh.model()), fresh.model())
+        return Unknown("the only cases Z3 found have decimals with no finite expansion (like 1/3); "
+                       "no fact can state them")
+
+    def decode(self, model: z3.ModelRef) -> dict[str, Value]:
+        return {name: var.decode(model) for name, var in self.inputs.items()}
+
+
+def _reason(raw: str, budget: Budget) -> str:
+    if raw in ("canceled", "timeout", "max. resource limit exceeded", "resource limits reached") or "limit" in raw:
+        return f"the solver ran out of its time limit ({budget.seconds:g} s) twice"
+    return f"the solver could not decide: {raw}"

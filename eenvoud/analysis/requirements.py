@@ -1,0 +1,311 @@
+"""Contradictions and redundant requirements.
+
+Contradiction: the requirements of a slice, with the input domains, are unsat iff no case meets
+them all: nobody qualifies. The finding cites a minimal conflicting set.
+
+Redundant requirement: `others ∧ domain ∧ ¬r` is unsat iff every case that meets the other
+requirements meets `r` too. Eligibility is the conjunction of the requirements and amounts are paid
+only when eligible, so removing `r` then changes no outcome. The requirements are taken greedily,
+last first, against the shrinking set of those kept: what is reported redundant can be removed
+all together, and of two identical requirements only the later one is reported.
+
+Cheap before expensive: before a requirement goes to the solver, (1) a requirement identical to one
+kept (the same Z3 term; z3 hash-conses terms) or (2) a single-input bound implied by another bound
+or by the input's domain (an interval sweep) names its likely core, so that the solver is asked a
+two-formula question; (3) a case that fails only this requirement, found by moving the base case
+to the boundaries of the requirement's constants and deciding it with the engine, proves the
+requirement is needed with no solver at all. Being needed is monotone (fewer other requirements
+only make a failing case easier to find), so it stays true as the set shrinks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import z3
+
+from eenvoud.analysis.context import Context
+from eenvoud.analysis.encode import negate
+from eenvoud.analysis.prover import Proved, Refuted, Unknown
+from eenvoud.analysis.slices import Slice
+from eenvoud.engine.values import CENT, EvaluationError, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+
+
+def contradictions(ctx: Context) -> None:
+    """Find the slices whose requirements no case meets; build the base case from the others."""
+    for s in ctx.slices:
+        if not s.requirements:
+            continue
+        prover = ctx.prover(s)
+        answer = prover.check(s.requirements + ctx.domain(s))
+        ctx.tick()
+        match answer:
+            case Refuted():
+                ctx.base.update({k: answer.case[k] for k in s.inputs})
+            case Proved():
+                ctx.contradiction = True
+                reqs = [c for c in answer.core if c in s.requirements]
+                last = ctx.requirement_decl[reqs[-1]] if reqs else None
+                names = ", ".join(f"`{r}`" for r in reqs)
+                ctx.add("contradiction", ", ".join(reqs), last, ctx.article(reqs[-1]) if reqs else None,
+                        list(answer.core),
+                        f"no case meets {names} together" + _domain_note(answer.core)
+                        + ": nobody qualifies", proposal="repeal or amend one of " + names)
+            case Unknown():
+                ctx.contradiction = True  # not known to be consistent: claim nothing vacuous
+                ctx.undecided("contradiction", ", ".join(s.requirements), None, answer.reason)
+    if not ctx.contradiction:
+        decision = ctx.decide(ctx.base)
+        if decision.eligible is not True:
+            from eenvoud.analysis.context import Disagreement
+
+            raise Disagreement(f"the engine finds the base case of `{ctx.reg.name}` not eligible")
+
+
+def redundant(ctx: Context) -> None:
+    if ctx.contradiction:
+        return  # when nobody qualifies every requirement is vacuously redundant: say nothing
+    for s in ctx.slices:
+        _redundant_in(ctx, s)
+
+
+def _redundant_in(ctx: Context, s: Slice) -> None:
+    prover = ctx.prover(s)
+    domain = ctx.domain(s)
+    kept = list(s.requirements)
+    needed = _needed_by_engine(ctx, s)
+    bounds = {r: _bound(ctx, r) for r in s.requirements}
+    for r in reversed(s.requirements):
+        ctx.tick()
+        if r in needed:
+            ctx.stats.without_solver += 1
+            continue
+        others = [x for x in kept if x != r]
+        holds = ctx.enc.requirements[r].holds
+        query = [negate(holds)]
+        hint = _hint(ctx, r, others, bounds, domain)
+        answer = prover.check(hint + domain, query) if hint is not None else None
+        if not isinstance(answer, Proved):
+            answer = prover.check(others + domain, query)
+        match answer:
+            case Proved():
+                kept.remove(r)
+                ctx.redundant.append(r)
+                _report(ctx, r, answer.core)
+            case Refuted():
+                pass
+            case Unknown():
+                ctx.undecided("redundant_requirement", r, ctx.requirement_decl[r], answer.reason)
+
+
+def _report(ctx: Context, r: str, core: tuple[str, ...]) -> None:
+    decl = ctx.requirement_decl[r]
+    reqs = [c for c in core if c in ctx.requirement_decl]
+    same = [x for x in reqs if z3.eq(ctx.enc.requirements[x].holds, ctx.enc.requirements[r].holds)]
+    if same:
+        why = f"it says the same as `{same[0]}`"
+    elif reqs:
+        why = "every case that meets " + " and ".join(f"`{x}`" for x in reqs) + " meets it too"
+    else:
+        why = "every case allowed by the input domains meets it"
+    extra = _domain_note(core)
+    ctx.add("redundant_requirement", r, decl, ctx.article(r), list(core),
+            f"`{r}` is redundant: {why}{extra}; removing it changes no outcome",
+            proposal=f"remove requirement `{r}`")
+
+
+def _domain_note(core: tuple[str, ...]) -> str:
+    domains = [c for c in core if c.startswith("domain of ")]
+    return f" (given the {' and the '.join(domains)})" if domains else ""
+
+
+# -- cheap passes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A single-input bound `lo <=/< x <=/< hi`, on the input's grid."""
+
+    input: str
+    lo: Fraction | None
+    lo_strict: bool
+    hi: Fraction | None
+    hi_strict: bool
+
+    def within(self, other: Interval) -> bool:
+        """Every value in self is in other."""
+        if other.lo is not None:
+            if self.lo is None or self.lo < other.lo or (self.lo == other.lo and other.lo_strict
+                                                         and not self.lo_strict):
+                return False
+        if other.hi is not None:
+            if self.hi is None or self.hi > other.hi or (self.hi == other.hi and other.hi_strict
+                                                         and not self.hi_strict):
+                return False
+        return True
+
+    def meet(self, other: Interval) -> Interval:
+        lo, lo_s = self.lo, self.lo_strict
+        if other.lo is not None and (lo is None or other.lo > lo or (other.lo == lo and other.lo_strict)):
+            lo, lo_s = other.lo, other.lo_strict
+        hi, hi_s = self.hi, self.hi_strict
+        if other.hi is not None and (hi is None or other.hi < hi or (other.hi == hi and other.hi_strict)):
+            hi, hi_s = other.hi, other.hi_strict
+        return Interval(self.input, lo, lo_s, hi, hi_s)
+
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+
+def _bound(ctx: Context, r: str) -> Interval | None:
+    """The requirement as an interval on one numeric input, when it is that simple."""
+    decl = ctx.requirement_decl[r]
+    e = decl.condition
+    if decl.exemptions or not isinstance(e, n.Binary) or e.op not in _FLIP:
+        return None
+    if isinstance(e.left, n.Name) and _is_literal(e.right):
+        name, op, lit = e.left.name, e.op, e.right
+    elif isinstance(e.right, n.Name) and _is_literal(e.left):
+        name, op, lit = e.right.name, _FLIP[e.op], e.left
+    else:
+        return None
+    sym = ctx.reg.symbols.get(name)
+    if sym is None or sym.kind != "input" or not isinstance(sym.type, t.IntType | t.MoneyType | t.DecimalType):
+        return None
+    c = Fraction(lit.value)  # type: ignore[union-attr]
+    unit = Fraction(1) if isinstance(sym.type, t.IntType) else Fraction(1, 100) if isinstance(sym.type, t.MoneyType) else None
+    lo = hi = None
+    lo_s = hi_s = False
+    match op:
+        case ">=":
+            lo = c
+        case ">":
+            lo, lo_s = c, True
+        case "<=":
+            hi = c
+        case "<":
+            hi, hi_s = c, True
+        case "==":
+            lo = hi = c
+    if unit is not None:  # on a grid, a strict bound is the next point of the grid
+        if lo is not None:
+            lo = _floor_to(lo, unit) + unit if lo_s else _ceil_to(lo, unit)
+        if hi is not None:
+            hi = _ceil_to(hi, unit) - unit if hi_s else _floor_to(hi, unit)
+        lo_s = hi_s = False
+    return Interval(name, lo, lo_s, hi, hi_s)
+
+
+def _ceil_to(x: Fraction, unit: Fraction) -> Fraction:
+    return Fraction(-((-x / unit).__floor__())) * unit
+
+
+def _floor_to(x: Fraction, unit: Fraction) -> Fraction:
+    return Fraction((x / unit).__floor__()) * unit
+
+
+def _is_literal(e: n.Expr) -> bool:
+    return isinstance(e, n.IntLit | n.DecimalLit | n.MoneyLit)
+
+
+def _domain_interval(ctx: Context, name: str) -> Interval:
+    typ = ctx.reg.symbols[name].type
+    lo = getattr(typ, "lo", None)
+    hi = getattr(typ, "hi", None)
+    return Interval(name, None if lo is None else Fraction(lo), False, None if hi is None else Fraction(hi), False)
+
+
+def _hint(ctx: Context, r: str, others: list[str], bounds: dict[str, Interval | None],
+          domain: list[str]) -> list[str] | None:
+    """A likely small core for `r`: an identical kept requirement, or a bound (with the domain)
+    that lies inside r's bound. None when there is no such shortcut."""
+    holds = ctx.enc.requirements[r].holds
+    for x in others:
+        if z3.eq(ctx.enc.requirements[x].holds, holds):
+            return [x]
+    mine = bounds.get(r)
+    if mine is None:
+        return None
+    dom = _domain_interval(ctx, mine.input)
+    if dom.within(mine):
+        return []
+    for x in others:
+        b = bounds.get(x)
+        if b is not None and b.input == mine.input and b.meet(dom).within(mine):
+            return [x]
+    return None
+
+
+def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
+    """Requirements for which the engine decides a case that fails them alone: needed."""
+    if len(s.requirements) < 2:
+        return set()
+    out: set[str] = set()
+    base = ctx.base
+    for r in s.requirements:
+        decl = ctx.requirement_decl[r]
+        for name, value in _boundary_values(ctx, decl):
+            case = {**base, name: value}
+            try:
+                status = ctx.requirement_status(case, s.requirements)
+                if not status[r] and all(status[x] for x in s.requirements if x != r):
+                    ctx.decide(case)  # a case the engine decides in full, not one it raises on
+                    out.add(r)
+                    break
+            except EvaluationError:
+                continue
+    return out
+
+
+def _boundary_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value]]:
+    """Values of the requirement's inputs next to the constants it mentions: where a single
+    requirement typically starts to fail."""
+    consts: list[Fraction] = []
+    _constants(decl.condition, consts)
+    out: list[tuple[str, Value]] = []
+    for name in sorted(ctx.deps.of_requirement(decl)):
+        typ = ctx.reg.symbols[name].type
+        dom = _domain_interval(ctx, name)
+        match typ:
+            case t.BoolType():
+                out.append((name, not ctx.base[name]))
+            case t.EnumType():
+                out += [(name, m) for m in typ.members if m != ctx.base[name]]
+            case t.IntType() | t.MoneyType():
+                unit = Fraction(1) if isinstance(typ, t.IntType) else Fraction(1, 100)
+                for c in consts:
+                    for x in (_floor_to(c, unit) - unit, _ceil_to(c, unit) + unit, _floor_to(c, unit)):
+                        if (dom.lo is None or x >= dom.lo) and (dom.hi is None or x <= dom.hi):
+                            out.append((name, int(x) if isinstance(typ, t.IntType)
+                                        else (Decimal(x.numerator) / Decimal(x.denominator)).quantize(CENT)))
+            case t.DecimalType() | t.DateType():
+                pass
+    return out
+
+
+def _constants(e: n.Expr, out: list[Fraction]) -> None:
+    match e:
+        case n.IntLit() | n.DecimalLit() | n.MoneyLit():
+            out.append(Fraction(e.value))
+        case n.Unary():
+            _constants(e.operand, out)
+        case n.Binary():
+            _constants(e.left, out)
+            _constants(e.right, out)
+        case n.InSet():
+            _constants(e.operand, out)
+            for o in e.options:
+                _constants(o, out)
+        case n.If():
+            _constants(e.cond, out)
+            _constants(e.then, out)
+            _constants(e.else_, out)
+        case n.Call():
+            for a in e.args:
+                _constants(a, out)
+        case _:
+            pass
