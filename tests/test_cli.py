@@ -280,9 +280,14 @@ def test_fmt_check_then_fmt_then_check_again(capsys: pytest.CaptureFixture[str],
     assert code == 0 and out == ""
 
 
-def test_fmt_leaves_the_shipped_rules_alone(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    copy = tmp_path / "rules"
-    shutil.copytree(ROOT / "rules", copy)
+def test_fmt_a_folder_keeps_its_meaning(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = tmp_path / "good"
+    shutil.copytree(CASES / "good", copy)
+    code, out, _ = run(capsys, "fmt", copy)
+    assert code == 0 and "reformatted" in out
+    # a formatted file still checks and its tests still pass
+    code, out, _ = run(capsys, "test", copy)
+    assert code == 0 and out.strip().splitlines()[-1] == "12 passed, 0 failed"
     code, out, _ = run(capsys, "fmt", "--check", copy)
     assert code == 0 and out == ""
 
