@@ -111,12 +111,13 @@ def decide_row(prog: Program, facts: Mapping[str, Value]) -> dict[str, object]:
                 break
             if status == "unknown":
                 eligible = None
-        row: dict[str, object] = {"eligible": eligible}
-        for amount, fn in prog.amounts:
-            paid = _paid(eligible, fn(env), amount, prog)
-            if paid is not None and isinstance(prog.reg.symbols[amount.name].type, t.MoneyType):
-                paid = Decimal(paid).quantize(CENT, rounding=ROUND_HALF_UP)  # type: ignore[arg-type]
-            row[amount.name] = paid
+        paid = [(amount, _paid(eligible, fn(env), amount, prog)) for amount, fn in prog.amounts]
+    row: dict[str, object] = {"eligible": eligible}
+    for amount, value in paid:
+        if value is not None and isinstance(prog.reg.symbols[amount.name].type, t.MoneyType):
+            # outside the exact context, where this rounding (to report cents) is meant
+            value = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)  # type: ignore[arg-type]
+        row[amount.name] = value
     row["failed_requirement"] = failed
     return row
 

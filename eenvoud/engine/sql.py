@@ -56,6 +56,7 @@ MONEY_DIGITS = 16  # money inputs are DECIMAL(18, 2): sixteen digits before the 
 DECIMAL_DIGITS = 18  # decimal inputs are DECIMAL(28, 10) unless their domain is narrower
 DECIMAL_SCALE = 10
 INT_DIGITS = 18  # whole-number inputs are BIGINT; eighteen digits always fit
+WIDE = 18  # DuckDB keeps a DECIMAL of up to 18 digits in 64 bits, a wider one in 128
 
 # Internal column names start with two underscores; an input file may not use such names.
 ROW = "__row"
@@ -662,10 +663,11 @@ class _Compiler:
             typ = self.common([a.type, b.type])
             assert isinstance(typ, Num)
             cls = exp.Add if op == "+" else exp.Sub
-            sql = _bin(cls, self.cast(a, typ), self.cast(b, typ))
             if typ.integer:
-                return Val(sql, Num(min(INT_DIGITS + 1, typ.p + 1), 0, True))
+                return Val(_bin(cls, a.sql, b.sql), Num(min(INT_DIGITS + 1, typ.p + 1), 0, True))
             result = Num(min(MAX_PRECISION, typ.p + 1), typ.s)
+            operand = _wide(typ) if result.p > WIDE else typ
+            sql = _bin(cls, self.cast(a, operand), self.cast(b, operand))
             return Val(exp.cast(sql, _sql_type(result)), result)
         assert op == "*"
         if a.type.integer and b.type.integer:
@@ -676,7 +678,11 @@ class _Compiler:
         if s > MAX_PRECISION:
             raise self.too_wide("this product")
         result = Num(min(MAX_PRECISION, a.type.p + b.type.p), s)
-        return Val(exp.cast(_bin(exp.Mul, a.sql, b.sql), _sql_type(result)), result)
+        if result.p > WIDE:
+            a_sql, b_sql = self.cast(a, _wide(a.type)), self.cast(b, _wide(b.type))
+        else:
+            a_sql, b_sql = a.sql, b.sql
+        return Val(exp.cast(_bin(exp.Mul, a_sql, b_sql), _sql_type(result)), result)
 
     def call(self, e: n.Call) -> Val:
         func = e.func
@@ -768,8 +774,7 @@ class _Compiler:
             return Val(self.cast(x, typ), typ)
         x = self.let(x)
         scaled_type = Num(min(MAX_PRECISION, p + places), s)
-        scaled = exp.cast(_bin(exp.Mul, x.sql, decimal_literal(Decimal(10 ** places)).sql), _sql_type(scaled_type)) \
-            if places else x.sql
+        scaled = self.times(x, Decimal(10 ** places), scaled_type) if places else x.sql
         half = decimal_literal(Decimal("0.5")).sql
         whole: exp.Expr
         if func == "floor":
@@ -790,8 +795,18 @@ class _Compiler:
         if not places:
             return whole
         typ = Num(whole.type.p, places)
-        unit = decimal_literal(Decimal(1).scaleb(-places))
-        return Val(exp.cast(_bin(exp.Mul, whole.sql, unit.sql), _sql_type(typ)), typ)
+        return Val(self.times(whole, Decimal(1).scaleb(-places), typ), typ)
+
+    def times(self, x: Val, factor: Decimal, result: Num) -> exp.Expr:
+        """`x` times a constant (a power of ten), as `result`."""
+        assert isinstance(x.type, Num)
+        unit = decimal_literal(factor)
+        assert isinstance(unit.type, Num)
+        if x.type.p + unit.type.p > WIDE:
+            product = _bin(exp.Mul, self.cast(x, _wide(x.type)), self.cast(unit, _wide(unit.type)))
+        else:
+            product = _bin(exp.Mul, x.sql, unit.sql)
+        return exp.cast(product, _sql_type(result))
 
     def unscaled(self, v: Val) -> tuple[exp.Expr, int]:
         """`v` times 10^scale: a whole number, as the exact big-integer type; and its digits."""
@@ -801,7 +816,7 @@ class _Compiler:
         p, s = v.type.p, v.type.s
         if p + s + 1 > MAX_PRECISION:
             raise self.too_wide("this division")
-        shifted = exp.cast(_bin(exp.Mul, v.sql, decimal_literal(Decimal(10 ** s)).sql), _decimal(min(MAX_PRECISION, p + s), s))
+        shifted = self.times(v, Decimal(10 ** s), Num(min(MAX_PRECISION, p + s), s))
         return exp.cast(shifted, self.big), p
 
     def divide(self, e: n.Binary, places: int, func: str) -> Val:
@@ -862,6 +877,13 @@ class _Compiler:
         digits = min(MAX_PRECISION, a.type.p - sa + sb + 1 + places)
         whole = Val(exp.cast(result, _decimal(digits, 0)), Num(digits, 0))
         return self.unscale(whole, places)
+
+
+def _wide(typ: Num) -> Num:
+    """The same values in a DECIMAL wider than 18 digits. DuckDB multiplies two DECIMALs of at
+    most 18 digits in 64 bits, even when the product needs more (it then raises an overflow):
+    operands of a wide result are widened first."""
+    return Num(max(typ.p, WIDE + 1), typ.s)
 
 
 def _layers(columns: Mapping[str, exp.Expr]) -> list[list[str]]:
