@@ -7,6 +7,7 @@ silent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -337,7 +338,8 @@ class Checker:
             sym = self.symbols.get(name)
             if sym is None or sym.kind != "input":
                 self.error("E0210", f"the document `{decl.name}` provides `{name}`, which is not an input",
-                           decl.span, did_you_mean(name, self._inputs()) or "a document provides answers to inputs")
+                           _provided_span(decl, name),
+                           did_you_mean(name, self._inputs()) or "a document provides answers to inputs")
         required = decl.required_when
         if required is not None:
             required = self.condition(required, "`required when`")
@@ -700,6 +702,21 @@ class Checker:
             requirements=tuple(requirements), amounts=amounts, documents=tuple(documents), tests=tests,
             properties=properties, types=types, hash=self.hash, canonical_text=self.canonical_text,
         )
+
+
+def _provided_span(decl: n.Document, name: str) -> Span | None:
+    """Where `name` stands in the document's `provides` list (the IR keeps only the names), so
+    that the caret points at the wrong name rather than at the document."""
+    span = decl.span
+    if span is None:
+        return None
+    text = span.file.text
+    provides = re.compile(r"\bprovides\b").search(text, span.end)
+    if provides is not None:
+        found = re.compile(rf"\b{re.escape(name)}\b").search(text, provides.end())
+        if found is not None:
+            return span.file.span(found.start(), found.end())
+    return span
 
 
 # -- typing rules, shared with the tests and the docs ----------------------------------------------
