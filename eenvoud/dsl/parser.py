@@ -151,7 +151,7 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
         elif str(tok) == "=>":
             help_ = "`=>` is only for the rows of a bracket"
         elif set(exc.expected) <= {"REGULATION", "MODULE", "EVENT"}:
-            help_ = 'a rule file starts with `regulation name "title"` or `module name "title"`'
+            help_ = 'a rule file starts with `regulation name "title"`, `module name "title"` or `event name "title"`'
         elif tok.type == "NAME":
             keyword = did_you_mean(str(tok), KEYWORDS)
             if keyword is not None:

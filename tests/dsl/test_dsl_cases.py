@@ -52,8 +52,9 @@ def test_bad_file_gives_expected_diagnostics(path: Path) -> None:
     got = diagnostics_of(path)
     assert got, f"{relative(path)} checks clean, but it is meant to be rejected"
     expected = path.with_suffix(".expected")
-    if os.environ.get("EENVOUD_UPDATE_GOLDEN") == "1" or not expected.exists():
+    if os.environ.get("EENVOUD_UPDATE_GOLDEN") == "1":
         expected.write_text(got, encoding="utf-8")
+    assert expected.exists(), f"no {expected.name}: write it with EENVOUD_UPDATE_GOLDEN=1 and read it"
     assert got == expected.read_text(encoding="utf-8")
 
 
