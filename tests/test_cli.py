@@ -319,3 +319,45 @@ def test_the_process_exit_codes_and_no_traceback() -> None:
     assert_no_traceback(facts.stdout, facts.stderr)
     usage = _process("frobnicate")
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+def test_a_test_whose_value_cannot_be_evaluated_fails_alone(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "gap.rules"
+    path.write_text("""module m
+input income : money
+bracket rate : percent on income
+  2024-01-01:
+    | ..€10 => 1%
+define huge = €99999999999999999999999999999999999999999999 * 99999999999999999999999999.5
+test "in the gap" on 2024-01-01
+  given income = €20
+  expect rate = 1%
+test "too many digits" on 2024-01-01
+  expect huge = €1
+test "in the row" on 2024-01-01
+  given income = €5
+  expect rate = 1%
+""", encoding="utf-8")
+    code, out, err = run(capsys, "test", path)
+    assert code == 1
+    assert "expected rate = 1%, but it cannot be evaluated: no row of the bracket `rate` covers the value 20.00" in out
+    assert "a number grew beyond the 60 digits that exact arithmetic keeps" in out
+    assert out.strip().splitlines()[-1] == "1 passed, 2 failed"
+    assert_no_traceback(out, err)
+
+
+def test_eval_of_a_case_the_rules_cannot_decide(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "gap.rules"
+    path.write_text("""regulation r
+input income : money
+bracket rate : percent on income
+  2024-01-01:
+    | ..€10 => 1%
+requirement low : rate < 5%
+""", encoding="utf-8")
+    code, out, err = run(capsys, "eval", path, "--facts", facts_file(tmp_path, {"income": "20"}), "--date",
+                         "2024-06-01")
+    assert code == 1
+    assert "cannot be evaluated for this case: no row of the bracket `rate` covers the value 20.00" in err
+    assert_no_traceback(out, err)
