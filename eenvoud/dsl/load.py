@@ -36,6 +36,19 @@ class Loader:
         return self.load_source(source, p)
 
     def load_source(self, source: SourceFile, resolved: Path | None = None) -> CheckedRegulation:
+        try:
+            return self._load_source(source, resolved)
+        except RecursionError:
+            # parser, checker and printer recurse over expressions and chains of definitions; rule
+            # text hundreds of levels deep is a drafter's mistake to report, not a crash
+            first = source.text.find("\n")
+            raise RuleError([Diagnostic(
+                "E0005", "the file nests too deeply to check", source.span(0, first if first > 0 else 1),
+                "an expression or a chain of definitions is hundreds of levels deep; split it into "
+                "definitions of a few levels each",
+            )]) from None
+
+    def _load_source(self, source: SourceFile, resolved: Path | None) -> CheckedRegulation:
         parsed = parse(source)
         key = resolved or Path(source.name).resolve()
         self._loading.append(key)

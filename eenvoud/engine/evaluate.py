@@ -67,13 +67,20 @@ class Program:
             **{a.name: a for a in reg.amounts},
             **{b.name: b for b in reg.brackets},
         }
-        self.requirements = [
-            (r, self.expr(r.condition), [self.expr(e.condition) for e in r.exemptions])
-            for r in reg.requirements
-        ]
-        self.amounts = [(a, self.name(a.name)) for a in reg.amounts]
-        self.documents = [(d, self.expr(d.required_when) if d.required_when is not None else None)
-                          for d in reg.documents]
+        try:
+            self.requirements = [
+                (r, self.expr(r.condition), [self.expr(e.condition) for e in r.exemptions])
+                for r in reg.requirements
+            ]
+            self.amounts = [(a, self.name(a.name)) for a in reg.amounts]
+            self.documents = [(d, self.expr(d.required_when) if d.required_when is not None else None)
+                              for d in reg.documents]
+        except RecursionError:
+            # compiling follows chains of definitions; hundreds deep is the drafter's to fix
+            raise RuleError([Diagnostic(
+                "E0005", "the rules nest too deeply to evaluate", reg.regulation.span,
+                "a chain of definitions is hundreds of levels deep; shorten it",
+            )]) from None
         if self.problems:
             raise RuleError(self.problems)
 

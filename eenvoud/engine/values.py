@@ -41,6 +41,8 @@ def localcontext_exact() -> Iterator[decimal.Context]:
             yield ctx
         except decimal.DecimalException:
             raise EvaluationError("a number grew beyond the 60 digits that exact arithmetic keeps") from None
+        except RecursionError:
+            raise EvaluationError("the rules nest too deeply to evaluate") from None
 
 
 class EvaluationError(Exception):

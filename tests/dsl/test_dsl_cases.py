@@ -9,6 +9,7 @@ deliberate change with `EENVOUD_UPDATE_GOLDEN=1 pytest tests/dsl`, then read the
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from eenvoud.diagnostics import RuleError, render_all
 from eenvoud.dsl.load import Loader
 from eenvoud.dsl.parser import parse
+from eenvoud.engine.decision import default_engine
 from eenvoud.engine.runner import run_tests
 from eenvoud.ir import nodes as n
 from eenvoud.source import SourceFile
@@ -108,3 +110,24 @@ def test_spec_example_as_written_parses() -> None:
 @pytest.mark.parametrize("path", PARSE_ONLY, ids=lambda p: p.stem)
 def test_parse_only_file_parses(path: Path) -> None:
     parse(SourceFile.read(path))
+
+
+@pytest.mark.parametrize("expr", [
+    " + ".join(["a"] * 3000),  # a sum thousands of terms long
+    "not " * 3000 + "(a > 0)",
+    "-" * 3000 + "a",
+])
+def test_rules_nested_too_deeply_get_a_diagnostic(expr: str) -> None:
+    with pytest.raises(RuleError) as exc:
+        Loader().load_source(SourceFile.from_text("deep.rules", f"regulation r\ninput a : int\ndefine x = {expr}\n"))
+    (d,) = exc.value.diagnostics
+    assert (d.code, d.message, d.span and d.span.line) == ("E0005", "the file nests too deeply to check", 1)
+
+
+def test_a_chain_of_definitions_too_deep_to_evaluate_gets_a_diagnostic() -> None:
+    lines = ["regulation r", "input a : int", "define d0 = a"]
+    lines += [f"define d{i} = d{i - 1} + 1" for i in range(1, 600)] + ["requirement q : d599 > 0"]
+    reg = Loader().load_source(SourceFile.from_text("chain.rules", "\n".join(lines)))
+    with pytest.raises(RuleError) as exc:
+        default_engine().decide(reg, {"a": 1}, date(2025, 1, 1))
+    assert [d.code for d in exc.value.diagnostics] == ["E0005"]
