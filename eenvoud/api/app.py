@@ -13,6 +13,7 @@ from eenvoud.api.analysis import Analyses
 from eenvoud.api.keys import ApiKeys
 from eenvoud.api.limits import MAX_BODY, BodyLimit
 from eenvoud.api.routes import analysis, eligibility, health, regulations
+from eenvoud.api.security import OPEN_PATHS, SCHEME, KeyCheck
 from eenvoud.api.service import Service
 from eenvoud.library import Library
 
@@ -54,26 +55,32 @@ def create_app(
     app.state.keys = keys if keys is not None else ApiKeys.from_env()
     app.state.service = Service(library, analyses)
     examples = _examples(library)
-    app.include_router(health.router)
+    # routes are matched in order: the decisions first, as nearly every request is one
     app.include_router(regulations.router(examples))
-    app.include_router(analysis.router())
     app.include_router(eligibility.router(examples))
+    app.include_router(analysis.router())
+    app.include_router(health.router)
     errors.install(app)
-    _document_ids(app, sorted(library.regulations))
+    _document(app, sorted(library.regulations))
     app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(KeyCheck, keys=app.state.keys)  # before the body is read
     app.add_middleware(errors.Guard)  # added last: outermost
     return app
 
 
-def _document_ids(app: FastAPI, ids: list[str]) -> None:
-    """The library's regulation ids as examples of the `regulation_id` path parameter."""
+def _document(app: FastAPI, ids: list[str]) -> None:
+    """The API-key scheme (checked by middleware, so FastAPI does not know it), and the library's
+    regulation ids as examples of the `regulation_id` path parameter."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = build()
-            for item in spec.get("paths", {}).values():
+            spec.setdefault("components", {})["securitySchemes"] = SCHEME
+            for path, item in spec.get("paths", {}).items():
                 for op in item.values():
+                    if path not in OPEN_PATHS:
+                        op["security"] = [{"bearerAuth": []}]
                     for param in op.get("parameters", []):
                         if param.get("name") == "regulation_id" and ids:
                             param["examples"] = {i: {"value": i} for i in ids}

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
 from eenvoud.api.analysis import AnalysisPending, AnalyzerUnavailable
 from eenvoud.api.models import AnalysisOut, ErrorOut
-from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, DateQuery, RegulationId, ServiceDep
-from eenvoud.api.security import require_key
+from eenvoud.api.routes.common import NOT_FOUND, UNAUTHORIZED, DateQuery, RegulationId, service
 
 
 def router() -> APIRouter:
-    r = APIRouter(prefix="/regulations", tags=["analysis"], dependencies=[Depends(require_key)],
+    r = APIRouter(prefix="/regulations", tags=["analysis"],
                   responses=UNAUTHORIZED)
 
     @r.get(
@@ -22,7 +21,8 @@ def router() -> APIRouter:
         description="Computed once per content hash and date. Each solver query has a time limit; a query "
                     "that runs out is reported as `unknown`, never as a finding.",
     )
-    async def analysis(regulation_id: RegulationId, svc: ServiceDep, date: DateQuery = None) -> AnalysisOut:
+    async def analysis(regulation_id: RegulationId, request: Request, date: DateQuery = None) -> AnalysisOut:
+        svc = service(request)
         try:
             reg, day, result, cached = await svc.analysis(regulation_id, date)
         except AnalyzerUnavailable:

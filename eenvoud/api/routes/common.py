@@ -5,20 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Path, Query, Request
 
-from eenvoud.api.body import eligibility_request
 from eenvoud.api.models import EligibilityRequest, ErrorOut, ValidationErrorOut
 from eenvoud.api.service import Service
 
 
 def service(request: Request) -> Service:
+    """The app's service. Handlers take the Request and call this, rather than declaring
+    dependencies: FastAPI's dependency resolution was a large share of a decision's time."""
     svc: Service = request.app.state.service
     return svc
 
-
-ServiceDep = Annotated[Service, Depends(service)]
-BodyDep = Annotated[EligibilityRequest, Depends(eligibility_request)]
 # any id but the library's is a 404, so a plain string, not an enum; app.py adds the library's ids
 # as examples to the OpenAPI document
 RegulationId = Annotated[str, Path(description="a regulation's id, as listed by GET /regulations")]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Request, Response
 
+from eenvoud.api.body import eligibility_request
 from eenvoud.api.models import GovernmentOut
-from eenvoud.api.routes.common import INVALID, TOO_LARGE, UNAUTHORIZED, BodyDep, ServiceDep, request_body
-from eenvoud.api.security import require_key
+from eenvoud.api.routes.common import INVALID, TOO_LARGE, UNAUTHORIZED, request_body, service
 
 
 def router(examples: dict[str, Any]) -> APIRouter:
-    r = APIRouter(tags=["eligibility"], dependencies=[Depends(require_key)], responses=UNAUTHORIZED)
+    r = APIRouter(tags=["eligibility"], responses=UNAUTHORIZED)
 
     @r.post(
         "/eligibility",
@@ -25,7 +25,8 @@ def router(examples: dict[str, Any]) -> APIRouter:
                     "comes first.",
         openapi_extra=request_body(examples),
     )
-    def eligibility_everywhere(body: BodyDep, svc: ServiceDep) -> Response:
-        return Response(svc.decide_all(body), media_type="application/json")
+    async def eligibility_everywhere(request: Request) -> Response:
+        body = await eligibility_request(request)
+        return Response(service(request).decide_all(body), media_type="application/json")
 
     return r

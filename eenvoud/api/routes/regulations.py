@@ -4,44 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Request, Response
 
+from eenvoud.api.body import eligibility_request
 from eenvoud.api.models import DecisionOut, RegulationDetail, RegulationSummary
 from eenvoud.api.routes.common import (
     INVALID,
     NOT_FOUND,
     TOO_LARGE,
     UNAUTHORIZED,
-    BodyDep,
     DateQuery,
     RegulationId,
-    ServiceDep,
     request_body,
+    service,
 )
-from eenvoud.api.security import require_key
 
 JSON = "application/json"
 
 
 def router(examples: dict[str, Any]) -> APIRouter:
-    r = APIRouter(prefix="/regulations", tags=["regulations"], dependencies=[Depends(require_key)],
+    r = APIRouter(prefix="/regulations", tags=["regulations"],
                   responses=UNAUTHORIZED)
 
     @r.get("", response_model=list[RegulationSummary], summary="every regulation this server decides")
-    def list_regulations(svc: ServiceDep) -> list[dict[str, object]]:
-        return svc.list()
+    async def list_regulations(request: Request) -> list[dict[str, object]]:
+        return service(request).list()
 
     @r.get("/{regulation_id}", response_model=RegulationDetail, responses=NOT_FOUND,
            summary="a regulation's inputs, requirements, amounts, documents and parameters on a date")
-    def regulation(
-        regulation_id: RegulationId, svc: ServiceDep, date: DateQuery = None
+    async def regulation(
+        regulation_id: RegulationId, request: Request, date: DateQuery = None
     ) -> dict[str, object]:
-        return svc.detail(regulation_id, date)
+        return service(request).detail(regulation_id, date)
 
     @r.get("/{regulation_id}/schema", responses={**NOT_FOUND, 200: {"content": {"application/schema+json": {}}}},
            summary="the JSON Schema of a regulation's facts, from its declared inputs")
-    def facts_schema(regulation_id: RegulationId, svc: ServiceDep) -> dict[str, Any]:
-        return svc.facts_schema(regulation_id)
+    async def facts_schema(regulation_id: RegulationId, request: Request) -> dict[str, Any]:
+        return service(request).facts_schema(regulation_id)
 
     @r.post(
         "/{regulation_id}/eligibility",
@@ -52,7 +51,8 @@ def router(examples: dict[str, Any]) -> APIRouter:
                     "unknown: the decision is then `eligible: null` with the facts that could decide it.",
         openapi_extra=request_body(examples),
     )
-    def eligibility(regulation_id: RegulationId, body: BodyDep, svc: ServiceDep) -> Response:
-        return Response(svc.decide(regulation_id, body), media_type=JSON)
+    async def eligibility(regulation_id: RegulationId, request: Request) -> Response:
+        body = await eligibility_request(request)
+        return Response(service(request).decide(regulation_id, body), media_type=JSON)
 
     return r
