@@ -16,10 +16,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from eenvoud.diagnostics import Diagnostic, RuleError, render_all
+from eenvoud.diagnostics import Diagnostic, RuleError, did_you_mean, render_all
 from eenvoud.dsl.parser import parse
 from eenvoud.engine.decision import Decision, default_engine
-from eenvoud.engine.facts import FactsError, load_json, parse_facts
+from eenvoud.engine.facts import FactError, FactsError, load_json, parse_facts
 from eenvoud.engine.runner import TestResult, run_tests
 from eenvoud.engine.values import EvaluationError
 from eenvoud.ir import printer
@@ -70,7 +70,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     out.print(f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
               f"{len(lib.regulations)} regulation{'s' if len(lib.regulations) != 1 else ''}, "
-              f"{len(lib.modules)} module{'s' if len(lib.modules) != 1 else ''}, no errors", markup=False)
+              f"{len(lib.modules)} module{'s' if len(lib.modules) != 1 else ''}"
+              + (f", {len(lib.events)} life event{'s' if len(lib.events) != 1 else ''}" if lib.events else "")
+              + ", no errors", markup=False)
     return 0
 
 
@@ -79,19 +81,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     lib = _load([args.file])
+    if lib.events and not lib.regulations:
+        return _eval_event(args)
     lib.raise_for_errors()
     regs = list(lib.regulations.values())
     if len(regs) != 1:
         raise UsageError(f"{args.file} is a module, not a regulation: there is no eligibility to decide")
     reg = regs[0]
-    if args.facts == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(args.facts).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read the facts file {args.facts}: {exc.strerror}") from None
-    raw = load_json(text, "facts")
+    raw = _read_facts(args.facts)
     facts = parse_facts(reg, raw)
     day = args.date or date.today()
     decision = default_engine().decide(reg, facts, day)
@@ -99,6 +96,64 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _emit_json(decision.to_json())
     else:
         _print_decision(decision, reg.title or reg.name)
+    return 0
+
+
+def _read_facts(where: str) -> object:
+    if where == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(where).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read the facts file {where}: {exc.strerror}") from None
+    return load_json(text, "facts")
+
+
+def _rules_root(event_file: Path) -> Path:
+    """The library an event's regulations live in: the nearest folder named `rules` above the
+    event file, else the event file's own folder."""
+    for parent in event_file.resolve().parents:
+        if parent.name == "rules":
+            return parent
+    return event_file.resolve().parent
+
+
+def _eval_event(args: argparse.Namespace) -> int:
+    """A life event: one person's facts decided against every regulation the event includes. The
+    facts are one flat object; each regulation takes the inputs it declares."""
+    root = Path(args.rules) if args.rules else _rules_root(Path(args.file))
+    paths = [str(root)]
+    if root.resolve() not in Path(args.file).resolve().parents:
+        paths.append(args.file)
+    lib = _load(paths)
+    lib.raise_for_errors()
+    target = Path(args.file).resolve()
+    event = next((e for p, e in lib.event_files.items() if p.resolve() == target), None)
+    if event is None:
+        raise UsageError(f"{args.file} is not an event file of {root}")
+    regs = lib.event_regulations(event)
+    raw = _read_facts(args.facts)
+    if not isinstance(raw, dict):
+        raise FactsError([FactError("facts", "must be a JSON object of input names and values")])
+    known = {i.name for reg in regs for i in reg.inputs}
+    unknown = [FactError(str(k), f"no regulation of the event `{event.name}` has an input `{k}`"
+                         + (f"; {hint}" if (hint := did_you_mean(str(k), known)) else ""))
+               for k in raw if k not in known]
+    if unknown:
+        raise FactsError(unknown)
+    day = args.date or date.today()
+    engine = default_engine()
+    decisions = [engine.decide(reg, parse_facts(reg, raw, allow_unknown=True), day) for reg in regs]
+    if args.json:
+        _emit_json({"event": event.name, "title": event.title, "date": day.isoformat(),
+                    "decisions": [d.to_json() for d in decisions]})
+        return 0
+    out.print(f"[bold]{event.title or event.name}[/bold] ({event.name}) on {day.isoformat()}: "
+              f"{len(regs)} regulation{'s' if len(regs) != 1 else ''}")
+    for reg, d in zip(regs, decisions, strict=True):
+        out.print()
+        _print_decision(d, reg.title or reg.name)
     return 0
 
 
@@ -273,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--facts", required=True, metavar="FACTS.json", help="facts as a flat JSON object ('-' for stdin)")
     p.add_argument("--date", type=_date, metavar="D", help="reference date (default: today)")
     p.add_argument("--json", action="store_true", help="the decision as JSON")
+    p.add_argument("--rules", metavar="DIR",
+                   help="for a life-event file: the folder holding its regulations (default: the `rules` folder above it)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("test", help="run the test blocks of rule files")
