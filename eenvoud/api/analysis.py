@@ -1,18 +1,19 @@
 """The analyzer's findings for the API: computed once per content hash and date, under a time budget.
 
-The analysis runs in a worker thread, so the server keeps answering eligibility requests while Z3
-works. Each solver query has its own limit inside the analyzer (a query that runs out is reported
-as `unknown`); the wall-clock budget here is the backstop for the whole run. When it passes, the
-client is told to come back, and the run goes on and lands in the cache for that next request.
+The analysis runs in a worker thread of its own, one analysis at a time (Z3 is not to be shared
+between threads, and two at once would starve the decisions of CPU), so the server keeps answering
+eligibility requests while Z3 works. Each solver query has its own limit inside the analyzer (a
+query that runs out is reported as `unknown`, never as a finding); the wall-clock budget here is
+the backstop for the whole run. When it passes, the client is told to come back, and the run goes
+on and lands in the cache for that next request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,38 +29,31 @@ class AnalysisPending(Exception):
     """The analysis ran past the request's budget; it goes on, and a later request gets it."""
 
 
+# (regulation, reference date, seconds per solver query) -> a report with to_json(), or findings
+Analyzer = Callable[[CheckedRegulation, date, float], Any]
+
+
 @dataclass
 class AnalysisResult:
     findings: list[dict[str, Any]]
-    summary: dict[str, Any] | None
+    unknown: list[dict[str, Any]]
+    stats: dict[str, Any] | None
     seconds: float
 
 
-def find_analyzer() -> Callable[..., Any] | None:
-    """The analyzer's entry point, if this build has one."""
+def find_analyzer(library: Sequence[CheckedRegulation] = ()) -> Analyzer | None:
+    """The Z3 analyzer, if this build has it. `library`: the other regulations, whose registries
+    tell which facts are already held."""
     try:
-        module = importlib.import_module("eenvoud.analysis")
+        from eenvoud.analysis.analyze import analyze
+        from eenvoud.analysis.prover import Budget
     except ImportError:
         return None
-    for name in ("analyze", "run"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
 
+    def run(reg: CheckedRegulation, day: date, query_timeout: float) -> Any:
+        return analyze([reg], day=day, budget=Budget(seconds=query_timeout), library=library)
 
-def _call(fn: Callable[..., Any], reg: CheckedRegulation, day: date, query_timeout: float) -> Any:
-    params = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {}
-    for name in ("day", "date", "on", "reference_date"):
-        if name in params:
-            kwargs[name] = day
-            break
-    for name in ("timeout", "query_timeout", "seconds"):
-        if name in params:
-            kwargs[name] = query_timeout
-            break
-    return fn(reg, **kwargs)
+    return run
 
 
 def _as_json(x: Any) -> Any:
@@ -68,13 +62,12 @@ def _as_json(x: Any) -> Any:
 
 
 def normalise(result: Any, seconds: float) -> AnalysisResult:
-    """The analyzer's report as findings and a summary, whatever container it comes in."""
+    """The analyzer's report (or a plain list of findings) as the API shows it."""
     data = _as_json(result)
     if isinstance(data, dict):
-        findings = [_as_json(f) for f in data.get("findings", [])]
-        summary = {k: x for k, x in data.items() if k != "findings"}
-        return AnalysisResult(findings, summary or None, seconds)
-    return AnalysisResult([_as_json(f) for f in data], None, seconds)
+        return AnalysisResult([_as_json(f) for f in data.get("findings", [])],
+                              [_as_json(u) for u in data.get("unknown", [])], data.get("stats"), seconds)
+    return AnalysisResult([_as_json(f) for f in data], [], None, seconds)
 
 
 @dataclass
@@ -84,13 +77,11 @@ class Analyses:
 
     budget: float = 20.0
     query_timeout: float = 2.0
-    analyzer: Callable[..., Any] | None = None
+    analyzer: Analyzer | None = None
     _done: dict[tuple[str, date], AnalysisResult] = field(default_factory=dict)
     _running: dict[tuple[str, date], asyncio.Future[AnalysisResult]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.analyzer is None:
-            self.analyzer = find_analyzer()
+    _worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="eenvoud-analysis"))
 
     async def get(self, reg: CheckedRegulation, day: date) -> tuple[AnalysisResult, bool]:
         """The findings, and whether they came from the cache."""
@@ -102,7 +93,7 @@ class Analyses:
             raise AnalyzerUnavailable
         future = self._running.get(key)
         if future is None:
-            future = asyncio.ensure_future(asyncio.to_thread(self._run, reg, day))
+            future = asyncio.get_running_loop().run_in_executor(self._worker, self._run, reg, day)
             self._running[key] = future
             future.add_done_callback(lambda f: self._finish(key, f))
         try:
@@ -114,7 +105,7 @@ class Analyses:
     def _run(self, reg: CheckedRegulation, day: date) -> AnalysisResult:
         assert self.analyzer is not None
         start = time.perf_counter()
-        result = _call(self.analyzer, reg, day, self.query_timeout)
+        result = self.analyzer(reg, day, self.query_timeout)
         return normalise(result, time.perf_counter() - start)
 
     def _finish(self, key: tuple[str, date], future: asyncio.Future[AnalysisResult]) -> None:

@@ -220,8 +220,11 @@ class AnalysisOut(Closed):
     date: dt.date
     cached: bool
     seconds: str = Field(description="how long the analysis took, in seconds")
-    findings: list[dict[str, Any]]
-    summary: dict[str, Any] | None = None
+    findings: list[dict[str, Any]] = Field(description="each proved by the solver, with a witness case or the "
+                                                       "rules that imply it")
+    unknown: list[dict[str, Any]] = Field(description="questions the solver could not settle within its time "
+                                                      "limit: not findings")
+    stats: dict[str, Any] | None = None
 
 
 class HealthOut(Closed):

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from eenvoud.api import describe, government, schema
-from eenvoud.api.analysis import Analyses, AnalysisResult
+from eenvoud.api.analysis import Analyses, AnalysisResult, find_analyzer
 from eenvoud.api.models import EligibilityRequest
 from eenvoud.api.programs import Programs
 from eenvoud.diagnostics import did_you_mean
@@ -34,7 +34,8 @@ class Service:
     def __init__(self, library: Library, analyses: Analyses | None = None) -> None:
         self.library = library
         self.programs = Programs()
-        self.analyses = analyses if analyses is not None else Analyses()
+        self.analyses = analyses if analyses is not None else Analyses(
+            analyzer=find_analyzer([*library.regulations.values(), *library.modules.values()]))
 
     def regulation(self, regulation_id: str) -> CheckedRegulation:
         reg = self.library.get(regulation_id)

@@ -120,4 +120,16 @@ def test_the_real_analyzer_or_a_clear_503(client: TestClient) -> None:
         assert r.json() == {"detail": "the analyzer is not available in this build of eenvoud"}
     else:
         assert r.status_code == 200, r.text
-        assert isinstance(r.json()["findings"], list)
+        body = r.json()
+        assert isinstance(body["findings"], list) and isinstance(body["unknown"], list)
+        assert all(f["regulation"] == "kinderbijslag" for f in body["findings"])
+
+
+def test_the_real_analyzer_finds_what_the_fixture_plants(client: TestClient) -> None:
+    if find_analyzer() is None:
+        pytest.skip("no analyzer in this build")
+    # zorgtoeslag's income_statement asks for `income`, which the BRI holds
+    r = client.get("/regulations/zorgtoeslag/analysis", params={"date": "2025-01-01"})
+    assert r.status_code == 200, r.text
+    kinds = {(f["kind"], f["subject"]) for f in r.json()["findings"]}
+    assert ("registry_data_requested", "income_statement") in kinds

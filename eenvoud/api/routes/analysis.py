@@ -34,7 +34,7 @@ def router() -> APIRouter:
             ) from None
         return AnalysisOut(
             regulation=reg.name, hash=reg.hash, date=day, cached=cached, seconds=f"{result.seconds:.3f}",
-            findings=result.findings, summary=result.summary,
+            findings=result.findings, unknown=result.unknown, stats=result.stats,
         )
 
     return r
