@@ -37,7 +37,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
     ) -> dict[str, object]:
         return service(request).detail(regulation_id, date)
 
-    @r.get("/{regulation_id}/schema", responses={**NOT_FOUND, 200: {"content": {"application/schema+json": {}}}},
+    @r.get("/{regulation_id}/schema", responses=NOT_FOUND,
            summary="the JSON Schema of a regulation's facts, from its declared inputs")
     async def facts_schema(regulation_id: RegulationId, request: Request) -> dict[str, Any]:
         return service(request).facts_schema(regulation_id)
