@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -126,7 +127,8 @@ def _integer(value: object) -> int:
     if isinstance(value, int):
         _check_size(Decimal(value), value)
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= MAX_DIGITS + 1:
+    # ASCII digits only: str.isdigit() also takes "²" and other scripts' digits
+    if isinstance(value, str) and re.fullmatch(rf"-?[0-9]{{1,{MAX_DIGITS}}}", value.strip()):
         return int(value)
     if isinstance(value, Decimal | float | str):
         try:
@@ -180,7 +182,7 @@ def _check_range(value: int | Decimal, lo: object, hi: object) -> None:
 def _show(value: object) -> str:
     if isinstance(value, str):
         # a message quotes what was sent, but not a megabyte of it
-        return json.dumps(value if len(value) <= 40 else value[:37] + "...")
+        return json.dumps(value if len(value) <= 40 else value[:37] + "...", ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal | int | float):

@@ -80,6 +80,7 @@ def test_every_mistake_is_reported_at_once_with_its_field() -> None:
     ({"income": [1]}, "income", 'expected money as a string or a number, like "1987.00", got a list'),
     ({"income": "1e30"}, "income", '"1e30" is too large: at most 15 digits before the decimal point'),
     ({"insured": 1}, "insured", "expected true or false, got 1"),
+    ({"age": "²"}, "age", "expected a whole number, got \"²\""),
 ])
 def test_a_bad_value_is_named_with_its_field(raw: dict[str, object], field: str, message: str) -> None:
     assert errors(raw) == {field: message}
