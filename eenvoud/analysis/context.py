@@ -44,7 +44,8 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     unknown: list[Undecided] = field(default_factory=list)
     base: dict[str, Value] = field(default_factory=dict)  # a case meeting every requirement
-    contradiction: bool = False
+    contradiction: bool = False  # nobody qualifies, or Z3 could not tell: claim nothing vacuous
+    consistency_unknown: bool = False  # ... and it was the latter
     redundant: list[str] = field(default_factory=list)
     progress: Callable[[], None] | None = None
     slices: list[Slice] = field(default_factory=list)

@@ -67,7 +67,7 @@ def irrelevant(ctx: Context) -> None:
         diff, copies = outcome_differs(ctx, s, pairs)
         axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
         prover = ctx.prover(s)
-        answer = prover.check(ctx.domain(s), [diff, *copies, *axioms])
+        answer = prover.check(ctx.domain(s), [diff, *copies, *axioms], also=[copy])
         match answer:
             case Proved():
                 used = bool(s.requirements or s.amounts or s.documents)
@@ -77,7 +77,7 @@ def irrelevant(ctx: Context) -> None:
                         f"the question `{x}` never changes any outcome: {why}; stop asking it",
                         proposal=f"remove input `{x}`")
             case Refuted():
-                other = copy.decode(answer.model)
+                other = answer.also[x]
                 case = ctx.complete(answer.case)
                 try:
                     witness = ctx.witness(case, {x: other})

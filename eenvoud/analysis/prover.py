@@ -67,6 +67,7 @@ class Refuted:
 
     case: dict[str, Value]
     model: z3.ModelRef = field(repr=False)
+    also: dict[str, Value] = field(default_factory=dict)  # values of the query's own copies
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,11 @@ class Prover:
             self._extra_meaning[lit.get_id()] = formula
         return lit
 
-    def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True) -> Answer:
+    def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True,
+              also: Sequence[Var] = ()) -> Answer:
         """Are `assume` (named formulas) and `extra` (this query's own formulas) satisfiable
-        together with the background?"""
+        together with the background? `also`: copies of inputs the query made, decoded into the
+        witness too."""
         extra = [x for x in extra if not z3.is_true(x)]
         if any(z3.is_false(x) for x in extra):
             self.stats.queries += 1  # settled by the term constructors: the formula folded to false
@@ -153,7 +156,7 @@ class Prover:
         else:
             solver = self.solver
         if result == z3.sat:
-            return self._refuted(solver.model(), lits)
+            return self._refuted(solver.model(), lits, also)
         core = [self._by_literal[c.get_id()] for c in solver.unsat_core() if c.get_id() in self._by_literal]
         if minimize:
             core = self._minimize(core, [lits[len(assume) + i] for i in range(len(extra))])
@@ -181,12 +184,13 @@ class Prover:
                 kept = [k for k in trial if k in used]
         return kept
 
-    def _refuted(self, model: z3.ModelRef, lits: list[z3.BoolRef]) -> Answer:
+    def _refuted(self, model: z3.ModelRef, lits: list[z3.BoolRef], also: Sequence[Var]) -> Answer:
         try:
-            return Refuted(self.decode(model), model)
+            return Refuted(self.decode(model), model, {v.name: v.decode(model) for v in also})
         except NotDecimal:
             pass
-        grid = [z3.IsInt(v.const * DECIMAL_GRID) for v in self.inputs.values() if v.const.sort() == z3.RealSort()]
+        grid = [z3.IsInt(v.const * DECIMAL_GRID) for v in (*self.inputs.values(), *also)
+                if v.const.sort() == z3.RealSort()]
         fresh = self._fresh()
         for b in self.background:
             fresh.add(b)
@@ -197,7 +201,8 @@ class Prover:
         fresh.add(*grid)
         result = self._run(fresh, lits)
         if result == z3.sat:
-            return Refuted(self.decode(fresh.model()), fresh.model())
+            model = fresh.model()
+            return Refuted(self.decode(model), model, {v.name: v.decode(model) for v in also})
         return Unknown("the only cases Z3 found have decimals with no finite expansion (like 1/3); "
                        "no fact can state them")
 

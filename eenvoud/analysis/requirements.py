@@ -57,6 +57,7 @@ def contradictions(ctx: Context) -> None:
                         + ": nobody qualifies", proposal="repeal or amend one of " + names)
             case Unknown():
                 ctx.contradiction = True  # not known to be consistent: claim nothing vacuous
+                ctx.consistency_unknown = True
                 ctx.undecided("contradiction", ", ".join(s.requirements), None, answer.reason)
     if not ctx.contradiction:
         decision = ctx.decide(ctx.base)

@@ -185,8 +185,9 @@ class Gen:
 
 
 @st.composite
-def regulations(draw: Draw, depth: int = 2) -> str:
-    """The text of a generated regulation."""
+def regulations(draw: Draw, depth: int = 2, planted: bool = False) -> str:
+    """The text of a generated regulation. `planted`: add requirements that are weaker copies of
+    others (redundant), so that `simplify` has something to remove."""
     defs: dict[str, str] = {}
     g = Gen(draw, defs)
     lines = ["regulation generated \"generated\"", INPUTS, PARAMETERS]
@@ -207,11 +208,18 @@ def regulations(draw: Draw, depth: int = 2) -> str:
         typ = g.pick(["bool", "int", "money", "decimal"])
         lines.append(f"define def{k} = {g.expr(typ, depth)}")
         defs[f"def{k}"] = typ
+    conditions: list[str] = []
     for k in range(g.small(0, 3)):
-        req = f"requirement req{k} \"req {k}\": {g.expr('bool', depth)}"
+        cond = g.expr('bool', depth)
+        conditions.append(cond)
+        req = f"requirement req{k} \"req {k}\": {cond}"
         for _ in range(g.small(0, 2)):
             req += f"\n  unless {g.expr('bool', depth)}"
         lines.append(req)
+    if planted:
+        for k, cond in enumerate(conditions):
+            if draw(st.booleans()):
+                lines.append(f"requirement weaker{k} \"weaker {k}\": {cond} or {g.expr('bool', depth)}")
     for k in range(g.small(0, 2)):
         typ = g.pick(["money", "int"])
         lines.append(f"amount amt{k} = {g.expr(typ, depth)}")
