@@ -163,14 +163,16 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         runner.open(source, in_format)
         passthrough, result.missing_columns = _columns(prog, runner.schema)
         parsed = prog.parse(exp.table_("__people"), runner.schema, passthrough)
-        every = prog.decide(parsed, passthrough, internal=True, extra=("__bad",))
+        # every row decided, the bad ones too (their bad values are NULL): Spark computes this
+        # once and keeps it; DuckDB computes only the flags in the first pass
+        every = runner.prepare(prog.decide(parsed, passthrough, internal=True, extra=("__bad",)))
 
         report("checking", 0.0)
         counts = exp.select(
             alias(exp.Count(this=exp.Star()), "people"),
             alias(exp.Sum(this=_flag(col("__bad"))), "bad"),
             alias(exp.Sum(this=_flag(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))), "flagged"),
-        ).from_(every.subquery("__every"))
+        ).from_(every)
         people, bad, flagged = runner.one(counts, "checking", report)
         result.people = int(people or 0)
         result.bad_rows = int(bad or 0)
@@ -180,8 +182,8 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         if flagged:
             report("engine", None)
             program = Program(reg, day)
-            pick = exp.select(col("row"), *(col(f"__i_{i.name}") for i in prog.inputs)).from_(
-                every.subquery("__every")).where(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))
+            pick = exp.select(col("row"), *(col(f"__i_{i.name}") for i in prog.inputs)).from_(every).where(
+                exp.and_(exp.not_(col("__bad")), col("__needs_engine")))
             for values in runner.rows(pick):
                 row, facts = int(values[0]), {i.name: x for i, x in zip(prog.inputs, values[1:], strict=True)
                                               if x is not None}
@@ -200,17 +202,18 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         elif errors_file.exists():
             errors_file.unlink()  # a stale report from an earlier run would be read as this one's
 
-        valid = exp.select(exp.Star()).from_(parsed.subquery("__all")).where(exp.not_(col("__bad")))
         if engine_rows:
             runner.register_engine_rows(engine_rows)
-            final = _merged(prog, prog.decide(valid, passthrough, internal=True), passthrough, engine == "duckdb")
+            final = _merged(prog, every, passthrough, engine == "duckdb")
         else:
-            final = prog.decide(valid, passthrough)
+            outputs = [col("row"), *(col(p) for p in passthrough), *(col(o.name) for o in prog.outputs)]
+            final = exp.select(*outputs).from_(every).where(exp.not_(col("__bad")))
         report("deciding", 0.0)
         runner.write(final, target, out_format, report)
 
         report("counting", None)
-        result.decided, result.eligible, result.not_eligible, result.undetermined = runner.count_outcomes(target, out_format)
+        result.decided, result.eligible, result.not_eligible, result.undetermined = \
+            runner.count_outcomes(final, target, out_format)
     finally:
         runner.close()
     result.seconds = time.perf_counter() - started
@@ -258,8 +261,10 @@ def _errors_query(prog: SqlProgram, parsed: exp.Select) -> exp.Expr | None:
     return exp.select(exp.Star()).from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("__errors"))))
 
 
-def _merged(prog: SqlProgram, decided: exp.Select, passthrough: Sequence[str], ordered: bool) -> exp.Select:
-    """The SQL decisions with the engine's for the rows it decided, without the rows it could not."""
+def _merged(prog: SqlProgram, every: exp.Expr, passthrough: Sequence[str], ordered: bool) -> exp.Select:
+    """The SQL decisions with the engine's for the rows it decided, without the bad rows and the
+    rows the engine could not decide."""
+    decided = exp.select(exp.Star()).from_(every).where(exp.not_(col("__bad")))
     projections: list[exp.Expr] = [exp.column("row", table="d", quoted=True)]
     projections += [exp.column(p, table="d", quoted=True) for p in passthrough]
     from_engine = exp.Not(this=exp.Is(this=exp.column("row", table="e", quoted=True), expression=exp.Null()))
@@ -282,6 +287,13 @@ def _engine_schema(prog: SqlProgram) -> list[tuple[str, str]]:
     for o in prog.outputs:
         out.append((o.name, _type_name(o.type)))
     return out
+
+
+def _typed(value: object, typ: object) -> object:
+    """An engine value as the Python type Spark wants for the column (Decimal for a DECIMAL)."""
+    if isinstance(typ, Num) and isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return int(value) if typ.integer else Decimal(value)
+    return value
 
 
 def _type_name(typ: object) -> str:
@@ -320,12 +332,13 @@ class _Runner(Protocol):
     schema: dict[str, str]
 
     def open(self, source: Path, fmt: str) -> None: ...
+    def prepare(self, every: exp.Select) -> exp.Expr: ...
     def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]: ...
     def rows(self, query: exp.Expr) -> Iterator[tuple[Any, ...]]: ...
     def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]: ...
     def register_engine_rows(self, rows: list[dict[str, object]]) -> None: ...
     def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None: ...
-    def count_outcomes(self, target: Path, fmt: str) -> tuple[int, int, int, int]: ...
+    def count_outcomes(self, final: exp.Expr, target: Path, fmt: str) -> tuple[int, int, int, int]: ...
     def close(self) -> None: ...
 
 
@@ -362,6 +375,9 @@ class _DuckRunner(_Runner):
         except self.duckdb.Error as exc:
             raise BatchError(f"cannot read {source}: {_first_line(exc)}") from None
         self.schema = {str(r[0]): str(r[1]) for r in described}
+
+    def prepare(self, every: exp.Select) -> exp.Expr:
+        return every.subquery("__every")
 
     @contextmanager
     def _watch(self, stage: str, report: Progress) -> Iterator[None]:
@@ -423,7 +439,8 @@ class _DuckRunner(_Runner):
         with self._watch("deciding", report):
             self._run(f"COPY ({self._sql(query)}) TO {_quote(target)} ({options})")
 
-    def count_outcomes(self, target: Path, fmt: str) -> tuple[int, int, int, int]:
+    def count_outcomes(self, final: exp.Expr, target: Path, fmt: str) -> tuple[int, int, int, int]:
+        # from the file just written: cheaper than deciding everyone again
         scan = f"read_parquet({_quote(target)})" if fmt == "parquet" else \
             f"read_csv({_quote(target)}, header = true, all_varchar = true)"
         truth = "eligible" if fmt == "parquet" else "CAST(eligible AS BOOLEAN)"
@@ -450,6 +467,7 @@ class _SparkRunner(_Runner):
         except Exception as exc:  # no Java, or a cluster that does not answer
             raise BatchError(f"cannot start Spark at {master}: {_first_line(exc)}") from None
         self._session = SparkSession
+        self.kept: list[Any] = []
 
     def _sql(self, query: exp.Expr) -> str:
         return query.sql(dialect="spark")
@@ -486,6 +504,16 @@ class _SparkRunner(_Runner):
         df.createOrReplaceTempView("__people")
         self.schema = {name: typ for name, typ in df.dtypes}
 
+    def prepare(self, every: exp.Select) -> exp.Expr:
+        from pyspark import StorageLevel
+
+        # decided once and kept (spilling to disk when large): the counts, the rows for the
+        # engine and the output all read it
+        df = self._df(every).persist(StorageLevel.MEMORY_AND_DISK)
+        self.kept.append(df)
+        df.createOrReplaceTempView("__every")
+        return exp.table_("__every")
+
     def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]:
         report(stage, None)
         rows = self._collect(self._df(query))
@@ -511,7 +539,8 @@ class _SparkRunner(_Runner):
     def register_engine_rows(self, rows: list[dict[str, object]]) -> None:
         schema = _engine_schema(self.prog)
         ddl = ", ".join(f"`{name}` {typ.replace('VARCHAR', 'STRING')}" for name, typ in schema)
-        data = [tuple(r.get(name) for name, _ in schema) for r in rows]
+        types = {o.name: o.type for o in self.prog.outputs}
+        data = [tuple(_typed(r.get(name), types.get(name)) for name, _ in schema) for r in rows]
         self.spark.createDataFrame(data, ddl).createOrReplaceTempView("__engine")
 
     def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None:
@@ -526,18 +555,19 @@ class _SparkRunner(_Runner):
             raise BatchError(f"the batch failed in Spark: {_first_line(exc)}") from None
         report("deciding", 1.0)
 
-    def count_outcomes(self, target: Path, fmt: str) -> tuple[int, int, int, int]:
+    def count_outcomes(self, final: exp.Expr, target: Path, fmt: str) -> tuple[int, int, int, int]:
         from pyspark.sql import functions as F
 
-        df = self.spark.read.parquet(str(target)) if fmt == "parquet" else \
-            self.spark.read.option("header", True).csv(str(target))
-        e = F.col("eligible").cast("boolean")
+        df = self._df(final)  # from the kept decisions: cheaper than reading the part files back
+        e = F.col("eligible")
         row = df.agg(F.count(F.lit(1)), F.count(F.when(e, 1)), F.count(F.when(~e, 1)),
                      F.count(F.when(e.isNull(), 1))).collect()[0]
         return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def close(self) -> None:
-        pass  # the session is kept for the next batch in this process; Spark stops it at exit
+        # the session is kept for the next batch in this process; Spark stops it at exit
+        for df in self.kept:
+            df.unpersist()
 
 
 _SPARK_LOCK = threading.Lock()
@@ -561,7 +591,7 @@ def spark_session(master: str = "local[*]") -> Any:
                        .config("spark.driver.bindAddress", "127.0.0.1")
                        .config("spark.sql.shuffle.partitions", "4"))
         session = builder.getOrCreate()
-        session.sparkContext.setLogLevel("ERROR")
+        session.sparkContext.setLogLevel("FATAL")  # the batch reports its own errors
         return session
 
 

@@ -228,26 +228,32 @@ class SqlProgram:
     def parse(self, source: exp.Expr, source_types: Mapping[str, str],
               passthrough: Sequence[str]) -> exp.Select:
         """Typed inputs from the raw columns of `source` (which has `__row`): per input `__i_x`
-        (the value), `__e_x` (why the value is bad, or NULL) and `__t_x` (the value as text, for
-        the report); `__bad` when any input of the row is bad. An input without a column is
-        unknown for everyone."""
-        projections: list[exp.Expr] = [col(ROW)]
-        projections += [col(name) for name in passthrough]
+        (the value; NULL when it is bad, so that a bad value never reaches a formula), `__e_x`
+        (why the value is bad, or NULL) and `__t_x` (the value as text, for the report); `__bad`
+        when any input of the row is bad. An input without a column is unknown for everyone."""
+        inner: list[exp.Expr] = [col(ROW)]
+        outer: list[exp.Expr] = [col(ROW)]
+        inner += [col(name) for name in passthrough]
+        outer += [col(name) for name in passthrough]
         bad: list[exp.Expr] = []
         for decl in self.inputs:
             name = decl.name
+            typ = self._sql_type(self.input_types[name])
+            value: exp.Expr
+            error: exp.Expr
+            text: exp.Expr
             if name not in source_types:
-                projections.append(alias(exp.cast(exp.Null(), self._sql_type(self.input_types[name])), f"__i_{name}"))
-                projections.append(alias(exp.cast(exp.Null(), "VARCHAR"), f"__e_{name}"))
-                projections.append(alias(exp.cast(exp.Null(), "VARCHAR"), f"__t_{name}"))
-                continue
-            value, error = self._parse_input(decl, col(name), source_types[name])
-            projections.append(alias(value, f"__i_{name}"))
-            projections.append(alias(error, f"__e_{name}"))
-            projections.append(alias(exp.cast(col(name), "VARCHAR"), f"__t_{name}"))
-            bad.append(_not_null(col(f"__e_{name}")))
-        inner = exp.select(*projections).from_(source)
-        return exp.select(exp.Star(), alias(_or(bad), "__bad")).from_(inner.subquery("__parsed"))
+                value, error, text = exp.cast(exp.Null(), typ), exp.cast(exp.Null(), "VARCHAR"), \
+                    exp.cast(exp.Null(), "VARCHAR")
+            else:
+                value, error = self._parse_input(decl, col(name), source_types[name])
+                text = exp.cast(col(name), "VARCHAR")
+                bad.append(_not_null(col(f"__e_{name}")))
+            inner += [alias(value, f"__p_{name}"), alias(error, f"__e_{name}"), alias(text, f"__t_{name}")]
+            outer += [alias(_case([(_is_null(col(f"__e_{name}")), col(f"__p_{name}"))], exp.cast(exp.Null(), typ)),
+                            f"__i_{name}"), col(f"__e_{name}"), col(f"__t_{name}")]
+        outer.append(alias(_or(bad), "__bad"))
+        return exp.select(*outer).from_(exp.select(*inner).from_(source).subquery("__parsed"))
 
     def _parse_input(self, decl: n.Input, raw: exp.Expr, source_type: str) -> tuple[exp.Expr, exp.Expr]:
         typ = decl.type
@@ -725,11 +731,13 @@ class _Compiler:
                 diff = exp.DateDiff(this=args[1].sql, expression=args[0].sql, unit=exp.var("DAY"))
                 return Val(exp.cast(diff, "BIGINT"), Num(7, 0, True))
             case "add_days":
-                moved: exp.Expr = exp.DateAdd(this=args[0].sql, expression=args[1].sql, unit=exp.var("DAY"))
+                # Spark's date_add and add_months take an INT count
+                moved: exp.Expr = exp.DateAdd(this=args[0].sql, expression=exp.cast(args[1].sql, "INT"),
+                                              unit=exp.var("DAY"))
                 return self.checked_date(moved)
             case "add_months" | "add_years":
                 months = args[1].sql if func == "add_months" else _bin(exp.Mul, args[1].sql, exp.Literal.number(12))
-                return self.checked_date(exp.AddMonths(this=args[0].sql, expression=months))
+                return self.checked_date(exp.AddMonths(this=args[0].sql, expression=exp.cast(months, "INT")))
         raise AssertionError(func)
 
     def checked_date(self, moved: exp.Expr) -> Val:

@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from sqlglot import exp
 
 from eenvoud.engine.batch import decide_row, run_batch
 from eenvoud.engine.evaluate import Program, bracket_rows, parameter_value
@@ -338,8 +339,44 @@ SPARK_MISSING = _spark_ready()
 
 @pytest.mark.skipif(SPARK_MISSING is not None, reason=SPARK_MISSING or "")
 @pytest.mark.parametrize(("name", "reg"), REGULATIONS, ids=IDS)
-def test_spark_decides_1000_people_as_the_engine_does(name: str, reg: CheckedRegulation, tmp_path: Path) -> None:
+def test_spark_runs_the_same_sql_on_1000_people(name: str, reg: CheckedRegulation, tmp_path: Path) -> None:
+    """The compiled query itself on Spark, one query per regulation: every row the SQL decides
+    (not marked for the engine) equals the engine, and every row where the engine raises is
+    marked. (The whole `eenvoud batch` on Spark, with its files, is the test below.)"""
+    from eenvoud.engine.batch import spark_session
+    from eenvoud.engine.sql import compile_sql
+
+    spark = spark_session()
     people = generate_people(reg, DAY, 1_000, seed=11)
+    source = tmp_path / "people.csv"
+    write_csv(reg, people, source)
+    frame = spark.read.option("header", True).csv(str(source))
+    frame = frame.withColumn("__row", frame["person"].substr(2, 9).cast("bigint") + 1)
+    frame.createOrReplaceTempView("__people")
+    prog = compile_sql(reg, DAY, "spark")
+    parsed = prog.parse(exp.table_("__people"), dict(frame.dtypes), ["person"])
+    query = prog.decide(parsed, ["person"], internal=True, extra=("__bad",))
+    rows = {int(r["row"]): r.asDict() for r in spark.sql(prog.sql(query)).collect()}
+    assert len(rows) == 1_000
+    mismatches = []
+    for row, want in expected(reg, DAY, people):
+        have = rows[row]
+        assert not have["__bad"]
+        if want == "error":
+            if not have["__needs_engine"]:
+                mismatches.append((row, people[row - 1], "engine: evaluation error, not marked", have))
+        elif not have["__needs_engine"] and any(have[k] != x for k, x in want.items()):
+            mismatches.append((row, people[row - 1], want, {k: have[k] for k in want}))
+    assert not mismatches, f"{len(mismatches)} people differ; the first: {mismatches[:3]}"
+
+
+@pytest.mark.skipif(SPARK_MISSING is not None, reason=SPARK_MISSING or "")
+@pytest.mark.parametrize("name", ["zorgtoeslag", "sql_arithmetic"])
+def test_spark_batch_decides_1000_people_as_the_engine_does(name: str, tmp_path: Path) -> None:
+    """`eenvoud batch --engine spark` end to end: row numbers, bad rows in the errors file, the
+    rows the engine decides, the output folder."""
+    reg = dict(REGULATIONS)[name]
+    people = generate_people(reg, DAY, 1_000, seed=13)
     source, out = tmp_path / "people.csv", tmp_path / "results.parquet"
     write_csv(reg, people, source)
     result = run_batch(reg, DAY, source, out, engine="spark")
