@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from eenvoud.diagnostics import RuleError, render_all
 from eenvoud.dsl.load import Loader
 from eenvoud.dsl.parser import parse
+from eenvoud.engine.decision import Engine
 from eenvoud.engine.runner import run_tests
 from eenvoud.engine.values import EvaluationError
 from eenvoud.ir import printer
@@ -123,7 +124,7 @@ def test_a_mutated_file_gets_diagnostics_or_checks(path: Path, steps: list[Mutat
     again = parse(SourceFile.from_text("<formatted>", printer.regulation(parsed.regulation, parsed.comments)))
     assert again.regulation == parsed.regulation
     try:
-        run_tests(reg)
+        run_tests(reg, Engine())  # a fresh engine: the default one keeps every program it compiled
     except EvaluationError:
         pass
 
