@@ -101,6 +101,13 @@ class Output:
 # -- small builders --------------------------------------------------------------------------------
 
 
+def _cast(e: exp.Expr, to: exp.DataType | str) -> exp.Expr:
+    """CAST(e AS to), always. (sqlglot's `exp.cast` drops a cast whose operand is already cast to
+    the same kind of type, whatever the precision and scale: CAST(CAST(x AS DECIMAL(24, 2)) AS
+    DECIMAL(18, 2)) would lose the DECIMAL(18, 2) this module tracks.)"""
+    return exp.Cast(this=e, to=exp.DataType.build(to) if isinstance(to, str) else to)
+
+
 def col(name: str) -> exp.Column:
     return exp.column(name, quoted=True)
 
@@ -183,11 +190,11 @@ def decimal_literal(value: Decimal) -> Val:
     s = max(0, -int(value.as_tuple().exponent))
     whole = text.lstrip("-").split(".")[0].lstrip("0")
     p = max(1, len(whole) + s)
-    return Val(exp.cast(exp.Literal.string(text), _decimal(p, s)), Num(p, s))
+    return Val(_cast(exp.Literal.string(text), _decimal(p, s)), Num(p, s))
 
 
 def int_literal(value: int) -> Val:
-    return Val(exp.cast(exp.Literal.number(value), exp.DataType.build("BIGINT")),
+    return Val(_cast(exp.Literal.number(value), exp.DataType.build("BIGINT")),
                Num(max(1, len(str(abs(value)))), 0, True))
 
 
@@ -243,14 +250,14 @@ class SqlProgram:
             error: exp.Expr
             text: exp.Expr
             if name not in source_types:
-                value, error, text = exp.cast(exp.Null(), typ), exp.cast(exp.Null(), "VARCHAR"), \
-                    exp.cast(exp.Null(), "VARCHAR")
+                value, error, text = _cast(exp.Null(), typ), _cast(exp.Null(), "VARCHAR"), \
+                    _cast(exp.Null(), "VARCHAR")
             else:
                 value, error = self._parse_input(decl, col(name), source_types[name])
-                text = exp.cast(col(name), "VARCHAR")
+                text = _cast(col(name), "VARCHAR")
                 bad.append(_not_null(col(f"__e_{name}")))
             inner += [alias(value, f"__p_{name}"), alias(error, f"__e_{name}"), alias(text, f"__t_{name}")]
-            outer += [alias(_case([(_is_null(col(f"__e_{name}")), col(f"__p_{name}"))], exp.cast(exp.Null(), typ)),
+            outer += [alias(_case([(_is_null(col(f"__e_{name}")), col(f"__p_{name}"))], _cast(exp.Null(), typ)),
                             f"__i_{name}"), col(f"__e_{name}"), col(f"__t_{name}")]
         outer.append(alias(_or(bad), "__bad"))
         return exp.select(*outer).from_(exp.select(*inner).from_(source).subquery("__parsed"))
@@ -259,7 +266,7 @@ class SqlProgram:
         typ = decl.type
         want = self.input_types[decl.name]
         kind = _source_kind(source_type)
-        text = exp.Nullif(this=exp.Trim(this=exp.cast(raw, "VARCHAR")), expression=exp.Literal.string(""))
+        text = exp.Nullif(this=exp.Trim(this=_cast(raw, "VARCHAR")), expression=exp.Literal.string(""))
         checks: list[tuple[exp.Expr, exp.Expr]] = []
         msg = exp.Literal.string
 
@@ -295,7 +302,7 @@ class SqlProgram:
                 scale, digits = want.s, want.digits
                 what = "money" if isinstance(typ, t.MoneyType) else "a number"
                 if kind.startswith("decimal(") and _fits_decimal(kind, digits, scale):
-                    value = exp.cast(raw, self._sql_type(want))
+                    value = _cast(raw, self._sql_type(want))
                 else:
                     checks.append((_not(matches(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")),
                                    msg('expected money like 1987.00' if what == "money" else "expected a number")))
@@ -329,12 +336,12 @@ class SqlProgram:
             checks.append((_bin(exp.GT, value, self._literal_value(hi, want)),
                            msg(f"above the highest allowed value {_show(hi)}")))
         present = _not_null(raw) if kind != "text" else _not_null(text)
-        error = _case([(_not(present), exp.cast(exp.Null(), "VARCHAR")), *checks])
+        error = _case([(_not(present), _cast(exp.Null(), "VARCHAR")), *checks])
         return value, error
 
     def _literal_value(self, value: object, want: SqlType) -> exp.Expr:
         if isinstance(value, date):
-            return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+            return _cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
         if isinstance(value, int) and not isinstance(value, bool):
             return int_literal(value).sql
         assert isinstance(value, Decimal)
@@ -475,8 +482,8 @@ class _Compiler:
             requirement_cols.append((req, name))
         self.columns[ELIGIBLE] = _and([col(c) for _, c in requirement_cols])
         self.columns[FAILED] = _case([(_is_false(col(c)), exp.Literal.string(r.name)) for r, c in requirement_cols],
-                                     exp.cast(exp.Null(), "VARCHAR")) \
-            if requirement_cols else exp.cast(exp.Null(), "VARCHAR")
+                                     _cast(exp.Null(), "VARCHAR")) \
+            if requirement_cols else _cast(exp.Null(), "VARCHAR")
         outputs = [Output("eligible", ELIGIBLE, "bool")]
         for amount in self.reg.amounts:
             self.span = amount.span
@@ -492,7 +499,7 @@ class _Compiler:
             name = f"__o_{amount.name}"
             self.columns[name] = _case([(_is_true(col(ELIGIBLE)), self.cast(shown, out_type)),
                                         (_is_false(col(ELIGIBLE)), self.cast(zero, out_type))],
-                                       exp.cast(exp.Null(), _sql_type(out_type)))
+                                       _cast(exp.Null(), _sql_type(out_type)))
             outputs.append(Output(amount.name, name, out_type, money))
         outputs.append(Output("failed_requirement", FAILED, "text"))
         self.columns[NEEDS_ENGINE] = _or(self.flags) if self.flags else exp.false()
@@ -520,8 +527,8 @@ class _Compiler:
         if v.type == to:
             return v.sql
         if isinstance(v.sql, exp.Cast) and isinstance(v.sql.this, exp.Literal):
-            return exp.cast(v.sql.this, _sql_type(to))
-        return exp.cast(_p(v.sql), _sql_type(to))
+            return _cast(v.sql.this, _sql_type(to))
+        return _cast(_p(v.sql), _sql_type(to))
 
     def common(self, types: Sequence[SqlType]) -> SqlType:
         """The type that holds every value of `types` exactly (capped at 38 digits: a value that
@@ -551,7 +558,7 @@ class _Compiler:
             return got
         sym = self.reg.symbols.get(name)
         if name == "reference_date":
-            val = Val(exp.cast(exp.Literal.string(self.day.isoformat()), exp.DataType.build("DATE")), "date")
+            val = Val(_cast(exp.Literal.string(self.day.isoformat()), exp.DataType.build("DATE")), "date")
         elif sym is None:
             raise AssertionError(f"unresolved name {name}")
         elif sym.kind == "input":
@@ -590,7 +597,7 @@ class _Compiler:
             case n.DecimalLit() | n.MoneyLit():
                 return decimal_literal(lit.value)
             case n.DateLit():
-                return Val(exp.cast(exp.Literal.string(lit.value.isoformat()), exp.DataType.build("DATE")), "date")
+                return Val(_cast(exp.Literal.string(lit.value.isoformat()), exp.DataType.build("DATE")), "date")
             case n.EnumLit():
                 return Val(exp.Literal.string(lit.member), "text")
             case _:
@@ -674,7 +681,7 @@ class _Compiler:
             result = Num(min(MAX_PRECISION, typ.p + 1), typ.s)
             operand = _wide(typ) if result.p > WIDE else typ
             sql = _bin(cls, self.cast(a, operand), self.cast(b, operand))
-            return Val(exp.cast(sql, _sql_type(result)), result)
+            return Val(_cast(sql, _sql_type(result)), result)
         assert op == "*"
         if a.type.integer and b.type.integer:
             return Val(_bin(exp.Mul, a.sql, b.sql), Num(min(INT_DIGITS + 1, a.type.p + b.type.p), 0, True))
@@ -688,7 +695,7 @@ class _Compiler:
             a_sql, b_sql = self.cast(a, _wide(a.type)), self.cast(b, _wide(b.type))
         else:
             a_sql, b_sql = a.sql, b.sql
-        return Val(exp.cast(_bin(exp.Mul, a_sql, b_sql), _sql_type(result)), result)
+        return Val(_cast(_bin(exp.Mul, a_sql, b_sql), _sql_type(result)), result)
 
     def call(self, e: n.Call) -> Val:
         func = e.func
@@ -709,7 +716,7 @@ class _Compiler:
                 cls = exp.Least if func == "min" else exp.Greatest
                 pick = cls(this=parts[0].sql, expressions=[x.sql for x in parts[1:]])
                 # GREATEST and LEAST skip NULLs; the engine's min and max are unknown then
-                return Val(_case([(_or([_is_null(x.sql) for x in parts]), exp.cast(exp.Null(), _sql_type(typ)))],
+                return Val(_case([(_or([_is_null(x.sql) for x in parts]), _cast(exp.Null(), _sql_type(typ)))],
                                  pick), typ)
             case "abs":
                 return Val(exp.Abs(this=args[0].sql), args[0].type)
@@ -726,23 +733,23 @@ class _Compiler:
                                   _bin(exp.Sub, exp.Month(this=b.sql), exp.Month(this=a.sql)))
                     earlier = _bin(exp.LT, exp.Day(this=b.sql), exp.Day(this=a.sql))
                     value = _bin(exp.Sub, months, _case([(earlier, exp.Literal.number(1))], exp.Literal.number(0)))
-                return Val(exp.cast(value, "BIGINT"), Num(6, 0, True))
+                return Val(_cast(value, "BIGINT"), Num(6, 0, True))
             case "days_between":
                 diff = exp.DateDiff(this=args[1].sql, expression=args[0].sql, unit=exp.var("DAY"))
-                return Val(exp.cast(diff, "BIGINT"), Num(7, 0, True))
+                return Val(_cast(diff, "BIGINT"), Num(7, 0, True))
             case "add_days":
                 # Spark's date_add and add_months take an INT count
-                moved: exp.Expr = exp.DateAdd(this=args[0].sql, expression=exp.cast(args[1].sql, "INT"),
+                moved: exp.Expr = exp.DateAdd(this=args[0].sql, expression=_cast(args[1].sql, "INT"),
                                               unit=exp.var("DAY"))
                 return self.checked_date(moved)
             case "add_months" | "add_years":
                 months = args[1].sql if func == "add_months" else _bin(exp.Mul, args[1].sql, exp.Literal.number(12))
-                return self.checked_date(exp.AddMonths(this=args[0].sql, expression=exp.cast(months, "INT")))
+                return self.checked_date(exp.AddMonths(this=args[0].sql, expression=_cast(months, "INT")))
         raise AssertionError(func)
 
     def checked_date(self, moved: exp.Expr) -> Val:
         """A computed date; one outside the years 1 to 9999 is an error in the engine."""
-        d = self.let(Val(exp.cast(moved, "DATE"), "date"))
+        d = self.let(Val(_cast(moved, "DATE"), "date"))
         year = exp.Year(this=d.sql)
         self.flags.append(_is_true(_or([_bin(exp.LT, year, exp.Literal.number(1)),
                                         _bin(exp.GT, year, exp.Literal.number(9999))])))
@@ -755,7 +762,7 @@ class _Compiler:
         key = self.let(self.expr(b.key))
         values = [self.literal(r.value, b.type) for r in version.rows]
         typ = self.common([v.type for v in values]) if values else input_sql_type(b.type)
-        whens: list[tuple[exp.Expr, exp.Expr]] = [(_is_null(key.sql), exp.cast(exp.Null(), _sql_type(typ)))]
+        whens: list[tuple[exp.Expr, exp.Expr]] = [(_is_null(key.sql), _cast(exp.Null(), _sql_type(typ)))]
         conds: list[exp.Expr] = []
         for row, value in zip(version.rows, values, strict=True):
             parts: list[exp.Expr] = []
@@ -794,7 +801,7 @@ class _Compiler:
                           exp.Floor(this=_bin(exp.Add, scaled, half)))
         digits = p - s + 1
         whole_type = Num(min(MAX_PRECISION, digits + places), 0)
-        whole = exp.cast(whole, _sql_type(whole_type))
+        whole = _cast(whole, _sql_type(whole_type))
         return self.unscale(Val(whole, whole_type), places)
 
     def unscale(self, whole: Val, places: int) -> Val:
@@ -814,18 +821,18 @@ class _Compiler:
             product = _bin(exp.Mul, self.cast(x, _wide(x.type)), self.cast(unit, _wide(unit.type)))
         else:
             product = _bin(exp.Mul, x.sql, unit.sql)
-        return exp.cast(product, _sql_type(result))
+        return _cast(product, _sql_type(result))
 
     def unscaled(self, v: Val) -> tuple[exp.Expr, int]:
         """`v` times 10^scale: a whole number, as the exact big-integer type; and its digits."""
         assert isinstance(v.type, Num)
         if v.type.integer or v.type.s == 0:
-            return exp.cast(_p(v.sql), self.big), v.type.p
+            return _cast(_p(v.sql), self.big), v.type.p
         p, s = v.type.p, v.type.s
         if p + s + 1 > MAX_PRECISION:
             raise self.too_wide("this division")
         shifted = self.times(v, Decimal(10 ** s), Num(min(MAX_PRECISION, p + s), s))
-        return exp.cast(shifted, self.big), p
+        return _cast(shifted, self.big), p
 
     def divide(self, e: n.Binary, places: int, func: str) -> Val:
         """round/floor/ceil(a / b, places), exact: with A and B the whole numbers a * 10^sa and
@@ -841,7 +848,7 @@ class _Compiler:
         big = self.big
 
         def big_int(value: int) -> exp.Expr:
-            return exp.cast(exp.Literal.number(value), big)
+            return _cast(exp.Literal.number(value), big)
 
         if num_digits + max(shift, 0) > MAX_PRECISION or b.type.p + max(-shift, 0) > MAX_PRECISION:
             raise self.too_wide("this division")
@@ -866,7 +873,7 @@ class _Compiler:
             # a division by zero: the engine raises, so the engine decides the row
             self.flags.append(_is_true(_bin(exp.And, _not_null(num.sql), _bin(exp.EQ, den.sql, zero))))
         one, zero_ = big_int(1), big_int(0)
-        q0 = self.let(Val(exp.cast(exp.IntDiv(this=_p(nn.sql), expression=_p(dn.sql)), big), nn.type))
+        q0 = self.let(Val(_cast(exp.IntDiv(this=_p(nn.sql), expression=_p(dn.sql)), big), nn.type))
         r0 = self.let(Val(_bin(exp.Sub, nn.sql, _bin(exp.Mul, q0.sql, dn.sql)), nn.type))
         # q0 is the quotient truncated (DuckDB) or floored; with r0 it becomes the floor q, 0 <= r < d
         below = _bin(exp.LT, r0.sql, zero_)
@@ -883,7 +890,7 @@ class _Compiler:
             result = _bin(exp.Add, q.sql, _case([(up, one)], zero_))
         # |a / b| < 10^(digits of a - sa + sb), since |B| >= 1; one more digit for rounding up
         digits = min(MAX_PRECISION, a.type.p - sa + sb + 1 + places)
-        whole = Val(exp.cast(result, _decimal(digits, 0)), Num(digits, 0))
+        whole = Val(_cast(result, _decimal(digits, 0)), Num(digits, 0))
         return self.unscale(whole, places)
 
 
