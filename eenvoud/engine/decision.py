@@ -5,6 +5,7 @@ and a plain-language explanation. Every decision names the regulation, its hash 
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -99,18 +100,23 @@ class Engine:
     """Compiles each regulation once per reference date and decides cases with it."""
 
     def __init__(self) -> None:
-        self._programs: dict[tuple[int, date], Program] = {}
+        # keyed by the regulation object itself, weakly: a regulation that is reloaded or dropped
+        # takes its programs with it, and a new one can never be served another's program
+        self._programs: weakref.WeakKeyDictionary[CheckedRegulation, dict[date, Program]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def program(self, reg: CheckedRegulation, day: date) -> Program:
-        key = (id(reg), day)
-        prog = self._programs.get(key)
+        by_date = self._programs.get(reg)
+        prog = by_date.get(day) if by_date is not None else None
         if prog is None:
             with self._lock:
-                prog = self._programs.get(key)
+                by_date = self._programs.setdefault(reg, {})
+                prog = by_date.get(day)
                 if prog is None:
                     prog = Program(reg, day)
-                    self._programs[key] = prog
+                    by_date[day] = prog
         return prog
 
     def decide(self, reg: CheckedRegulation, facts: dict[str, Value], day: date) -> Decision:
