@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/eenvoud test rules/
 	$(BIN)/eenvoud eval rules/nl/rijk/zorgtoeslag.rules --facts examples/zorgtoeslag/single-low-income.json --date 2025-01-01
 	$(BIN)/eenvoud eval rules/nl/rijk/zorgtoeslag.rules --facts examples/zorgtoeslag/couple-undetermined.json --date 2025-01-01
+	$(BIN)/eenvoud eval rules/nl/events/low_income.rules --facts examples/events/low_income.json --date 2024-03-01
 
 ## test: the whole test suite
 test: $(STAMP)
