@@ -118,3 +118,14 @@ def test_every_event_file_has_a_persona() -> None:
     for path in _event_files():
         assert (PERSONAS / f"{path.stem}.json").is_file(), path.stem
         assert (PERSONAS / f"{path.stem}.expected.json").is_file(), path.stem
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED_EVENTS))
+def test_persona_age_agrees_with_its_birth_date(name: str) -> None:
+    """The zorgtoeslag asks an age, the others read the BRP birth date: a persona tells one story."""
+    from eenvoud.engine.values import years_between
+
+    facts, expected = _persona(name)
+    if "age" in facts and "birth_date" in facts:
+        day = date.fromisoformat(expected["date"])
+        assert facts["age"] == years_between(date.fromisoformat(facts["birth_date"]), day)
