@@ -204,18 +204,25 @@ class Server:
             self.process.kill()
 
 
-def start_eenvoud(workers: int) -> Server:
+def start_eenvoud(workers: int, launcher: str, access_log: bool) -> Server:
     port = free_port()
     env = {**os.environ, "EENVOUD_RULES": str(RULES)}
-    cmd = [sys.executable, "-m", "uvicorn", "eenvoud.api:app_from_env", "--factory",
-           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-           "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
-           "--backlog", "4096"]
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    if launcher == "serve":  # the product: `eenvoud serve` (one SO_REUSEPORT socket per worker)
+        cmd = [sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(RULES), "--port", str(port),
+               "--workers", str(workers)]
+        config = f"eenvoud serve --workers {workers}"
+    else:  # uvicorn's own multi-process mode (one shared socket), for comparison
+        cmd = [sys.executable, "-m", "uvicorn", "eenvoud.api:app_from_env", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--backlog", "4096"]
+        config = f"uvicorn --workers {workers}"
+    if not access_log:
+        cmd.append("--no-access-log")
+        config += " --no-access-log"
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_up(f"http://127.0.0.1:{port}/health", process, "eenvoud")
     body = json.dumps({"date": "2025-01-01", "facts": FACTS}).encode()
-    return Server("eenvoud", f"uvicorn, {workers} worker{'s' if workers > 1 else ''}, uvloop + httptools, "
-                  "no access log", port, "/regulations/zorgtoeslag/eligibility", body, process)
+    return Server("eenvoud", config + " (uvloop + httptools)", port, "/regulations/zorgtoeslag/eligibility",
+                  body, process)
 
 
 def start_openfisca(workers: int, threads: int) -> Server:
@@ -278,6 +285,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     parser.add_argument("--eenvoud-workers", type=int, default=2)
+    parser.add_argument("--eenvoud-launcher", choices=["serve", "uvicorn"], default="serve")
+    parser.add_argument("--access-log", action="store_true", help="keep eenvoud's access log on")
     parser.add_argument("--openfisca-workers", type=int, default=2)
     parser.add_argument("--openfisca-threads", type=int, default=1)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -287,7 +296,7 @@ def main() -> None:
         client_main(args)
         return
 
-    eenvoud = start_eenvoud(args.eenvoud_workers)
+    eenvoud = start_eenvoud(args.eenvoud_workers, args.eenvoud_launcher, args.access_log)
     openfisca = start_openfisca(args.openfisca_workers, args.openfisca_threads)
     results: list[dict[str, Any]] = []
     try:

@@ -237,7 +237,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from eenvoud.api.server import KeyFileError, default_rules, serve  # fastapi only when serving
+    from eenvoud.api.server import ServeError, default_rules, serve  # fastapi only when serving
 
     rules = args.rules or default_rules()
     if rules is None:
@@ -249,8 +249,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UsageError(f"`{args.port}` is not a port number (1-65535)")
     try:
-        return serve(lib, Path(rules), host=args.host, port=args.port, workers=args.workers)
-    except KeyFileError as exc:
+        return serve(lib, Path(rules), host=args.host, port=args.port, workers=args.workers,
+                     access_log=not args.no_access_log)
+    except ServeError as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -349,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--no-access-log", action="store_true", help="no line per request in the log")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("batch", help="decide a whole population file (CSV or Parquet) with SQL")

@@ -1,27 +1,90 @@
-"""`eenvoud serve`: the API on uvicorn."""
+"""`eenvoud serve`: the API on uvicorn.
+
+With several workers, each worker process binds its own listening socket to the same port with
+SO_REUSEPORT, and the kernel spreads the connections evenly over them. (uvicorn's own `--workers`
+shares one socket, and under load a few workers can end up holding most keep-alive connections,
+which shows as a long tail of latency.) The library is loaded and checked once, before the
+workers fork.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import socket
+import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
-from eenvoud.api.app import ENV_RULES, create_app, default_rules
+from eenvoud.api.app import create_app, default_rules
 from eenvoud.api.keys import ApiKeys, KeyFileError
 from eenvoud.library import Library
 
-__all__ = ["serve", "default_rules", "KeyFileError"]
+__all__ = ["serve", "default_rules", "ServeError"]
 
 
-def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> int:
-    keys = ApiKeys.from_env()  # read now, so a bad key file stops the command before it listens
-    common = {"host": host, "port": port, "log_level": "info", "server_header": False,
-              "access_log": True}  # the access log has method, path and status: no facts
-    if workers > 1:
-        # each worker process builds its own app from the same folder
-        os.environ[ENV_RULES] = str(rules)
-        uvicorn.run("eenvoud.api:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
-    else:
-        uvicorn.run(create_app(library, keys=keys), **common)  # type: ignore[arg-type]
-    return 0
+class ServeError(Exception):
+    """A server that cannot start: a bad key file, a port in use."""
+
+
+def _options(access_log: bool) -> dict[str, Any]:
+    # the access log has method, path and status: no facts
+    return {"log_level": "info", "server_header": False, "access_log": access_log}
+
+
+def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          access_log: bool = True) -> int:
+    try:
+        keys = ApiKeys.from_env()  # read now, so a bad key file stops the command before it listens
+    except KeyFileError as exc:
+        raise ServeError(str(exc)) from None
+    if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+        uvicorn.run(create_app(library, keys=keys), host=host, port=port, workers=1, **_options(access_log))
+        return 0
+    try:
+        # without SO_REUSEPORT: fails when anything, another `eenvoud serve` too, holds the port
+        _bind(host, port, share=False).close()
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_worker, args=(library, keys, host, port, access_log), daemon=True)
+                for _ in range(workers)]
+    for child in children:
+        child.start()
+    print(f"eenvoud: serving {len(library.regulations)} regulations on http://{host}:{port} "
+          f"with {workers} workers (Ctrl-C to stop)", file=sys.stderr, flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.is_alive() and child.pid is not None:
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+    return max((child.exitcode or 0) for child in children)
+
+
+def _bind(host: str, port: int, share: bool = True) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(library: Library, keys: ApiKeys, host: str, port: int, access_log: bool) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers with SIGTERM
+    sock = _bind(host, port)
+    sock.set_inheritable(True)
+    config = uvicorn.Config(create_app(library, keys=keys), host=host, port=port, backlog=2048,
+                            **_options(access_log))
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    sys.exit(0)
