@@ -66,7 +66,9 @@ def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 80
     signal.signal(signal.SIGINT, stop)
     for child in children:
         child.join()
-    return max((child.exitcode or 0) for child in children)
+    # uvicorn shuts down on SIGTERM and then re-raises it: a worker ended by it stopped as asked
+    stopped = (0, -signal.SIGTERM, -signal.SIGINT)
+    return max((0 if child.exitcode in stopped else abs(child.exitcode or 1)) for child in children)
 
 
 def _bind(host: str, port: int, share: bool = True) -> socket.socket:

@@ -171,3 +171,21 @@ def test_serve_refuses_rules_with_errors(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "bad.rules:3" in run.stderr and "did you mean `age`?" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_serve_with_two_workers_and_a_port_already_held() -> None:
+    server = start("--rules", str(ROOT / "tests" / "api" / "rules"), "--workers", "2")
+    try:
+        for _ in range(20):
+            status, d = call(f"{server.url}/regulations/kinderbijslag/eligibility",
+                             {"date": "2025-01-01", "facts": {"children": 2, "resident": True}})
+            assert status == 200 and d["amounts"] == {"kinderbijslag": "600.00"}
+        port = server.url.rsplit(":", 1)[1]
+        run = subprocess.run([sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(ROOT / "tests" / "api" / "rules"),
+                              "--workers", "2", "--port", port], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in run.stderr
+    finally:
+        log = server.log()
+    assert "with 2 workers" in log
+    assert server.process.returncode == 0
