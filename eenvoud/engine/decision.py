@@ -5,7 +5,7 @@ and a plain-language explanation. Every decision names the regulation, its hash 
 from __future__ import annotations
 
 import threading
-import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -99,24 +99,27 @@ class Decision:
 class Engine:
     """Compiles each regulation once per reference date and decides cases with it."""
 
+    # a server asked about many dates must not grow without end: least recently used go first
+    MAX_PROGRAMS = 512
+
     def __init__(self) -> None:
-        # keyed by the regulation object itself, weakly: a regulation that is reloaded or dropped
-        # takes its programs with it, and a new one can never be served another's program
-        self._programs: weakref.WeakKeyDictionary[CheckedRegulation, dict[date, Program]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # keyed by content hash and date: two loads of the same text share a program, and a
+        # reloaded, changed regulation can never be served the old one's program
+        self._programs: OrderedDict[tuple[str, date], Program] = OrderedDict()
         self._lock = threading.Lock()
 
     def program(self, reg: CheckedRegulation, day: date) -> Program:
-        by_date = self._programs.get(reg)
-        prog = by_date.get(day) if by_date is not None else None
-        if prog is None:
-            with self._lock:
-                by_date = self._programs.setdefault(reg, {})
-                prog = by_date.get(day)
-                if prog is None:
-                    prog = Program(reg, day)
-                    by_date[day] = prog
+        key = (reg.hash, day)
+        with self._lock:
+            prog = self._programs.get(key)
+            if prog is not None:
+                self._programs.move_to_end(key)
+                return prog
+        prog = Program(reg, day)  # compiled outside the lock; a race compiles twice, harmlessly
+        with self._lock:
+            self._programs[key] = prog
+            while len(self._programs) > self.MAX_PROGRAMS:
+                self._programs.popitem(last=False)
         return prog
 
     def decide(self, reg: CheckedRegulation, facts: dict[str, Value], day: date) -> Decision:
