@@ -67,3 +67,19 @@ def test_undetermined_lists_the_facts_that_could_decide(library: Library) -> Non
     # in the order of the inputs; `income` comes from the shared Awir module, imported first
     assert out["missing"] == ["income", "partner_insured"]
     assert {q["input"]: q["registry"] for q in out["questions"]} == {"partner_insured": "ZVW", "income": "BRI"}
+
+
+def test_every_shipped_file_is_in_canonical_form() -> None:
+    """`eenvoud fmt --check rules/` holds: the library reads the same way everywhere."""
+    from eenvoud.dsl.parser import parse
+    from eenvoud.ir import printer
+    from eenvoud.library import rule_files
+    from eenvoud.source import SourceFile
+
+    off = []
+    for path in rule_files([RULES]):
+        source = SourceFile.read(path)
+        parsed = parse(source)
+        if printer.regulation(parsed.regulation, parsed.comments) != source.text:
+            off.append(str(path.relative_to(ROOT)))
+    assert off == []
