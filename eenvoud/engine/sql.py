@@ -44,6 +44,7 @@ from sqlglot import exp
 
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.engine.evaluate import Program, bracket_rows, parameter_value
+from eenvoud.engine.values import localcontext_exact
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -183,6 +184,21 @@ def _simple(e: exp.Expr) -> bool:
     if isinstance(e, exp.Column | exp.Literal | exp.Boolean | exp.Null):
         return True
     return isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal)
+
+
+_UNKNOWN = object()
+
+
+def constant(v: Val) -> object:
+    """The value of `v` when it is a literal (the same for every person), else `_UNKNOWN`."""
+    e = v.sql
+    if isinstance(e, exp.Boolean):
+        return bool(e.this)
+    if isinstance(e, exp.Literal) and e.is_string and v.type == "text":
+        return e.this
+    if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal) and isinstance(v.type, Num):
+        return int(e.this.this) if v.type.integer else Decimal(e.this.this)
+    return _UNKNOWN
 
 
 def decimal_literal(value: Decimal) -> Val:
@@ -481,7 +497,8 @@ class _Compiler:
             self.columns[name] = _or(parts)  # Kleene: holds if any holds, fails if all fail
             requirement_cols.append((req, name))
         self.columns[ELIGIBLE] = _and([col(c) for _, c in requirement_cols])
-        self.columns[FAILED] = _case([(_is_false(col(c)), exp.Literal.string(r.name)) for r, c in requirement_cols],
+        # a CASE takes a branch only when its condition is TRUE: NULL (unknown) goes on
+        self.columns[FAILED] = _case([(_not(col(c)), exp.Literal.string(r.name)) for r, c in requirement_cols],
                                      _cast(exp.Null(), "VARCHAR")) \
             if requirement_cols else _cast(exp.Null(), "VARCHAR")
         outputs = [Output("eligible", ELIGIBLE, "bool")]
@@ -497,8 +514,8 @@ class _Compiler:
                 shown, out_type = raw, raw.type
             zero = decimal_literal(Decimal("0.00")) if money else int_literal(0)
             name = f"__o_{amount.name}"
-            self.columns[name] = _case([(_is_true(col(ELIGIBLE)), self.cast(shown, out_type)),
-                                        (_is_false(col(ELIGIBLE)), self.cast(zero, out_type))],
+            self.columns[name] = _case([(col(ELIGIBLE), self.cast(shown, out_type)),
+                                        (_not(col(ELIGIBLE)), self.cast(zero, out_type))],
                                        _cast(exp.Null(), _sql_type(out_type)))
             outputs.append(Output(amount.name, name, out_type, money))
         outputs.append(Output("failed_requirement", FAILED, "text"))
@@ -640,6 +657,14 @@ class _Compiler:
                 typ = self.common([a.type, b.type])
                 a = self.let(Val(self.cast(a, typ), typ))
                 b = self.let(Val(self.cast(b, typ), typ))
+                known = constant(cond)
+                ca, cb = constant(a), constant(b)
+                if known is True or known is False:
+                    return a if known else b
+                if ca is not _UNKNOWN and cb is not _UNKNOWN:
+                    if ca == cb:
+                        return a  # the same whatever the condition, even an unknown one
+                    return Val(_case([(cond.sql, a.sql), (_not(cond.sql), b.sql)]), typ)
                 # an unknown condition gives a value only when both branches give the same one
                 return Val(_case([(cond.sql, a.sql), (_not(cond.sql), b.sql),
                                   (_bin(exp.EQ, a.sql, b.sql), a.sql)]), typ)
@@ -672,6 +697,14 @@ class _Compiler:
 
     def arith(self, op: str, a: Val, b: Val) -> Val:
         assert isinstance(a.type, Num) and isinstance(b.type, Num)
+        x, y = constant(a), constant(b)
+        if x is not _UNKNOWN and y is not _UNKNOWN:
+            # the same for everyone: computed here, exactly (the engine's arithmetic)
+            with localcontext_exact():
+                folded = {"+": lambda: x + y, "-": lambda: x - y, "*": lambda: x * y}[op]()  # type: ignore[operator]
+            if isinstance(folded, int) and a.type.integer and b.type.integer:
+                return int_literal(folded)
+            return decimal_literal(Decimal(folded))
         if op in ("+", "-"):
             typ = self.common([a.type, b.type])
             assert isinstance(typ, Num)
@@ -713,11 +746,15 @@ class _Compiler:
                     return args[0]
                 typ = self.common([a.type for a in args])
                 parts = [self.let(Val(self.cast(a, typ), typ)) for a in args]
+                values = [constant(x) for x in parts]
+                if _UNKNOWN not in values:
+                    pick_value = (min if func == "min" else max)(values)  # type: ignore[type-var]
+                    return parts[values.index(pick_value)]
                 cls = exp.Least if func == "min" else exp.Greatest
-                pick = cls(this=parts[0].sql, expressions=[x.sql for x in parts[1:]])
+                pick = cls(this=parts[0].sql, expressions=[x.sql for x in parts[1:]], ignore_nulls=True)
                 # GREATEST and LEAST skip NULLs; the engine's min and max are unknown then
-                return Val(_case([(_or([_is_null(x.sql) for x in parts]), _cast(exp.Null(), _sql_type(typ)))],
-                                 pick), typ)
+                unknown = [_is_null(x.sql) for x, c in zip(parts, values, strict=True) if c is _UNKNOWN]
+                return Val(_case([(_or(unknown), _cast(exp.Null(), _sql_type(typ)))], pick), typ)
             case "abs":
                 return Val(exp.Abs(this=args[0].sql), args[0].type)
             case "years_between" | "months_between":
