@@ -37,7 +37,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Literal, assert_never
 
 from sqlglot import exp
@@ -68,16 +68,36 @@ NEEDS_ENGINE = "__needs_engine"
 
 @dataclass(frozen=True)
 class Num:
-    """A numeric SQL type: DECIMAL(p, s), or BIGINT (`integer`) holding at most `p` digits."""
+    """A numeric SQL type: DECIMAL(p, s), or BIGINT (`integer`), and the interval [lo, hi] its
+    values lie in. The interval is what keeps the types narrow: `max(€0, x)` of a wide `x` can
+    be small, and DuckDB computes a DECIMAL of up to 18 digits in 64 bits, a wider one in 128."""
 
     p: int
     s: int = 0
     integer: bool = False
+    lo: Decimal | None = field(default=None, compare=False)
+    hi: Decimal | None = field(default=None, compare=False)
+
+    @staticmethod
+    def of(lo: Decimal | int, hi: Decimal | int, s: int, integer: bool = False) -> Num:
+        """The narrowest type that holds every value in [lo, hi] with `s` decimals."""
+        lo, hi = Decimal(lo), Decimal(hi)
+        p = max(1, _digits(max(abs(lo), abs(hi))) + s)
+        if integer:
+            return Num(min(p, INT_DIGITS + 1), 0, True, lo, hi)
+        return Num(min(p, MAX_PRECISION), s, False, lo, hi)
 
     @property
     def digits(self) -> int:
         """Digits before the point."""
         return self.p - self.s
+
+    @property
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        if self.lo is not None and self.hi is not None:
+            return self.lo, self.hi
+        top = Decimal(10) ** self.digits - Decimal(1).scaleb(-self.s)
+        return -top, top
 
 
 SqlType = Num | Literal["bool", "date", "text"]
@@ -206,12 +226,11 @@ def decimal_literal(value: Decimal) -> Val:
     s = max(0, -int(value.as_tuple().exponent))
     whole = text.lstrip("-").split(".")[0].lstrip("0")
     p = max(1, len(whole) + s)
-    return Val(_cast(exp.Literal.string(text), _decimal(p, s)), Num(p, s))
+    return Val(_cast(exp.Literal.string(text), _decimal(p, s)), Num(p, s, False, value, value))
 
 
 def int_literal(value: int) -> Val:
-    return Val(_cast(exp.Literal.number(value), exp.DataType.build("BIGINT")),
-               Num(max(1, len(str(abs(value)))), 0, True))
+    return Val(_cast(exp.Literal.number(value), exp.DataType.build("BIGINT")), Num.of(value, value, 0, True))
 
 
 def _decimal(p: int, s: int) -> exp.DataType:
@@ -219,9 +238,11 @@ def _decimal(p: int, s: int) -> exp.DataType:
 
 
 def _digits(value: int | Decimal | None) -> int:
+    """Digits before the point of |value| (0 for a value below 1)."""
     if value is None:
         return 0
-    return len(str(abs(int(value)))) if int(value) else 1
+    whole = abs(int(value))
+    return len(str(whole)) if whole else 0
 
 
 # -- the compiler ----------------------------------------------------------------------------------
@@ -273,14 +294,15 @@ class SqlProgram:
                 text = _cast(col(name), "VARCHAR")
                 bad.append(_not_null(col(f"__e_{name}")))
             inner += [alias(value, f"__p_{name}"), alias(error, f"__e_{name}"), alias(text, f"__t_{name}")]
-            outer += [alias(_case([(_is_null(col(f"__e_{name}")), col(f"__p_{name}"))], _cast(exp.Null(), typ)),
+            # read wide, checked against the domain, then held in the domain's narrow type
+            outer += [alias(_case([(_is_null(col(f"__e_{name}")), _cast(col(f"__p_{name}"), typ))], _cast(exp.Null(), typ)),
                             f"__i_{name}"), col(f"__e_{name}"), col(f"__t_{name}")]
         outer.append(alias(_or(bad), "__bad"))
         return exp.select(*outer).from_(exp.select(*inner).from_(source).subquery("__parsed"))
 
     def _parse_input(self, decl: n.Input, raw: exp.Expr, source_type: str) -> tuple[exp.Expr, exp.Expr]:
         typ = decl.type
-        want = self.input_types[decl.name]
+        want = parse_sql_type(decl.type)
         kind = _source_kind(source_type)
         text = exp.Nullif(this=exp.Trim(this=_cast(raw, "VARCHAR")), expression=exp.Literal.string(""))
         checks: list[tuple[exp.Expr, exp.Expr]] = []
@@ -433,24 +455,33 @@ def _show(value: object) -> str:
     return str(value)
 
 
+def parse_sql_type(typ: t.Type) -> SqlType:
+    """The type an input's values are read into, before its domain is checked: the widest the
+    batch takes (BIGINT, DECIMAL(18, 2) for money, DECIMAL(28, 10) for decimals)."""
+    match typ:
+        case t.IntType():
+            return Num(INT_DIGITS, 0, True)
+        case t.MoneyType():
+            return Num(MONEY_DIGITS + 2, 2)
+        case t.DecimalType():
+            return Num(DECIMAL_DIGITS + DECIMAL_SCALE, DECIMAL_SCALE)
+        case _:
+            return input_sql_type(typ)
+
+
 def input_sql_type(typ: t.Type) -> SqlType:
     """How an input is held in SQL; the domain, where one is declared, narrows the type (narrow
     decimals are faster: DuckDB keeps up to 18 digits in a 64-bit integer)."""
     match typ:
         case t.BoolType():
             return "bool"
-        case t.IntType():
-            if typ.lo is not None and typ.hi is not None:
-                return Num(max(_digits(typ.lo), _digits(typ.hi)), 0, True)
-            return Num(INT_DIGITS, 0, True)
-        case t.MoneyType():
-            if typ.lo is not None and typ.hi is not None:
-                return Num(min(MONEY_DIGITS, max(_digits(typ.lo), _digits(typ.hi))) + 2, 2)
-            return Num(MONEY_DIGITS + 2, 2)
-        case t.DecimalType():
-            if typ.lo is not None and typ.hi is not None:
-                return Num(min(DECIMAL_DIGITS, max(_digits(typ.lo), _digits(typ.hi))) + DECIMAL_SCALE, DECIMAL_SCALE)
-            return Num(DECIMAL_DIGITS + DECIMAL_SCALE, DECIMAL_SCALE)
+        case t.IntType() | t.MoneyType() | t.DecimalType():
+            full = parse_sql_type(typ)
+            assert isinstance(full, Num)
+            lo, hi = full.bounds
+            lo = max(lo, Decimal(typ.lo)) if typ.lo is not None else lo
+            hi = min(hi, Decimal(typ.hi)) if typ.hi is not None else hi
+            return Num.of(lo, hi, full.s, full.integer)
         case t.DateType():
             return "date"
         case t.EnumType():
@@ -553,19 +584,20 @@ class _Compiler:
         nums = [x for x in types if isinstance(x, Num)]
         if len(nums) != len(types):
             return types[0]
+        lo = min(x.bounds[0] for x in nums)
+        hi = max(x.bounds[1] for x in nums)
         if all(x.integer for x in nums):
-            return Num(max(x.p for x in nums), 0, True)
+            return Num.of(lo, hi, 0, True)
         s = max(x.s for x in nums)
         if s > MAX_PRECISION:
             raise self.too_wide("a value")
-        digits = max(x.digits for x in nums)
-        return Num(max(1, min(MAX_PRECISION, digits + s)), s)
+        return Num.of(lo, hi, s)
 
     def as_decimal(self, v: Val) -> Val:
         assert isinstance(v.type, Num)
         if not v.type.integer:
             return v
-        target = Num(v.type.p, 0)
+        target = Num.of(*v.type.bounds, 0)
         return Val(self.cast(v, target), target)
 
     # -- names ---------------------------------------------------------------------------------
@@ -645,7 +677,9 @@ class _Compiler:
                 x = self.expr(e.operand)
                 if e.op == "not":
                     return Val(_not(x.sql), "bool")
-                return Val(exp.Paren(this=exp.Neg(this=_p(x.sql))), x.type)
+                assert isinstance(x.type, Num)
+                lo, hi = x.type.bounds
+                return Val(exp.Paren(this=exp.Neg(this=_p(x.sql))), Num(x.type.p, x.type.s, x.type.integer, -hi, -lo))
             case n.Binary():
                 return self.binary(e)
             case n.InSet():
@@ -705,25 +739,28 @@ class _Compiler:
             if isinstance(folded, int) and a.type.integer and b.type.integer:
                 return int_literal(folded)
             return decimal_literal(Decimal(folded))
+        (alo, ahi), (blo, bhi) = a.type.bounds, b.type.bounds
         if op in ("+", "-"):
             typ = self.common([a.type, b.type])
             assert isinstance(typ, Num)
             cls = exp.Add if op == "+" else exp.Sub
+            lo, hi = (alo + blo, ahi + bhi) if op == "+" else (alo - bhi, ahi - blo)
             if typ.integer:
-                return Val(_bin(cls, a.sql, b.sql), Num(min(INT_DIGITS + 1, typ.p + 1), 0, True))
-            result = Num(min(MAX_PRECISION, typ.p + 1), typ.s)
+                return Val(_bin(cls, a.sql, b.sql), Num.of(lo, hi, 0, True))
+            result = Num.of(lo, hi, typ.s)
             operand = _wide(typ) if result.p > WIDE else typ
             sql = _bin(cls, self.cast(a, operand), self.cast(b, operand))
             return Val(_cast(sql, _sql_type(result)), result)
         assert op == "*"
+        corners = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
         if a.type.integer and b.type.integer:
-            return Val(_bin(exp.Mul, a.sql, b.sql), Num(min(INT_DIGITS + 1, a.type.p + b.type.p), 0, True))
+            return Val(_bin(exp.Mul, a.sql, b.sql), Num.of(min(corners), max(corners), 0, True))
         a, b = self.as_decimal(a), self.as_decimal(b)
         assert isinstance(a.type, Num) and isinstance(b.type, Num)
         s = a.type.s + b.type.s
         if s > MAX_PRECISION:
             raise self.too_wide("this product")
-        result = Num(min(MAX_PRECISION, a.type.p + b.type.p), s)
+        result = Num.of(min(corners), max(corners), s)
         if result.p > WIDE:
             a_sql, b_sql = self.cast(a, _wide(a.type)), self.cast(b, _wide(b.type))
         else:
@@ -754,9 +791,18 @@ class _Compiler:
                 pick = cls(this=parts[0].sql, expressions=[x.sql for x in parts[1:]], ignore_nulls=True)
                 # GREATEST and LEAST skip NULLs; the engine's min and max are unknown then
                 unknown = [_is_null(x.sql) for x, c in zip(parts, values, strict=True) if c is _UNKNOWN]
+                if isinstance(typ, Num):  # max(€0, x) is never below 0, however low x goes
+                    los = [x.type.bounds[0] for x in args if isinstance(x.type, Num)]
+                    his = [x.type.bounds[1] for x in args if isinstance(x.type, Num)]
+                    pick_ = min if func == "min" else max
+                    typ = Num(typ.p, typ.s, typ.integer, pick_(los), pick_(his))
                 return Val(_case([(_or(unknown), _cast(exp.Null(), _sql_type(typ)))], pick), typ)
             case "abs":
-                return Val(exp.Abs(this=args[0].sql), args[0].type)
+                a0 = args[0].type
+                assert isinstance(a0, Num)
+                lo, hi = a0.bounds
+                low = Decimal(0) if lo <= 0 <= hi else min(abs(lo), abs(hi))
+                return Val(exp.Abs(this=args[0].sql), Num(a0.p, a0.s, a0.integer, low, max(abs(lo), abs(hi))))
             case "years_between" | "months_between":
                 a, b = self.let(args[0]), self.let(args[1])
                 years = _bin(exp.Sub, exp.Year(this=b.sql), exp.Year(this=a.sql))
@@ -770,10 +816,10 @@ class _Compiler:
                                   _bin(exp.Sub, exp.Month(this=b.sql), exp.Month(this=a.sql)))
                     earlier = _bin(exp.LT, exp.Day(this=b.sql), exp.Day(this=a.sql))
                     value = _bin(exp.Sub, months, _case([(earlier, exp.Literal.number(1))], exp.Literal.number(0)))
-                return Val(_cast(value, "BIGINT"), Num(6, 0, True))
+                return Val(_cast(value, "BIGINT"), Num.of(-120_000, 120_000, 0, True))
             case "days_between":
                 diff = exp.DateDiff(this=args[1].sql, expression=args[0].sql, unit=exp.var("DAY"))
-                return Val(_cast(diff, "BIGINT"), Num(7, 0, True))
+                return Val(_cast(diff, "BIGINT"), Num.of(-3_700_000, 3_700_000, 0, True))
             case "add_days":
                 # Spark's date_add and add_months take an INT count
                 moved: exp.Expr = exp.DateAdd(this=args[0].sql, expression=_cast(args[1].sql, "INT"),
@@ -820,13 +866,14 @@ class _Compiler:
         assert isinstance(x.type, Num)
         if x.type.integer:
             return x
-        p, s = x.type.p, x.type.s
+        s = x.type.s
+        lo, hi = x.type.bounds
         if s <= places:
-            typ = Num(min(MAX_PRECISION, p - s + places), places)
+            typ = Num.of(lo, hi, places)
             return Val(self.cast(x, typ), typ)
         x = self.let(x)
-        scaled_type = Num(min(MAX_PRECISION, p + places), s)
-        scaled = self.times(x, Decimal(10 ** places), scaled_type) if places else x.sql
+        shift = Decimal(10) ** places
+        scaled = self.times(x, shift, Num.of(lo * shift, hi * shift, s)) if places else x.sql
         half = decimal_literal(Decimal("0.5")).sql
         whole: exp.Expr
         if func == "floor":
@@ -836,40 +883,43 @@ class _Compiler:
         else:
             whole = _case([(_bin(exp.LT, x.sql, decimal_literal(Decimal(0)).sql), exp.Ceil(this=_bin(exp.Sub, scaled, half)))],
                           exp.Floor(this=_bin(exp.Add, scaled, half)))
-        digits = p - s + 1
-        whole_type = Num(min(MAX_PRECISION, digits + places), 0)
-        whole = _cast(whole, _sql_type(whole_type))
-        return self.unscale(Val(whole, whole_type), places)
+        whole_type = Num.of((lo * shift).to_integral_value(ROUND_FLOOR) - 1,
+                            (hi * shift).to_integral_value(ROUND_CEILING) + 1, 0)
+        return self.unscale(Val(_cast(whole, _sql_type(whole_type)), whole_type), places)
 
     def unscale(self, whole: Val, places: int) -> Val:
         """An integer count of 10^-places units as the DECIMAL it stands for."""
         assert isinstance(whole.type, Num)
         if not places:
             return whole
-        typ = Num(whole.type.p, places)
-        return Val(self.times(whole, Decimal(1).scaleb(-places), typ), typ)
+        unit = Decimal(1).scaleb(-places)
+        lo, hi = whole.type.bounds
+        typ = Num.of(lo * unit, hi * unit, places)
+        return Val(self.times(whole, unit, typ), typ)
 
     def times(self, x: Val, factor: Decimal, result: Num) -> exp.Expr:
         """`x` times a constant (a power of ten), as `result`."""
         assert isinstance(x.type, Num)
         unit = decimal_literal(factor)
         assert isinstance(unit.type, Num)
-        if x.type.p + unit.type.p > WIDE:
+        if result.p > WIDE:
             product = _bin(exp.Mul, self.cast(x, _wide(x.type)), self.cast(unit, _wide(unit.type)))
         else:
             product = _bin(exp.Mul, x.sql, unit.sql)
         return _cast(product, _sql_type(result))
 
-    def unscaled(self, v: Val) -> tuple[exp.Expr, int]:
-        """`v` times 10^scale: a whole number, as the exact big-integer type; and its digits."""
+    def unscaled(self, v: Val, big: exp.DataType) -> tuple[exp.Expr, Decimal]:
+        """`v` times 10^scale: a whole number, in the integer type `big`; and its largest size."""
         assert isinstance(v.type, Num)
+        lo, hi = v.type.bounds
+        size = max(abs(lo), abs(hi))
         if v.type.integer or v.type.s == 0:
-            return _cast(_p(v.sql), self.big), v.type.p
-        p, s = v.type.p, v.type.s
-        if p + s + 1 > MAX_PRECISION:
+            return _cast(_p(v.sql), big), size
+        shift = Decimal(10) ** v.type.s
+        if _digits(size * shift) > MAX_PRECISION:
             raise self.too_wide("this division")
-        shifted = self.times(v, Decimal(10 ** s), Num(min(MAX_PRECISION, p + s), s))
-        return _cast(shifted, self.big), p
+        shifted = self.times(v, shift, Num.of(lo * shift, hi * shift, v.type.s))
+        return _cast(shifted, big), size * shift
 
     def divide(self, e: n.Binary, places: int, func: str) -> Val:
         """round/floor/ceil(a / b, places), exact: with A and B the whole numbers a * 10^sa and
@@ -880,28 +930,40 @@ class _Compiler:
         sa = 0 if a.type.integer else a.type.s
         sb = 0 if b.type.integer else b.type.s
         shift = sb - sa + places
-        num_sql, num_digits = self.unscaled(a)
         constant = self.const(e.right)
-        big = self.big
+        (alo, ahi), (blo, bhi) = a.type.bounds, b.type.bounds
+        # how large N and D can be decides the integer type: BIGINT when they stay well inside
+        # 64 bits (2 r and q d must fit too), else HUGEINT (DuckDB) or DECIMAL(38, 0) (Spark)
+        n_size = max(abs(alo), abs(ahi)) * Decimal(10) ** (sa + max(shift, 0))
+        if constant is not None and constant > 0:
+            d_size = Decimal(int(Decimal(constant).scaleb(sb)) * 10 ** max(-shift, 0))
+        else:
+            d_size = max(abs(blo), abs(bhi)) * Decimal(10) ** (sb + max(-shift, 0))
+        if _digits(n_size) > MAX_PRECISION or _digits(d_size) > MAX_PRECISION:
+            raise self.too_wide("this division")
+        small = _digits(n_size) <= 17 and _digits(d_size) <= 17
+        big = exp.DataType.build("BIGINT") if small else self.big
+        word = Num(INT_DIGITS, 0, True) if small else Num(MAX_PRECISION, 0)
+        num_sql, _ = self.unscaled(a, big)
 
         def big_int(value: int) -> exp.Expr:
             return _cast(exp.Literal.number(value), big)
 
-        if num_digits + max(shift, 0) > MAX_PRECISION or b.type.p + max(-shift, 0) > MAX_PRECISION:
-            raise self.too_wide("this division")
         if shift > 0:
             num_sql = _bin(exp.Mul, num_sql, big_int(10 ** shift))
         if constant is not None and constant > 0:
             # the usual case, `x / 12`: a positive constant needs no sign handling and cannot be zero
-            den_value = int(Decimal(constant).scaleb(sb)) * 10 ** max(-shift, 0)
-            nn = self.let(Val(num_sql, Num(MAX_PRECISION, 0)))
-            dn = Val(big_int(den_value), Num(MAX_PRECISION, 0))
+            den_value = int(d_size)
+            nn = self.let(Val(num_sql, word))
+            dn = Val(big_int(den_value), word)
+            q_lo = (alo / Decimal(constant) * Decimal(10) ** places).to_integral_value(ROUND_FLOOR) - 1
+            q_hi = (ahi / Decimal(constant) * Decimal(10) ** places).to_integral_value(ROUND_CEILING) + 1
         else:
-            den_sql, _ = self.unscaled(b)
+            den_sql, _ = self.unscaled(b, big)
             if shift < 0:
                 den_sql = _bin(exp.Mul, den_sql, big_int(10 ** -shift))
-            den = self.let(Val(den_sql, Num(MAX_PRECISION, 0)))
-            num = self.let(Val(num_sql, Num(MAX_PRECISION, 0)))
+            den = self.let(Val(den_sql, word))
+            num = self.let(Val(num_sql, word))
             zero = big_int(0)
             negative = _bin(exp.LT, den.sql, zero)
             nn = self.let(Val(_case([(negative, exp.Paren(this=exp.Neg(this=_p(num.sql))))], num.sql), num.type))
@@ -909,6 +971,7 @@ class _Compiler:
                                      (_bin(exp.GT, den.sql, zero), den.sql)]), den.type))
             # a division by zero: the engine raises, so the engine decides the row
             self.flags.append(_is_true(_bin(exp.And, _not_null(num.sql), _bin(exp.EQ, den.sql, zero))))
+            q_lo, q_hi = -n_size - 1, n_size + 1  # |D| >= 1
         one, zero_ = big_int(1), big_int(0)
         q0 = self.let(Val(_cast(exp.IntDiv(this=_p(nn.sql), expression=_p(dn.sql)), big), nn.type))
         r0 = self.let(Val(_bin(exp.Sub, nn.sql, _bin(exp.Mul, q0.sql, dn.sql)), nn.type))
@@ -925,9 +988,8 @@ class _Compiler:
             up = _or([_bin(exp.GT, twice, dn.sql),
                       _bin(exp.And, _bin(exp.EQ, twice, dn.sql), _bin(exp.GTE, nn.sql, zero_))])
             result = _bin(exp.Add, q.sql, _case([(up, one)], zero_))
-        # |a / b| < 10^(digits of a - sa + sb), since |B| >= 1; one more digit for rounding up
-        digits = min(MAX_PRECISION, a.type.p - sa + sb + 1 + places)
-        whole = Val(_cast(result, _decimal(digits, 0)), Num(digits, 0))
+        whole_type = Num.of(q_lo, q_hi, 0)
+        whole = Val(_cast(result, _sql_type(whole_type)), whole_type)
         return self.unscale(whole, places)
 
 
@@ -935,7 +997,7 @@ def _wide(typ: Num) -> Num:
     """The same values in a DECIMAL wider than 18 digits. DuckDB multiplies two DECIMALs of at
     most 18 digits in 64 bits, even when the product needs more (it then raises an overflow):
     operands of a wide result are widened first."""
-    return Num(max(typ.p, WIDE + 1), typ.s)
+    return Num(max(typ.p, WIDE + 1), typ.s, typ.integer, typ.lo, typ.hi)
 
 
 def _layers(columns: Mapping[str, exp.Expr]) -> list[list[str]]:
