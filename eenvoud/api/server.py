@@ -50,10 +50,19 @@ def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 80
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     context = multiprocessing.get_context("fork")
-    children = [context.Process(target=_worker, args=(library, keys, host, port, access_log), daemon=True)
+    ready = context.Semaphore(0)
+    children = [context.Process(target=_worker, args=(library, keys, host, port, access_log, ready), daemon=True)
                 for _ in range(workers)]
     for child in children:
         child.start()
+    # say "serving" once every worker listens: a client connecting earlier would find only some of
+    # them, and its keep-alive connections would stay there
+    for _ in children:
+        while not ready.acquire(timeout=1.0):
+            if any(not child.is_alive() for child in children):
+                for child in children:
+                    child.terminate()
+                raise ServeError("a worker stopped while starting; see the log above")
     print(f"eenvoud: serving {len(library.regulations)} regulations on http://{host}:{port} "
           f"with {workers} workers (Ctrl-C to stop)", file=sys.stderr, flush=True)
 
@@ -81,12 +90,25 @@ def _bind(host: str, port: int, share: bool = True) -> socket.socket:
     return sock
 
 
-def _worker(library: Library, keys: ApiKeys, host: str, port: int, access_log: bool) -> None:
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the parent when it listens."""
+
+    def __init__(self, config: uvicorn.Config, ready: Any) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.release()
+
+
+def _worker(library: Library, keys: ApiKeys, host: str, port: int, access_log: bool, ready: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers with SIGTERM
     sock = _bind(host, port)
     sock.set_inheritable(True)
     config = uvicorn.Config(create_app(library, keys=keys), host=host, port=port, backlog=2048,
                             **_options(access_log))
-    server = uvicorn.Server(config)
+    server = _Server(config, ready)
     server.run(sockets=[sock])
     sys.exit(0)
