@@ -1,7 +1,7 @@
 """Throughput and latency of `POST /regulations/zorgtoeslag/eligibility`, beside OpenFisca's web API
 serving the same computation (bench/peers/openfisca_zorgtoeslag), in the same run.
 
-    .venv/bin/python bench/api.py                 # 1, 10 and 50 concurrent clients, 5 s each
+    .venv/bin/python bench/api.py                 # 1, 10 and 50 concurrent clients, 3 x 5 s each
     .venv/bin/python bench/api.py --duration 10 --clients 1 10 50 100
 
 Both servers run on loopback in their own processes; the load comes from a second process (this
@@ -295,6 +295,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per server and client count, alternating servers; the median run is shown")
     parser.add_argument("--eenvoud-workers", type=int, default=2)
     parser.add_argument("--eenvoud-launcher", choices=["serve", "uvicorn"], default="serve")
     parser.add_argument("--access-log", action="store_true", help="keep eenvoud's access log on")
@@ -316,15 +318,20 @@ def main() -> None:
         check_same_answer(eenvoud, openfisca)
         print(f"eenvoud:   {eenvoud.config}")
         print(f"openfisca: {openfisca.config}")
-        print(f"{os.cpu_count()} cores; case: {json.dumps(FACTS)} on 2025-01-01; "
-              f"{args.duration:g} s per run after {args.warmup:g} s warm-up")
+        print(f"{os.cpu_count()} cores; case: {json.dumps(FACTS)} on 2025-01-01; {args.duration:g} s per "
+              f"run after {args.warmup:g} s warm-up; median of {args.repeat} runs")
         # other work on the machine shows in every figure: say how busy it was
         print("load average before: {:.2f} {:.2f} {:.2f}\n".format(*os.getloadavg()))
         print(f"{'server':<10} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
         for clients in args.clients:
             row: dict[str, dict[str, Any]] = {}
+            runs: dict[str, list[dict[str, Any]]] = {"eenvoud": [], "openfisca": []}
+            for _ in range(args.repeat):  # alternating, so that both meet the same background load
+                for server in (eenvoud, openfisca):
+                    runs[server.name].append(measure(server, clients, args.warmup, args.duration))
             for server in (eenvoud, openfisca):
-                r = measure(server, clients, args.warmup, args.duration)
+                ordered = sorted(runs[server.name], key=lambda x: x["throughput"])
+                r = ordered[len(ordered) // 2]
                 row[server.name] = r
                 results.append({"server": server.name, "config": server.config, **r})
                 print(f"{server.name:<10} {clients:>7} {r['throughput']:>9.0f} {r['p50_ms']:>8.2f} "
