@@ -53,7 +53,11 @@ from eenvoud.source import Span
 Dialect = Literal["duckdb", "spark"]
 
 MAX_PRECISION = 38  # DECIMAL(38, s) is the widest type both DuckDB and Spark have
-MONEY_DIGITS = 16  # money inputs are DECIMAL(18, 2): sixteen digits before the point
+MONEY_DIGITS = 16  # money results are DECIMAL(18, 2): sixteen digits before the point
+# Money inputs take thirteen digits before the point (below ten trillion euros: any person's or
+# company's figure), so that a money input times a percentage still fits DuckDB's 64-bit DECIMAL;
+# a larger value is a bad row, reported as such.
+INPUT_MONEY_DIGITS = 13
 DECIMAL_DIGITS = 18  # decimal inputs are DECIMAL(28, 10) unless their domain is narrower
 DECIMAL_SCALE = 10
 INT_DIGITS = 18  # whole-number inputs are BIGINT; eighteen digits always fit
@@ -107,6 +111,9 @@ SqlType = Num | Literal["bool", "date", "text"]
 class Val:
     sql: exp.Expr
     type: SqlType
+    # `if c then k1 else k2` with constant k1 and k2: (c, k1, k2), so that arithmetic with a
+    # constant folds into each branch (its decimals then stay as few as the results need)
+    choice: tuple[exp.Expr, object, object] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -222,6 +229,10 @@ def constant(v: Val) -> object:
 
 
 def decimal_literal(value: Decimal) -> Val:
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    else:
+        value = value.normalize()  # 1213.7883800 is 1213.78838: the fewest decimals, the narrowest type
     text = format(value, "f")
     s = max(0, -int(value.as_tuple().exponent))
     whole = text.lstrip("-").split(".")[0].lstrip("0")
@@ -298,7 +309,8 @@ class SqlProgram:
             outer += [alias(_case([(_is_null(col(f"__e_{name}")), _cast(col(f"__p_{name}"), typ))], _cast(exp.Null(), typ)),
                             f"__i_{name}"), col(f"__e_{name}"), col(f"__t_{name}")]
         outer.append(alias(_or(bad), "__bad"))
-        return exp.select(*outer).from_(exp.select(*inner).from_(source).subquery("__parsed"))
+        inner_select = exp.select(*inner).from_(source, copy=False)
+        return exp.select(*outer).from_(inner_select.subquery("__parsed", copy=False), copy=False)
 
     def _parse_input(self, decl: n.Input, raw: exp.Expr, source_type: str) -> tuple[exp.Expr, exp.Expr]:
         typ = decl.type
@@ -339,8 +351,15 @@ class SqlProgram:
                 assert isinstance(want, Num)
                 scale, digits = want.s, want.digits
                 what = "money" if isinstance(typ, t.MoneyType) else "a number"
-                if kind.startswith("decimal(") and _fits_decimal(kind, digits, scale):
-                    value = _cast(raw, self._sql_type(want))
+                if kind.startswith("decimal(") and _fits_decimal(kind, DECIMAL_DIGITS, scale):
+                    # typed: only its size to check (DECIMAL(18, 2) holds more than the batch takes)
+                    value = _cast(raw, _decimal(DECIMAL_DIGITS + scale, scale))
+                    top = Decimal(10) ** digits
+                    checks.append((_or([_bin(exp.GTE, value, decimal_literal(top).sql),
+                                        _bin(exp.LTE, value, decimal_literal(-top).sql)]),
+                                   msg(f"too large for the batch: at most {digits} digits before the point")))
+                    value = _case([(_bin(exp.LT, exp.Abs(this=value), decimal_literal(top).sql),
+                                    _cast(value, self._sql_type(want)))], _cast(exp.Null(), self._sql_type(want)))
                 else:
                     checks.append((_not(matches(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")),
                                    msg('expected money like 1987.00' if what == "money" else "expected a number")))
@@ -393,8 +412,9 @@ class SqlProgram:
         `__needs_engine` and the typed inputs (`__i_x`); `extra` names more columns to keep."""
         rel: exp.Expr = parsed
         for k, layer in enumerate(self.layers, start=1):
+            # copy=False: sqlglot's builders copy the whole tree at each step otherwise (quadratic)
             rel = exp.select(exp.Star(), *(alias(self.columns[c], c) for c in layer)).from_(
-                _subquery(rel, f"__l{k}"))
+                _subquery(rel, f"__l{k}"), copy=False)
         final: list[exp.Expr] = [alias(col(ROW), "row")]
         final += [col(name) for name in passthrough]
         final += [alias(col(o.column), o.name) for o in self.outputs]
@@ -402,7 +422,7 @@ class SqlProgram:
             final.append(col(NEEDS_ENGINE))
             final += [col(f"__i_{i.name}") for i in self.inputs]
         final += [col(c) for c in extra]
-        return exp.select(*final).from_(_subquery(rel, "__decided"))
+        return exp.select(*final).from_(_subquery(rel, "__decided"), copy=False)
 
     def _sql_type(self, typ: SqlType) -> exp.DataType:
         return _sql_type(typ)
@@ -414,7 +434,7 @@ class SqlProgram:
 
 def _subquery(rel: exp.Expr, name: str) -> exp.Expr:
     if isinstance(rel, exp.Select):
-        return rel.subquery(name)
+        return rel.subquery(name, copy=False)
     return rel
 
 
@@ -462,7 +482,7 @@ def parse_sql_type(typ: t.Type) -> SqlType:
         case t.IntType():
             return Num(INT_DIGITS, 0, True)
         case t.MoneyType():
-            return Num(MONEY_DIGITS + 2, 2)
+            return Num(INPUT_MONEY_DIGITS + 2, 2)
         case t.DecimalType():
             return Num(DECIMAL_DIGITS + DECIMAL_SCALE, DECIMAL_SCALE)
         case _:
@@ -698,7 +718,7 @@ class _Compiler:
                 if ca is not _UNKNOWN and cb is not _UNKNOWN:
                     if ca == cb:
                         return a  # the same whatever the condition, even an unknown one
-                    return Val(_case([(cond.sql, a.sql), (_not(cond.sql), b.sql)]), typ)
+                    return Val(_case([(cond.sql, a.sql), (_not(cond.sql), b.sql)]), typ, (cond.sql, ca, cb))
                 # an unknown condition gives a value only when both branches give the same one
                 return Val(_case([(cond.sql, a.sql), (_not(cond.sql), b.sql),
                                   (_bin(exp.EQ, a.sql, b.sql), a.sql)]), typ)
@@ -740,6 +760,17 @@ class _Compiler:
                 return int_literal(folded)
             return decimal_literal(Decimal(folded))
         (alo, ahi), (blo, bhi) = a.type.bounds, b.type.bounds
+        if a.choice is not None and y is not _UNKNOWN or b.choice is not None and x is not _UNKNOWN:
+            # (if c then k1 else k2) * k: computed per branch, here
+            cond, k1, k2 = a.choice if a.choice is not None else b.choice  # type: ignore[misc]
+            other = b if a.choice is not None else a
+            branches = []
+            for k in (k1, k2):
+                lit = int_literal(k) if isinstance(k, int) else decimal_literal(Decimal(k))  # type: ignore[arg-type]
+                branches.append(self.arith(op, lit, other) if a.choice is not None else self.arith(op, other, lit))
+            typ = self.common([v.type for v in branches])
+            one, two = (Val(self.cast(v, typ), typ) for v in branches)
+            return Val(_case([(cond, one.sql), (_not(cond), two.sql)]), typ, (cond, constant(one), constant(two)))
         if op in ("+", "-"):
             typ = self.common([a.type, b.type])
             assert isinstance(typ, Num)
@@ -871,6 +902,13 @@ class _Compiler:
         if s <= places:
             typ = Num.of(lo, hi, places)
             return Val(self.cast(x, typ), typ)
+        unit = Decimal(1).scaleb(-places)
+        if func == "round" and x.type.p <= WIDE:
+            # a 64-bit DECIMAL: the database's own ROUND is exact and rounds half away from zero
+            # (DuckDB on the scaled integer; Spark with BigDecimal's HALF_UP), and is fast
+            typ = Num.of((lo / unit).to_integral_value(ROUND_FLOOR) * unit,
+                         (hi / unit).to_integral_value(ROUND_CEILING) * unit, places)
+            return Val(_cast(exp.Round(this=x.sql, decimals=exp.Literal.number(places)), _sql_type(typ)), typ)
         x = self.let(x)
         shift = Decimal(10) ** places
         scaled = self.times(x, shift, Num.of(lo * shift, hi * shift, s)) if places else x.sql
