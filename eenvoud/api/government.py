@@ -30,9 +30,9 @@ class Outcome:
     decision: Decision
 
 
-def parse_for_all(library: Library, raw: object) -> dict[str, dict[str, Value]]:
-    """Each regulation's facts from one JSON object. A field no regulation declares is an error
-    (with the likely name); so is a value that any regulation holding that input rejects."""
+def parse_for_all(library: Library, raw: object, regs: list[CheckedRegulation]) -> dict[str, dict[str, Value]]:
+    """Each of `regs`' facts from one JSON object. A field no regulation of the library declares is
+    an error (with the likely name); so is a value that any of `regs` holding that input rejects."""
     if not isinstance(raw, Mapping):
         raise FactsError([FactError("facts", "must be a JSON object of input names and values")])
     known = {i.name for reg in library.regulations.values() for i in reg.inputs}
@@ -42,7 +42,7 @@ def parse_for_all(library: Library, raw: object) -> dict[str, dict[str, Value]]:
             hint = did_you_mean(str(key), known)
             errors.append(FactError(str(key), f"no regulation has an input `{key}`" + (f"; {hint}" if hint else "")))
     out: dict[str, dict[str, Value]] = {}
-    for reg in library.regulations.values():
+    for reg in regs:
         try:
             out[reg.name] = parse_facts(reg, raw, allow_unknown=True)
         except FactsError as exc:
@@ -52,11 +52,15 @@ def parse_for_all(library: Library, raw: object) -> dict[str, dict[str, Value]]:
     return out
 
 
-def decide_all(library: Library, programs: Programs, raw: object, day: date) -> dict[str, object]:
-    facts = parse_for_all(library, raw)
-    outcomes = [Outcome(reg, programs.decide(reg, facts[name], day)) for name, reg in library.regulations.items()]
+def decide_all(library: Library, programs: Programs, raw: object, day: date,
+               event: CheckedRegulation | None = None) -> dict[str, object]:
+    """Every regulation of the library, or those a life event bundles."""
+    regs = library.event_regulations(event) if event is not None else list(library.regulations.values())
+    facts = parse_for_all(library, raw, regs)
+    outcomes = [Outcome(reg, programs.decide(reg, facts[reg.name], day)) for reg in regs]
     return {
         "date": day,
+        "event": None if event is None else event.name,
         "eligible": [o.regulation.name for o in outcomes if o.decision.eligible is True],
         "not_eligible": [o.regulation.name for o in outcomes if o.decision.eligible is False],
         "undetermined": [o.regulation.name for o in outcomes if o.decision.eligible is None],

@@ -202,6 +202,7 @@ class RegulationOutcome(Closed):
 
 class GovernmentOut(Closed):
     date: dt.date
+    event: str | None = Field(description="the life event asked about; null: every regulation")
     eligible: list[str]
     not_eligible: list[str]
     undetermined: list[str]
@@ -209,6 +210,12 @@ class GovernmentOut(Closed):
     questions: list[OpenQuestion] = Field(
         description="each still-missing fact once, the one that bears on the most regulations first"
     )
+
+
+class EventSummary(Closed):
+    id: str
+    title: str | None
+    regulations: list[str] = Field(description="the regulations a person meets at once in this life event")
 
 
 # -- analysis, health, errors -----------------------------------------------------------------------

@@ -46,7 +46,7 @@ class Service:
                                      + (hint if hint else f"the regulations here are {known}"))
         return reg
 
-    def list(self) -> list[dict[str, object]]:
+    def summaries(self) -> list[dict[str, object]]:
         return [describe.summary(r) for _, r in sorted(self.library.regulations.items())]
 
     def detail(self, regulation_id: str, day: date | None) -> dict[str, object]:
@@ -61,8 +61,23 @@ class Service:
         facts = parse_facts(reg, request.facts)
         return dump(self.programs.decide(reg, facts, request.date or date.today()).to_json())
 
-    def decide_all(self, request: EligibilityRequest) -> bytes:
-        return dump(government.decide_all(self.library, self.programs, request.facts, request.date or date.today()))
+    def event(self, event_id: str) -> CheckedRegulation:
+        event = self.library.events.get(event_id)
+        if event is None:
+            hint = did_you_mean(event_id, self.library.events)
+            known = ", ".join(f"`{e}`" for e in sorted(self.library.events)) or "none"
+            raise HTTPException(404, f"no life event `{event_id}`; "
+                                     + (hint if hint else f"the life events here are {known}"))
+        return event
+
+    def events(self) -> list[dict[str, object]]:
+        return [{"id": e.name, "title": e.title, "regulations": [r.name for r in self.library.event_regulations(e)]}
+                for _, e in sorted(self.library.events.items())]
+
+    def decide_all(self, request: EligibilityRequest, event_id: str | None = None) -> bytes:
+        event = self.event(event_id) if event_id is not None else None
+        return dump(government.decide_all(self.library, self.programs, request.facts, request.date or date.today(),
+                                          event))
 
     async def analysis(self, regulation_id: str, day: date | None) -> tuple[CheckedRegulation, date, AnalysisResult, bool]:
         reg = self.regulation(regulation_id)

@@ -101,3 +101,27 @@ def test_everywhere_agrees_with_each_regulation_alone(client: TestClient, facts:
     assert {q["input"]: len(q["needed_by"]) for q in out["questions"]} == asked
     counts = [len(q["needed_by"]) for q in out["questions"]]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_life_events_are_listed(client: TestClient) -> None:
+    assert client.get("/events").json() == [
+        {"id": "new_parent", "title": "Een kind krijgen", "regulations": ["kinderbijslag", "zorgtoeslag"]}
+    ]
+
+
+def test_a_life_event_decides_only_its_regulations(client: TestClient) -> None:
+    r = client.post("/eligibility", params={"event": "new_parent"},
+                    json={"date": DAY, "facts": {"age": 30, "income": "20000.00", "rent": "700.00"}})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["event"] == "new_parent"
+    assert [x["regulation"] for x in out["regulations"]] == ["kinderbijslag", "zorgtoeslag"]
+    # rent belongs to a regulation outside the event: accepted, and asked of nobody
+    assert all(q["input"] not in ("rent", "housing") for q in out["questions"])
+    assert everywhere(client, {})["event"] is None
+
+
+def test_an_unknown_life_event_is_404(client: TestClient) -> None:
+    r = client.post("/eligibility", params={"event": "new_parents"}, json={"date": DAY, "facts": {}})
+    assert r.status_code == 404
+    assert r.json() == {"detail": "no life event `new_parents`; did you mean `new_parent`?"}

@@ -20,6 +20,7 @@ PROTECTED = [
     ("GET", "/regulations/zorgtoeslag/analysis"),
     ("POST", "/regulations/zorgtoeslag/eligibility"),
     ("POST", "/eligibility"),
+    ("GET", "/events"),
 ]
 BODY = {"date": "2025-01-01", "facts": {"age": 30}}
 

@@ -1,14 +1,17 @@
-"""/eligibility: one government. A case against every regulation, and the open questions once."""
+"""/eligibility and /events: one government. A case against every regulation (or those of a life
+event), and the open questions once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from eenvoud.api.body import eligibility_request
-from eenvoud.api.models import GovernmentOut
-from eenvoud.api.routes.common import INVALID, TOO_LARGE, UNAUTHORIZED, request_body, service
+from eenvoud.api.models import EventSummary, GovernmentOut
+from eenvoud.api.routes.common import INVALID, NOT_FOUND, TOO_LARGE, UNAUTHORIZED, request_body, service
+
+EventQuery = Annotated[str | None, Query(description="a life event (GET /events): only the regulations it bundles")]
 
 
 def router(examples: dict[str, Any]) -> APIRouter:
@@ -17,7 +20,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
     @r.post(
         "/eligibility",
         response_model=GovernmentOut,
-        responses={**INVALID, **TOO_LARGE},
+        responses={**INVALID, **TOO_LARGE, **NOT_FOUND},
         summary="decide a case against every regulation; list each open question once",
         description="Facts are shared: an input of the same name means the same fact in every regulation. "
                     "`questions` lists each missing fact once, with the regulations and requirements that "
@@ -25,8 +28,13 @@ def router(examples: dict[str, Any]) -> APIRouter:
                     "comes first.",
         openapi_extra=request_body(examples),
     )
-    async def eligibility_everywhere(request: Request) -> Response:
+    async def eligibility_everywhere(request: Request, event: EventQuery = None) -> Response:
         body = await eligibility_request(request)
-        return Response(service(request).decide_all(body), media_type="application/json")
+        return Response(service(request).decide_all(body, event), media_type="application/json")
+
+    @r.get("/events", response_model=list[EventSummary],
+           summary="life events: the regulations a person meets at once (birth, moving, turning 18)")
+    async def events(request: Request) -> list[dict[str, object]]:
+        return service(request).events()
 
     return r

@@ -28,7 +28,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
 
     @r.get("", response_model=list[RegulationSummary], summary="every regulation this server decides")
     async def list_regulations(request: Request) -> list[dict[str, object]]:
-        return service(request).list()
+        return service(request).summaries()
 
     @r.get("/{regulation_id}", response_model=RegulationDetail, responses=NOT_FOUND,
            summary="a regulation's inputs, requirements, amounts, documents and parameters on a date")
