@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ class AnalyzerUnavailable(Exception):
 
 class AnalysisPending(Exception):
     """The analysis ran past the request's budget; it goes on, and a later request gets it."""
+
+
+class AnalysisBusy(Exception):
+    """Too many analyses are waiting already: a client asking for many dates cannot queue hours."""
 
 
 # (regulation, reference date, seconds per solver query) -> a report with to_json(), or findings
@@ -78,7 +83,9 @@ class Analyses:
     budget: float = 20.0
     query_timeout: float = 2.0
     analyzer: Analyzer | None = None
-    _done: dict[tuple[str, date], AnalysisResult] = field(default_factory=dict)
+    max_pending: int = 4
+    max_cached: int = 512
+    _done: OrderedDict[tuple[str, date], AnalysisResult] = field(default_factory=OrderedDict)
     _running: dict[tuple[str, date], asyncio.Future[AnalysisResult]] = field(default_factory=dict)
     _worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="eenvoud-analysis"))
@@ -88,10 +95,13 @@ class Analyses:
         key = (reg.hash, day)
         done = self._done.get(key)
         if done is not None:
+            self._done.move_to_end(key)
             return done, True
         if self.analyzer is None:
             raise AnalyzerUnavailable
         future = self._running.get(key)
+        if future is None and len(self._running) >= self.max_pending:
+            raise AnalysisBusy
         if future is None:
             future = asyncio.get_running_loop().run_in_executor(self._worker, self._run, reg, day)
             self._running[key] = future
@@ -112,3 +122,5 @@ class Analyses:
         self._running.pop(key, None)
         if not future.cancelled() and future.exception() is None:
             self._done[key] = future.result()
+            while len(self._done) > self.max_cached:
+                self._done.popitem(last=False)

@@ -133,3 +133,20 @@ def test_the_real_analyzer_finds_what_the_fixture_plants(client: TestClient) -> 
     assert r.status_code == 200, r.text
     kinds = {(f["kind"], f["subject"]) for f in r.json()["findings"]}
     assert ("registry_data_requested", "income_statement") in kinds
+
+
+def test_a_client_cannot_queue_analyses_without_end(library: Library) -> None:
+    release = threading.Event()
+
+    def slow(reg: CheckedRegulation, day: date, timeout: float) -> list[Finding]:
+        release.wait(10)
+        return []
+
+    app = create_app(library, keys=ApiKeys(), analyses=Analyses(budget=0.05, analyzer=slow, max_pending=2))
+    with TestClient(app) as client:
+        statuses = [client.get("/regulations/zorgtoeslag/analysis", params={"date": f"2025-01-0{d}"})
+                    for d in (1, 2, 3)]
+        release.set()
+    assert [r.status_code for r in statuses] == [503, 503, 503]
+    assert "still running" in statuses[0].json()["detail"]
+    assert "2 analyses are running or waiting already" in statuses[2].json()["detail"]
