@@ -351,9 +351,10 @@ class SqlProgram:
                 assert isinstance(want, Num)
                 scale, digits = want.s, want.digits
                 what = "money" if isinstance(typ, t.MoneyType) else "a number"
-                if kind.startswith("decimal(") and _fits_decimal(kind, DECIMAL_DIGITS, scale):
+                wide = MONEY_DIGITS if what == "money" else DECIMAL_DIGITS
+                if kind.startswith("decimal(") and _fits_decimal(kind, wide, scale):
                     # typed: only its size to check (DECIMAL(18, 2) holds more than the batch takes)
-                    value = _cast(raw, _decimal(DECIMAL_DIGITS + scale, scale))
+                    value = _cast(raw, _decimal(wide + scale, scale))
                     top = Decimal(10) ** digits
                     checks.append((_or([_bin(exp.GTE, value, decimal_literal(top).sql),
                                         _bin(exp.LTE, value, decimal_literal(-top).sql)]),
@@ -1012,11 +1013,16 @@ class _Compiler:
             q_lo, q_hi = -n_size - 1, n_size + 1  # |D| >= 1
         one, zero_ = big_int(1), big_int(0)
         q0 = self.let(Val(_cast(exp.IntDiv(this=_p(nn.sql), expression=_p(dn.sql)), big), nn.type))
-        r0 = self.let(Val(_bin(exp.Sub, nn.sql, _bin(exp.Mul, q0.sql, dn.sql)), nn.type))
-        # q0 is the quotient truncated (DuckDB) or floored; with r0 it becomes the floor q, 0 <= r < d
-        below = _bin(exp.LT, r0.sql, zero_)
-        q = self.let(Val(_case([(below, _bin(exp.Sub, q0.sql, one))], q0.sql), nn.type))
-        r = self.let(Val(_case([(below, _bin(exp.Add, r0.sql, dn.sql))], r0.sql), nn.type))
+        if constant is not None and constant > 0 and alo >= 0:
+            # N >= 0 and D > 0: truncating and flooring agree, and 0 <= r < D already
+            q = q0
+            r = q0 if func == "floor" else self.let(Val(_bin(exp.Sub, nn.sql, _bin(exp.Mul, q0.sql, dn.sql)), nn.type))
+        else:
+            r0 = self.let(Val(_bin(exp.Sub, nn.sql, _bin(exp.Mul, q0.sql, dn.sql)), nn.type))
+            # q0 is the quotient truncated (DuckDB) or floored; with r0 it becomes the floor q, 0 <= r < d
+            below = _bin(exp.LT, r0.sql, zero_)
+            q = self.let(Val(_case([(below, _bin(exp.Sub, q0.sql, one))], q0.sql), nn.type))
+            r = self.let(Val(_case([(below, _bin(exp.Add, r0.sql, dn.sql))], r0.sql), nn.type))
         if func == "floor":
             result = q.sql
         elif func == "ceil":
