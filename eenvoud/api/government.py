@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from eenvoud.api.programs import Programs
-from eenvoud.diagnostics import did_you_mean
+from eenvoud.diagnostics import Diagnostic, RuleError, did_you_mean
 from eenvoud.engine import values as v
-from eenvoud.engine.decision import Decision
+from eenvoud.engine.decision import Decision, decide
 from eenvoud.engine.facts import FactError, FactsError, parse_facts
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
@@ -57,14 +57,29 @@ def decide_all(library: Library, programs: Programs, raw: object, day: date,
     """Every regulation of the library, or those a life event bundles."""
     regs = library.event_regulations(event) if event is not None else list(library.regulations.values())
     facts = parse_for_all(library, raw, regs)
-    outcomes = [Outcome(reg, programs.decide(reg, facts[reg.name], day)) for reg in regs]
+    outcomes: list[Outcome] = []
+    not_in_force: list[dict[str, object]] = []
+    errors: list[Diagnostic] = []
+    for reg in regs:
+        try:
+            prog = programs.get(reg, day)
+        except RuleError as exc:
+            # a regulation with no parameter values yet on this date is not in force: the others
+            # still decide (only when none is, the date itself is wrong)
+            errors.extend(exc.diagnostics)
+            not_in_force.append(_not_in_force(reg, exc))
+            continue
+        outcomes.append(Outcome(reg, decide(prog, facts[reg.name])))
+    if regs and not outcomes:
+        raise RuleError(errors)
     return {
         "date": day,
         "event": None if event is None else event.name,
         "eligible": [o.regulation.name for o in outcomes if o.decision.eligible is True],
         "not_eligible": [o.regulation.name for o in outcomes if o.decision.eligible is False],
         "undetermined": [o.regulation.name for o in outcomes if o.decision.eligible is None],
-        "regulations": [_outcome(o) for o in outcomes],
+        "not_in_force": [str(x["regulation"]) for x in not_in_force],
+        "regulations": [_outcome(o) for o in outcomes] + not_in_force,
         "questions": open_questions(outcomes),
     }
 
@@ -75,7 +90,16 @@ def _outcome(o: Outcome) -> dict[str, object]:
         "regulation": o.regulation.name, "title": o.regulation.title, "agency": o.regulation.agency,
         "hash": d.hash, "outcome": d.outcome, "eligible": d.eligible,
         "amounts": {k: v.to_json(x, k in d.money_amounts) for k, x in d.amounts.items()},
-        "missing": d.missing,
+        "missing": d.missing, "note": None,
+    }
+
+
+def _not_in_force(reg: CheckedRegulation, exc: RuleError) -> dict[str, object]:
+    first = exc.diagnostics[0]
+    return {
+        "regulation": reg.name, "title": reg.title, "agency": reg.agency, "hash": reg.hash,
+        "outcome": "not in force", "eligible": None, "amounts": {}, "missing": [],
+        "note": first.message + (f" ({first.help})" if first.help else ""),
     }
 
 

@@ -194,10 +194,11 @@ class RegulationOutcome(Closed):
     title: str | None
     agency: str | None
     hash: str
-    outcome: Literal["eligible", "not eligible", "undetermined"]
+    outcome: Literal["eligible", "not eligible", "undetermined", "not in force"]
     eligible: bool | None
     amounts: dict[str, JsonScalar]
     missing: list[str]
+    note: str | None = Field(description="why a regulation is not in force on the date")
 
 
 class GovernmentOut(Closed):
@@ -206,6 +207,7 @@ class GovernmentOut(Closed):
     eligible: list[str]
     not_eligible: list[str]
     undetermined: list[str]
+    not_in_force: list[str] = Field(description="regulations with no parameter values yet on the date")
     regulations: list[RegulationOutcome]
     questions: list[OpenQuestion] = Field(
         description="each still-missing fact once, the one that bears on the most regulations first"

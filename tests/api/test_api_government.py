@@ -125,3 +125,30 @@ def test_an_unknown_life_event_is_404(client: TestClient) -> None:
     r = client.post("/eligibility", params={"event": "new_parents"}, json={"date": DAY, "facts": {}})
     assert r.status_code == 404
     assert r.json() == {"detail": "no life event `new_parents`; did you mean `new_parent`?"}
+
+
+def test_a_regulation_not_yet_in_force_is_said_so_and_the_others_decide(client: TestClient) -> None:
+    r = client.post("/eligibility", json={"date": "2024-06-01", "facts": {"children": 1, "resident": True}})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["not_in_force"] == ["huurtoeslag"]
+    assert out["eligible"] == ["kinderbijslag"]
+    huur = next(x for x in out["regulations"] if x["regulation"] == "huurtoeslag")
+    assert huur["outcome"] == "not in force"
+    assert huur["note"] == "the parameter `max_rent` has no value on 2024-06-01 (its first value is from 2025-01-01)"
+    assert all(n["regulation"] != "huurtoeslag" for q in out["questions"] for n in q["needed_by"])
+
+
+def test_a_date_before_every_regulation_is_422(tmp_path) -> None:
+    import shutil
+    from pathlib import Path
+
+    from eenvoud.api import create_app
+    from eenvoud.api.keys import ApiKeys
+    from eenvoud.library import Library
+
+    shutil.copy(Path(__file__).parent / "rules" / "zorgtoeslag.rules", tmp_path)
+    with TestClient(create_app(Library.load([tmp_path]), keys=ApiKeys())) as c:
+        r = c.post("/eligibility", json={"date": "2020-01-01", "facts": {}})
+    assert r.status_code == 422
+    assert {tuple(e["loc"]) for e in r.json()["detail"]} == {("body", "date")}
