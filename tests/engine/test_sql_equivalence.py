@@ -382,3 +382,36 @@ def test_spark_batch_decides_1000_people_as_the_engine_does(name: str, tmp_path:
     result = run_batch(reg, DAY, source, out, engine="spark")
     assert result.people == 1_000
     assert_same(reg, DAY, people, out)
+
+
+def _extremes(reg: CheckedRegulation, day: date, count: int, seed: int) -> list[dict[str, Value | None]]:
+    """People whose numbers sit at the edges of what the batch takes: the domain's bounds, or
+    money of thirteen digits, positive and negative, where no domain is declared."""
+    from eenvoud.engine.sql import INPUT_MONEY_DIGITS
+
+    rnd = random.Random(seed)
+    people = generate_people(reg, day, count, seed)
+    top = Decimal(10) ** INPUT_MONEY_DIGITS - Decimal("0.01")
+    for person in people:
+        for decl in reg.inputs:
+            typ = decl.type
+            if rnd.random() < 0.5:
+                continue
+            if isinstance(typ, t.MoneyType):
+                lo = typ.lo if typ.lo is not None else -top
+                hi = typ.hi if typ.hi is not None else top
+                person[decl.name] = rnd.choice([lo, hi])
+            elif isinstance(typ, t.DecimalType | t.IntType) and typ.lo is not None and typ.hi is not None:
+                person[decl.name] = rnd.choice([typ.lo, typ.hi])
+    return people
+
+
+@pytest.mark.parametrize(("name", "reg"), REGULATIONS, ids=IDS)
+def test_duckdb_at_the_edges_of_the_domains(name: str, reg: CheckedRegulation, tmp_path: Path) -> None:
+    """The SQL types are as narrow as the values allow; at the largest values they still hold
+    them exactly (a type too narrow would end the batch with an overflow)."""
+    people = _extremes(reg, DAY, 500, seed=3)
+    source, out = tmp_path / "people.csv", tmp_path / "results.parquet"
+    write_csv(reg, people, source)
+    run_batch(reg, DAY, source, out)
+    assert_same(reg, DAY, people, out)
