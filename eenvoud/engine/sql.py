@@ -297,22 +297,27 @@ class SqlProgram:
             value: exp.Expr
             error: exp.Expr
             text: exp.Expr
+            wrong: exp.Expr
             if name not in source_types:
                 value, error, text = _cast(exp.Null(), typ), _cast(exp.Null(), "VARCHAR"), \
                     _cast(exp.Null(), "VARCHAR")
+                wrong = exp.false()
             else:
-                value, error = self._parse_input(decl, col(name), source_types[name])
+                value, error, wrong = self._parse_input(decl, col(name), source_types[name])
                 text = _cast(col(name), "VARCHAR")
-                bad.append(_not_null(col(f"__e_{name}")))
-            inner += [alias(value, f"__p_{name}"), alias(error, f"__e_{name}"), alias(text, f"__t_{name}")]
+                bad.append(col(f"__b_{name}"))
+            # the message is only computed where it is read (the errors file); deciding needs the flag
+            inner += [alias(value, f"__p_{name}"), alias(error, f"__e_{name}"), alias(text, f"__t_{name}"),
+                      alias(wrong, f"__b_{name}")]
             # read wide, checked against the domain, then held in the domain's narrow type
-            outer += [alias(_case([(_is_null(col(f"__e_{name}")), _cast(col(f"__p_{name}"), typ))], _cast(exp.Null(), typ)),
+            outer += [alias(_case([(col(f"__b_{name}"), _cast(exp.Null(), typ))], _cast(col(f"__p_{name}"), typ)),
                             f"__i_{name}"), col(f"__e_{name}"), col(f"__t_{name}")]
         outer.append(alias(_or(bad), "__bad"))
         inner_select = exp.select(*inner).from_(source, copy=False)
         return exp.select(*outer).from_(inner_select.subquery("__parsed", copy=False), copy=False)
 
-    def _parse_input(self, decl: n.Input, raw: exp.Expr, source_type: str) -> tuple[exp.Expr, exp.Expr]:
+    def _parse_input(self, decl: n.Input, raw: exp.Expr, source_type: str) -> tuple[exp.Expr, exp.Expr, exp.Expr]:
+        """The value read, the message when it is bad (else NULL), and whether it is bad."""
         typ = decl.type
         want = parse_sql_type(decl.type)
         kind = _source_kind(source_type)
@@ -335,9 +340,13 @@ class SqlProgram:
                     checks.append((_is_null(value), msg("expected true or false")))
             case t.IntType():
                 assert isinstance(want, Num)
-                if kind == "int":
+                if kind == "int" and source_type.strip().lower() in _SMALL_INTS:
+                    value = _cast(raw, "BIGINT")  # nothing to check but the domain
+                elif kind == "int":
                     value = exp.TryCast(this=raw, to=exp.DataType.build("BIGINT"), safe=True)
-                    checks.append((_is_null(value), msg(f"too large for the batch: at most {INT_DIGITS} digits")))
+                    limit = int_literal(10 ** INT_DIGITS).sql
+                    checks.append((_or([_is_null(value), _bin(exp.GTE, exp.Abs(this=value), limit)]),
+                                   msg(f"too large for the batch: at most {INT_DIGITS} digits")))
                 else:
                     # a whole number, possibly written with a zero fraction (30.0 from a float column)
                     checks.append((_not(matches(r"^[+-]?[0-9]+(\.0*)?$")), msg("expected a whole number")))
@@ -395,7 +404,8 @@ class SqlProgram:
                            msg(f"above the highest allowed value {_show(hi)}")))
         present = _not_null(raw) if kind != "text" else _not_null(text)
         error = _case([(_not(present), _cast(exp.Null(), "VARCHAR")), *checks])
-        return value, error
+        wrong = _is_true(_bin(exp.And, present, _or([c for c, _ in checks]))) if checks else exp.false()
+        return value, error, wrong
 
     def _literal_value(self, value: object, want: SqlType) -> exp.Expr:
         if isinstance(value, date):
@@ -443,6 +453,11 @@ def _sql_type(typ: SqlType) -> exp.DataType:
     if isinstance(typ, Num):
         return exp.DataType.build("BIGINT") if typ.integer else _decimal(typ.p, typ.s)
     return exp.DataType.build({"bool": "BOOLEAN", "date": "DATE", "text": "VARCHAR"}[typ])
+
+
+# whole-number column types whose every value fits the batch's eighteen digits
+_SMALL_INTS = {"tinyint", "smallint", "integer", "int", "short", "byte", "utinyint", "usmallint",
+               "uinteger", "int8", "int16", "int32"}
 
 
 def _source_kind(source_type: str) -> str:
