@@ -7,7 +7,8 @@ same regulation (bench/peers/openfisca_zorgtoeslag), in the same run, on the sam
 
 Every case runs in a child process of its own, so that its peak memory (the child's maximum
 resident set, from wait4) is its own; the time is measured inside the child, from reading the
-input to the results written, without Python's start-up:
+input to the results written, without Python's start-up. DuckDB and OpenFisca run --repeat times,
+alternating, and the fastest run of each counts (the machine is shared):
 
 - duckdb: the whole `eenvoud batch` (read Parquet, check every row's types and domains, decide,
   write Parquet, count the outcomes), exact DECIMAL arithmetic.
@@ -201,6 +202,7 @@ def main() -> int:
     parser.add_argument("--engine-sample", type=int, default=50_000,
                         help="people the engine decides one by one; its time is extrapolated")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/eenvoud-bench"), help="where the files go")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of DuckDB and OpenFisca; the fastest counts")
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -221,8 +223,12 @@ def main() -> int:
         if not source.exists():
             generate(source, size)
         sample = min(args.engine_sample, size)
-        figures = {name: run_case(name, source, args.dir / f"results_{name}_{size}.parquet", size, sample)
-                   for name in ("engine", "duckdb", "openfisca")}
+        figures = {"engine": run_case("engine", source, args.dir / f"results_engine_{size}.parquet", size, sample)}
+        for _ in range(args.repeat):  # alternating, so that both meet the same background load
+            for name in ("duckdb", "openfisca"):
+                got = run_case(name, source, args.dir / f"results_{name}_{size}.parquet", size, sample)
+                if name not in figures or got["seconds"] < figures[name]["seconds"]:
+                    figures[name] = got
         compared, engine_diff = differences(args.dir / f"results_engine_{size}.parquet",
                                             args.dir / f"results_duckdb_{size}.parquet", exact_cents=True)
         everyone, peer_diff = differences(args.dir / f"results_duckdb_{size}.parquet",
