@@ -167,15 +167,19 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         # once and keeps it; DuckDB computes only the flags in the first pass
         every = runner.prepare(prog.decide(parsed, passthrough, internal=True, extra=("__bad",)))
 
-        report("checking", 0.0)
-        counts = exp.select(
-            alias(exp.Count(this=exp.Star()), "people"),
-            alias(exp.Sum(this=_flag(col("__bad"))), "bad"),
-            alias(exp.Sum(this=_flag(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))), "flagged"),
-        ).from_(every)
-        people, bad, flagged = runner.one(counts, "checking", report)
-        result.people = int(people or 0)
-        result.bad_rows = int(bad or 0)
+        # a first pass counts the rows the engine must decide; a regulation without a division by
+        # a variable, a bracket or date arithmetic has none, and DuckDB then goes straight on
+        flagged = 0
+        checked = bool(prog.flags) or engine == "spark"
+        if checked:
+            report("checking", 0.0)
+            counts = exp.select(
+                alias(exp.Count(this=exp.Star()), "people"),
+                alias(exp.Sum(this=_flag(col("__bad"))), "bad"),
+                alias(exp.Sum(this=_flag(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))), "flagged"),
+            ).from_(every)
+            people, bad, flagged = runner.one(counts, "checking", report)
+            result.people = int(people or 0)
 
         evaluation_errors: list[RowError] = []
         engine_rows: list[dict[str, object]] = []
@@ -194,14 +198,6 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
                     engine_rows.append({"row": row, "__error": True})
             result.engine_rows = len(engine_rows)
 
-        if result.bad_rows or evaluation_errors:
-            report("errors", None)
-            result.errors_path = errors_file
-            result.errors = runner.write_errors(_errors_query(prog, parsed), evaluation_errors, errors_file)
-            result.bad_rows += len(evaluation_errors)
-        elif errors_file.exists():
-            errors_file.unlink()  # a stale report from an earlier run would be read as this one's
-
         if engine_rows:
             runner.register_engine_rows(engine_rows)
             final = _merged(prog, every, passthrough, engine == "duckdb")
@@ -214,6 +210,17 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         report("counting", None)
         result.decided, result.eligible, result.not_eligible, result.undetermined = \
             runner.count_outcomes(final, target, out_format)
+        if not checked:
+            result.people = int(runner.one(exp.select(exp.Count(this=exp.Star())).from_("__people"), "counting",
+                                           report)[0])
+        result.bad_rows = result.people - result.decided  # bad values, and rows the rules cannot decide
+
+        if result.bad_rows:
+            report("errors", None)
+            result.errors_path = errors_file
+            result.errors = runner.write_errors(_errors_query(prog, parsed), evaluation_errors, errors_file)
+        elif errors_file.exists():
+            errors_file.unlink()  # a stale report from an earlier run would be read as this one's
     finally:
         runner.close()
     result.seconds = time.perf_counter() - started

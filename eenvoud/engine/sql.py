@@ -532,8 +532,20 @@ def compile_sql(reg: CheckedRegulation, day: date, dialect: Dialect = "duckdb") 
     if not reg.is_regulation():
         raise RuleError([Diagnostic("E0601", f"`{reg.name}` is a module: it decides no eligibility",
                                     reg.regulation.span)])
+    key = (id(reg), reg.hash, day, dialect)
+    cached = _COMPILED.get(key)
+    if cached is not None and cached.reg is reg:
+        return cached
     Program(reg, day)  # the same diagnostics as the engine for a date without parameter values
-    return _Compiler(reg, day, dialect).run()
+    program = _Compiler(reg, day, dialect).run()
+    if len(_COMPILED) > 64:
+        _COMPILED.clear()
+    _COMPILED[key] = program
+    return program
+
+
+# compiled once per regulation, date and dialect, as the engine compiles a Program
+_COMPILED: dict[tuple[int, str, date, str], SqlProgram] = {}
 
 
 class _Compiler:
