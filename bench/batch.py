@@ -7,8 +7,9 @@ same regulation (bench/peers/openfisca_zorgtoeslag), in the same run, on the sam
 
 Every case runs in a child process of its own, so that its peak memory (the child's maximum
 resident set, from wait4) is its own; the time is measured inside the child, from reading the
-input to the results written, without Python's start-up. DuckDB and OpenFisca run --repeat times,
-alternating, and the fastest run of each counts (the machine is shared):
+input to the results written, without Python's start-up; each child runs its case twice and the
+faster run counts (warm, for both). DuckDB and OpenFisca children run --repeat times, alternating,
+and the fastest counts (the machine is shared):
 
 - duckdb: the whole `eenvoud batch` (read Parquet, check every row's types and domains, decide,
   write Parquet, count the outcomes), exact DECIMAL arithmetic.
@@ -88,13 +89,13 @@ def case_duckdb(source: Path, out: Path, size: int, sample: int) -> dict[str, An
     from eenvoud.engine.batch import run_batch
 
     reg = _regulation()
-    # warm up on ten people (imports, sqlglot's dialect, DuckDB's Parquet reader), as OpenFisca
-    # builds its tax-benefit system before its clock starts
+    # warm up on ten people (imports, sqlglot's dialect, DuckDB's Parquet reader, the compiled
+    # query), as OpenFisca builds its tax-benefit system before its clock starts
     warm = out.with_name(out.stem + "_warm.parquet")
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT * FROM read_parquet('{source}') LIMIT 10) TO '{warm}' (FORMAT parquet)")
     run_batch(reg, DAY, warm, out)
-    result = run_batch(reg, DAY, source, out)
+    result = min((run_batch(reg, DAY, source, out) for _ in range(2)), key=lambda r: r.seconds)  # as OpenFisca
     assert result.people == size and result.bad_rows == 0, result.to_json()
     return {"seconds": result.seconds, "people": size, "eligible": result.eligible}
 
@@ -108,27 +109,32 @@ def case_openfisca(source: Path, out: Path, size: int, sample: int) -> dict[str,
     from openfisca_zorgtoeslag import CountryTaxBenefitSystem
 
     system = CountryTaxBenefitSystem()  # loading the rules is not timed, as for the others
-    started = time.perf_counter()
-    with duckdb.connect() as con:
-        columns = con.execute(
-            "SELECT bsn, age, insured, has_partner, coalesce(partner_insured, false) AS partner_insured, "
-            f"CAST(income AS DOUBLE) AS income, CAST(assets AS DOUBLE) AS assets FROM read_parquet('{source}')"
-        ).fetchnumpy()
-        read = time.perf_counter() - started
-        simulation = SimulationBuilder().build_default_simulation(system, count=len(columns["bsn"]))
-        for name in ("age", "insured", "has_partner", "partner_insured", "income", "assets"):
-            simulation.set_input(name, YEAR, np.asarray(columns[name]))
-        results = {  # noqa: F841 (read by DuckDB below, by name)
-            "bsn": np.asarray(columns["bsn"]),
-            "eligible": simulation.calculate("eligible", YEAR),
-            "zorgtoeslag": simulation.calculate("zorgtoeslag", YEAR),
-            "monthly_payment": simulation.calculate("monthly_payment", YEAR),
-        }
-        computed = time.perf_counter() - started
-        con.execute(f"COPY (SELECT * FROM results) TO '{out}' (FORMAT parquet)")
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "people": size, "read": read, "computed": computed - read,
-            "dtype": str(results["zorgtoeslag"].dtype)}
+
+    def once() -> dict[str, Any]:
+        started = time.perf_counter()
+        with duckdb.connect() as con:
+            columns = con.execute(
+                "SELECT bsn, age, insured, has_partner, coalesce(partner_insured, false) AS partner_insured, "
+                f"CAST(income AS DOUBLE) AS income, CAST(assets AS DOUBLE) AS assets FROM read_parquet('{source}')"
+            ).fetchnumpy()
+            read = time.perf_counter() - started
+            simulation = SimulationBuilder().build_default_simulation(system, count=len(columns["bsn"]))
+            for name in ("age", "insured", "has_partner", "partner_insured", "income", "assets"):
+                simulation.set_input(name, YEAR, np.asarray(columns[name]))
+            results = {  # noqa: F841 (read by DuckDB below, by name)
+                "bsn": np.asarray(columns["bsn"]),
+                "eligible": simulation.calculate("eligible", YEAR),
+                "zorgtoeslag": simulation.calculate("zorgtoeslag", YEAR),
+                "monthly_payment": simulation.calculate("monthly_payment", YEAR),
+            }
+            computed = time.perf_counter() - started
+            con.execute(f"COPY (SELECT * FROM results) TO '{out}' (FORMAT parquet)")
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "people": size, "read": read, "computed": computed - read,
+                "dtype": str(results["zorgtoeslag"].dtype)}
+
+    # twice in the same process, the faster counts: as for DuckDB, warm
+    return min((once(), once()), key=lambda f: f["seconds"])
 
 
 def case_engine(source: Path, out: Path, size: int, sample: int) -> dict[str, Any]:
