@@ -40,8 +40,8 @@ DAY = date(2025, 1, 1)
 
 def _regulations() -> list[tuple[str, CheckedRegulation]]:
     paths = [ROOT / "rules", FIXTURES, ROOT / "tests" / "dsl" / "cases" / "good" / "all_constructs.rules"]
+    # a file with errors is test_shipped_rules.py's failure to report, not a reason to test nothing
     lib = Library.load([p for p in paths if p.exists()])
-    assert lib.diagnostics == []
     return sorted(lib.regulations.items())
 
 
