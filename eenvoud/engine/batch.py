@@ -362,6 +362,9 @@ class _DuckRunner(_Runner):
         self.con = duckdb.connect()
         # the output keeps the input's order; a row number means the same person in both
         self.con.execute("SET preserve_insertion_order = true")
+        # progress is tracked (for `query_progress`, read by the CLI's bar) but never printed by DuckDB
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
