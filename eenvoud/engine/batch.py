@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from sqlglot import exp
 
@@ -162,10 +162,16 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
     try:
         runner.open(source, in_format)
         passthrough, result.missing_columns = _columns(prog, runner.schema)
-        parsed = prog.parse(exp.table_("__people"), runner.schema, passthrough)
+        key = (tuple(runner.schema.items()), tuple(passthrough))
+        built = prog.built.get(key)
+        if built is None:
+            parsed = prog.parse(exp.table_("__people"), runner.schema, passthrough)
+            decided = prog.decide(parsed, passthrough, internal=True, extra=("__bad",))
+            built = prog.built[key] = (parsed, decided, prog.sql(decided))
+        parsed, decided, rendered = cast(tuple[exp.Select, exp.Select, str], built)
         # every row decided, the bad ones too (their bad values are NULL): Spark computes this
-        # once and keeps it; DuckDB computes only the flags in the first pass
-        every = runner.prepare(prog.decide(parsed, passthrough, internal=True, extra=("__bad",)))
+        # once and keeps it; DuckDB computes only what each query reads
+        every = runner.prepare(decided, rendered)
 
         # a first pass counts the rows the engine must decide; a regulation without a division by
         # a variable, a bracket or date arithmetic has none, and DuckDB then goes straight on
@@ -339,7 +345,7 @@ class _Runner(Protocol):
     schema: dict[str, str]
 
     def open(self, source: Path, fmt: str) -> None: ...
-    def prepare(self, every: exp.Select) -> exp.Expr: ...
+    def prepare(self, every: exp.Select, rendered: str) -> exp.Expr: ...
     def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]: ...
     def rows(self, query: exp.Expr) -> Iterator[tuple[Any, ...]]: ...
     def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]: ...
@@ -386,9 +392,9 @@ class _DuckRunner(_Runner):
             raise BatchError(f"cannot read {source}: {_first_line(exc)}") from None
         self.schema = {str(r[0]): str(r[1]) for r in described}
 
-    def prepare(self, every: exp.Select) -> exp.Expr:
+    def prepare(self, every: exp.Select, rendered: str) -> exp.Expr:
         # a view: the queries that read it are short to write and to plan
-        self._run(f"CREATE TEMP VIEW __every AS {self._sql(every)}")
+        self._run(f"CREATE TEMP VIEW __every AS {rendered}")
         return exp.table_("__every")
 
     @contextmanager
@@ -516,7 +522,7 @@ class _SparkRunner(_Runner):
         df.createOrReplaceTempView("__people")
         self.schema = {name: typ for name, typ in df.dtypes}
 
-    def prepare(self, every: exp.Select) -> exp.Expr:
+    def prepare(self, every: exp.Select, rendered: str) -> exp.Expr:
         from pyspark import StorageLevel
 
         # decided once and kept (spilling to disk when large): the counts, the rows for the

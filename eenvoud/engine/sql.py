@@ -271,6 +271,9 @@ class SqlProgram:
     outputs: tuple[Output, ...]
     flags: tuple[exp.Expr, ...]
     layers: list[list[str]] = field(default_factory=list)
+    # queries built for one input file's columns, kept: a batch over the same kind of file again
+    # (the next month's extract) starts at once
+    built: dict[object, object] = field(default_factory=dict, repr=False)
 
     @property
     def inputs(self) -> tuple[n.Input, ...]:
