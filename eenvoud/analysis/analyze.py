@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from eenvoud.analysis import branches as branches_
 from eenvoud.analysis import brackets as brackets_
+from eenvoud.analysis import branches as branches_
 from eenvoud.analysis import documents as documents_
 from eenvoud.analysis import exemptions as exemptions_
 from eenvoud.analysis import inputs as inputs_

@@ -17,7 +17,7 @@ from eenvoud.analysis.findings import Finding, Undecided, Witness
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
 from eenvoud.engine import values as v
-from eenvoud.engine.decision import Decision, decide
+from eenvoud.engine.decision import Decision, decide, outcome
 from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
@@ -61,6 +61,7 @@ class Context:
             [a.name for a in self.reg.amounts], [d.name for d in self.reg.documents], list(self.enc.failures))
         self.base = domain_case(self.reg)
         self.requirement_decl = {r.name: r for r in self.reg.requirements}
+        self.constants = _constants(self.reg, self.day)
 
     # -- slices and their solvers ---------------------------------------------------------------------
     def slice_of(self, kind: str, name: str) -> Slice:
@@ -103,6 +104,15 @@ class Context:
     # -- the engine ----------------------------------------------------------------------------------
     def decide(self, facts: Mapping[str, Value]) -> Decision:
         return decide(self.prog, dict(facts))
+
+    def fast_outcome(self, facts: Mapping[str, Value]) -> tuple[object, ...]:
+        """Eligibility, amounts and the documents required, by the engine's fast path; raises
+        EvaluationError when the engine cannot decide the case."""
+        eligible, amounts = outcome(self.prog, dict(facts))
+        env = Env(dict(facts))
+        with v.localcontext_exact():
+            docs = tuple(True if fn is None else fn(env) for _d, fn in self.prog.documents)
+        return eligible, tuple(amounts.values()), docs
 
     def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool]:
         """Whether each named requirement holds for a complete case, by the engine (fast path)."""
@@ -150,6 +160,60 @@ class Context:
     def article(self, requirement: str) -> str | None:
         r = self.requirement_decl[requirement]
         return r.article or r.label
+
+
+def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
+    """The numbers a regulation compares things with on `day`: its literals, parameter values and
+    bracket bounds; the engine's cheap passes try values next to them."""
+    from eenvoud.engine.evaluate import bracket_rows, parameter_value
+
+    out: set[Decimal] = set()
+
+    def walk(e: n.Expr) -> None:
+        match e:
+            case n.IntLit() | n.DecimalLit() | n.MoneyLit():
+                out.add(Decimal(e.value))
+            case n.Unary():
+                walk(e.operand)
+            case n.Binary():
+                walk(e.left)
+                walk(e.right)
+            case n.InSet():
+                walk(e.operand)
+                for o in e.options:
+                    walk(o)
+            case n.If():
+                walk(e.cond)
+                walk(e.then)
+                walk(e.else_)
+            case n.Call():
+                for a in e.args:
+                    walk(a)
+            case _:
+                pass
+
+    for d in reg.definitions:
+        walk(d.expr)
+    for a in reg.amounts:
+        walk(a.expr)
+    for r in reg.requirements:
+        walk(r.condition)
+        for x in r.exemptions:
+            walk(x.condition)
+    for doc in reg.documents:
+        if doc.required_when is not None:
+            walk(doc.required_when)
+    for p in reg.parameters:
+        pv = parameter_value(p, day)
+        if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
+            out.add(Decimal(pv.value.value))
+    for b in reg.brackets:
+        version = bracket_rows(b, day)
+        for row in version.rows if version else ():
+            for lit in (row.lo, row.hi):
+                if isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit):
+                    out.add(Decimal(lit.value))
+    return sorted(out)[:80]
 
 
 def span_text(node: n.Node | None) -> str | None:

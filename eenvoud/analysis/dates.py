@@ -112,3 +112,118 @@ def add_days(d: z3.ArithRef, days: z3.ArithRef) -> tuple[z3.ArithRef, z3.BoolRef
 
 def _valid(day: int) -> bool:
     return FIRST <= day <= LAST
+
+
+# -- dates by their parts ----------------------------------------------------------------------------
+#
+# A date input is encoded by its year, month and day, and its day number is derived from them only
+# where a rule needs one (`days_between`, `add_days`). Comparing dates, ages (`years_between`
+# against the reference date) and `add_months` by a constant are then plain linear comparisons of
+# the parts, with no division at all: what the shipped rules do with a birth date costs the solver
+# almost nothing.
+
+Civil = tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]
+
+
+def parts(day: int) -> Civil:
+    d = date.fromordinal(day)
+    return z3.IntVal(d.year), z3.IntVal(d.month), z3.IntVal(d.day)
+
+
+def _fold(x: z3.ExprRef) -> z3.ExprRef:
+    if z3.is_app(x) and x.num_args() > 0 and all(
+            z3.is_int_value(c) or z3.is_true(c) or z3.is_false(c) for c in x.children()):
+        return z3.simplify(x)
+    return x
+
+
+def earlier(a: Civil, b: Civil) -> z3.BoolRef:
+    """a < b, lexicographically on (year, month, day)."""
+    (ya, ma, da), (yb, mb, db) = a, b
+    return _fold(z3.Or(_fold(ya < yb), _fold(z3.And(_fold(ya == yb), _fold(z3.Or(
+        _fold(ma < mb), _fold(z3.And(_fold(ma == mb), _fold(da < db))))))))) # type: ignore[return-value]
+
+
+def same_day(a: Civil, b: Civil) -> z3.BoolRef:
+    return _fold(z3.And(*(_fold(x == y) for x, y in zip(a, b, strict=True))))  # type: ignore[return-value]
+
+
+def compare(op: str, a: Civil, b: Civil) -> z3.BoolRef:
+    match op:
+        case "<":
+            return earlier(a, b)
+        case ">":
+            return earlier(b, a)
+        case "<=":
+            return _fold(z3.Not(earlier(b, a)))  # type: ignore[return-value]
+        case ">=":
+            return _fold(z3.Not(earlier(a, b)))  # type: ignore[return-value]
+        case "==":
+            return same_day(a, b)
+        case "!=":
+            return _fold(z3.Not(same_day(a, b)))  # type: ignore[return-value]
+    raise AssertionError(op)
+
+
+def years_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
+    (ya, ma, da), (yb, mb, db) = a, b
+    return _fold(yb - ya - z3.If(earlier((z3.IntVal(0), mb, db), (z3.IntVal(0), ma, da)), 1, 0))  # type: ignore[return-value]
+
+
+def months_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
+    (ya, ma, da), (yb, mb, db) = a, b
+    return _fold((yb - ya) * 12 + (mb - ma) - z3.If(_fold(db < da), 1, 0))  # type: ignore[return-value]
+
+
+def leap_shifted(y: z3.ArithRef, k: int) -> z3.BoolRef:
+    """Whether year y + k is a leap year, by the residues of y itself (shared by every k, so
+    that the solver meets three modulo terms per date, not three per case)."""
+    return z3.And(y % 4 == (-k) % 4, z3.Or(y % 100 != (-k) % 100, y % 400 == (-k) % 400))
+
+
+def valid_parts(p: Civil) -> z3.BoolRef:
+    """The parts name a date the engine accepts."""
+    y, m, d = p
+    long_months = z3.Or(*(m == k for k in (1, 3, 5, 7, 8, 10, 12)))
+    day_ok = z3.Or(d <= 28, z3.And(m != 2, z3.Or(d <= 30, long_months)),
+                   z3.And(m == 2, d == 29, leap_shifted(y, 0)))
+    return z3.And(y >= 1, y <= 9999, m >= 1, m <= 12, d >= 1, d <= 31, day_ok)
+
+
+def add_months_parts(p: Civil, months: int) -> tuple[Civil, z3.BoolRef]:
+    """The parts of the same day `months` later (clamped to the month's end), by cases on the
+    month, and when the engine raises (the year leaves 1..9999)."""
+    y, m, d = p
+    cases: list[tuple[int, int, int, z3.ArithRef]] = []  # (month, year offset, new month, new day)
+    for month in range(1, 13):
+        offset, rest = divmod(month - 1 + months, 12)
+        new = rest + 1
+        if new == 2:
+            last: z3.ArithRef = z3.If(leap_shifted(y, offset), 29, 28)  # type: ignore[assignment]
+        else:
+            last = z3.IntVal(_month_days(2001, new))
+        cases.append((month, offset, new, _fold(z3.If(d <= last, d, last))))  # type: ignore[arg-type]
+    known = _known(m)
+    if known is not None:
+        _, offset, new, day = cases[known - 1]
+        ny = _fold(y + offset)
+        return (ny, z3.IntVal(new), day), _fold(z3.Or(ny < 1, ny > 9999))  # type: ignore[return-value]
+    offset_t: z3.ArithRef = z3.IntVal(cases[-1][1])
+    nm: z3.ArithRef = z3.IntVal(cases[-1][2])
+    nd: z3.ArithRef = cases[-1][3]
+    for month, offset, new, day in reversed(cases[:-1]):
+        offset_t = z3.If(m == month, offset, offset_t)  # type: ignore[assignment]
+        nm = z3.If(m == month, new, nm)  # type: ignore[assignment]
+        nd = z3.If(m == month, day, nd)  # type: ignore[assignment]
+    ny = _fold(y + offset_t)
+    return (ny, nm, nd), _fold(z3.Or(ny < 1, ny > 9999))  # type: ignore[return-value]
+
+
+def _known(x: z3.ArithRef) -> int | None:
+    return x.as_long() if z3.is_int_value(x) else None  # type: ignore[attr-defined]
+
+
+def _month_days(y: int, m: int) -> int:
+    import calendar
+
+    return calendar.monthrange(y, m)[1] if 1 <= y <= 9999 else 31

@@ -52,9 +52,13 @@ class Var:
 
     name: str
     type: t.Type
-    const: z3.ExprRef
+    consts: tuple[z3.ExprRef, ...]  # one, but three for a date: its year, month and day
     value: z3.ExprRef
     registry: str | None
+
+    @property
+    def const(self) -> z3.ExprRef:
+        return self.consts[0]
 
     def decode(self, model: z3.ModelRef) -> Value:
         """The input's value in a model, as the engine takes it."""
@@ -73,29 +77,31 @@ class Var:
                     raise NotDecimal(self.name)
                 return dec
             case t.DateType():
-                return date.fromordinal(int(got.as_long()))  # type: ignore[attr-defined]
+                y, m, d = (model.eval(c, model_completion=True).as_long() for c in self.consts)  # type: ignore[attr-defined]
+                return date(int(y), int(m), int(d))
             case t.EnumType():
                 return self.type.members[int(got.as_long())]  # type: ignore[attr-defined]
             case _:
                 assert_never(self.type)
 
-    def encode(self, value: Value) -> z3.ExprRef:
-        """The numeral for the constant that gives the input `value`."""
+    def bind(self, value: Value) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
+        """The numerals for the constants that give the input `value`."""
         match self.type:
             case t.BoolType():
-                return z3.BoolVal(bool(value))
+                return [(self.const, z3.BoolVal(bool(value)))]
             case t.IntType():
-                return z3.IntVal(int(value))  # type: ignore[arg-type]
+                return [(self.const, z3.IntVal(int(value)))]  # type: ignore[arg-type]
             case t.MoneyType():
                 cents = Decimal(value).scaleb(2)  # type: ignore[arg-type]
-                return z3.IntVal(int(cents))
+                return [(self.const, z3.IntVal(int(cents)))]
             case t.DecimalType():
-                return real(Fraction(Decimal(value)))  # type: ignore[arg-type]
+                return [(self.const, real(Fraction(Decimal(value))))]  # type: ignore[arg-type]
             case t.DateType():
                 assert isinstance(value, date)
-                return z3.IntVal(value.toordinal())
+                return list(zip(self.consts, (z3.IntVal(value.year), z3.IntVal(value.month), z3.IntVal(value.day)),
+                                strict=True))
             case t.EnumType():
-                return z3.IntVal(self.type.members.index(str(value)))
+                return [(self.const, z3.IntVal(self.type.members.index(str(value))))]
             case _:
                 assert_never(self.type)
 
@@ -141,6 +147,65 @@ class Encoding:
     _fails: dict[tuple[int, Scope], z3.BoolRef] = field(default_factory=dict, repr=False)
     _name_fails: dict[tuple[str, Scope], z3.BoolRef] = field(default_factory=dict, repr=False)
     _decls: dict[str, n.Definition | n.Amount | n.Bracket] = field(default_factory=dict, repr=False)
+    # the (year, month, day) of date terms that have them, by term id (see dates.py); `_keep`
+    # holds the terms so that their ids stay theirs
+    _parts: dict[int, dates.Civil] = field(default_factory=dict, repr=False)
+    _keep: list[z3.ExprRef] = field(default_factory=list, repr=False)
+    _shifted: dict[tuple[int, int], tuple[z3.ExprRef, z3.BoolRef]] = field(default_factory=dict, repr=False)
+
+    # -- dates by their parts --------------------------------------------------------------------
+    def parts(self, term: z3.ExprRef) -> dates.Civil | None:
+        if z3.is_int_value(term):
+            k = term.as_long()  # type: ignore[attr-defined]
+            return dates.parts(k) if dates.FIRST <= k <= dates.LAST else None
+        return self._parts.get(term.get_id())
+
+    def with_parts(self, term: z3.ExprRef, p: dates.Civil) -> z3.ExprRef:
+        self._parts[term.get_id()] = p
+        self._keep.append(term)
+        return term
+
+    def date_of(self, p: dates.Civil) -> z3.ExprRef:
+        """The day number of parts (a numeral when they are numerals)."""
+        if all(z3.is_int_value(x) for x in p):
+            y, m, d = (x.as_long() for x in p)  # type: ignore[attr-defined]
+            try:
+                return z3.IntVal(date(y, m, d).toordinal())
+            except ValueError:
+                return z3.IntVal(dates.FIRST)  # out of range: the failure condition says so
+        return self.with_parts(dates.ordinal(*p), p)
+
+    def choose_date(self, cond: z3.BoolRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
+        """`if cond then a else b` for dates, keeping their parts."""
+        out = fold(z3.If(cond, a, b))
+        pa, pb = self.parts(a), self.parts(b)
+        if pa is not None and pb is not None and not z3.is_int_value(out) and out.get_id() not in self._parts:
+            self.with_parts(out, tuple(fold(z3.If(cond, x, y)) for x, y in zip(pa, pb, strict=True)))  # type: ignore[arg-type]
+        return out
+
+    def add_months(self, d: z3.ExprRef, months: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
+        """`add_months`, and when the engine raises; by parts when the months are constants
+        (or a bracket's constants)."""
+        key = (d.get_id(), months.get_id())
+        got = self._shifted.get(key)
+        if got is None:
+            p = self.parts(d)
+            if p is not None and not z3.is_int_value(d) and _constant_leaves(months):
+                got = self._add_months_parts(p, months)
+            else:
+                got = dates.add_months(d, months)  # type: ignore[arg-type]
+            self._shifted[key] = got
+            self._keep += [d, months]
+        return got
+
+    def _add_months_parts(self, p: dates.Civil, months: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
+        if z3.is_int_value(months):
+            q, fails = dates.add_months_parts(p, months.as_long())  # type: ignore[attr-defined]
+            return self.date_of(q), fails
+        cond = months.arg(0)
+        a, fa = self._add_months_parts(p, months.arg(1))
+        b, fb = self._add_months_parts(p, months.arg(2))
+        return self.choose_date(cond, a, b), fold(z3.If(cond, fa, fb))  # type: ignore[return-value]
 
     # -- the whole regulation -------------------------------------------------------------------
     @property
@@ -168,7 +233,7 @@ class Encoding:
 
     def evaluate(self, term: z3.ExprRef, facts: Mapping[str, Value]) -> z3.ExprRef:
         """`term` on one complete case: a numeral (or true/false)."""
-        pairs = [(var.const, var.encode(facts[name])) for name, var in self.inputs.items() if name in facts]
+        pairs = [pair for name, var in self.inputs.items() if name in facts for pair in var.bind(facts[name])]
         return z3.simplify(z3.substitute(term, *pairs)) if pairs else z3.simplify(term)
 
     # -- expressions (same order as engine/evaluate.py) --------------------------------------------
@@ -195,6 +260,8 @@ class Encoding:
                     return a
                 if z3.is_false(cond):
                     return b
+                if isinstance(self.reg.type_of(e), t.DateType):
+                    return self.choose_date(cond, a, b)  # type: ignore[arg-type]
                 return z3.If(cond, a, b)
             case n.Call():
                 return self._call(e, scope)
@@ -203,6 +270,10 @@ class Encoding:
 
     def _binary(self, e: n.Binary, scope: Scope) -> z3.ExprRef:
         a, b = self.term(e.left, scope), self.term(e.right, scope)
+        if e.op in n.COMPARISON and isinstance(self.reg.type_of(e.left), t.DateType):
+            pa, pb = self.parts(a), self.parts(b)
+            if pa is not None and pb is not None:
+                return dates.compare(e.op, pa, pb)
         match e.op:
             case "and":
                 return conjunction([a, b])  # type: ignore[list-item]
@@ -250,25 +321,36 @@ class Encoding:
             case "min" | "max":
                 args = list(same_sort(*args))
                 out = args[0]
+                is_date = isinstance(self.reg.type_of(e), t.DateType)
                 for x in args[1:]:
+                    po, px = self.parts(out), self.parts(x)
+                    if is_date and po is not None and px is not None:
+                        keep_old = dates.compare("<=" if func == "min" else ">=", po, px)
+                        out = self.choose_date(keep_old, out, x)
+                        continue
                     keep_old = (out <= x) if func == "min" else (out >= x)  # type: ignore[operator]
                     out = fold(z3.If(keep_old, out, x))
                 return out
             case "abs":
                 x = args[0]
                 return fold(z3.If(x >= 0, x, -x))  # type: ignore[operator]
-            case "years_between":
-                return dates.years_between(args[0], args[1])  # type: ignore[arg-type]
-            case "months_between":
+            case "years_between" | "months_between":
+                pa, pb = self.parts(args[0]), self.parts(args[1])
+                constant = z3.is_int_value(args[0]) and z3.is_int_value(args[1])
+                if pa is not None and pb is not None and not constant:
+                    return dates.years_between_parts(pa, pb) if func == "years_between" \
+                        else dates.months_between_parts(pa, pb)
+                if func == "years_between":
+                    return dates.years_between(args[0], args[1])  # type: ignore[arg-type]
                 return dates.months_between(args[0], args[1])  # type: ignore[arg-type]
             case "days_between":
                 return fold(args[1] - args[0])  # type: ignore[operator]
             case "add_days":
                 return dates.add_days(args[0], args[1])[0]  # type: ignore[arg-type]
             case "add_months":
-                return dates.add_months(args[0], args[1])[0]  # type: ignore[arg-type]
+                return self.add_months(args[0], args[1])[0]
             case "add_years":
-                return dates.add_months(args[0], fold(12 * args[1]))[0]  # type: ignore[arg-type, operator]
+                return self.add_months(args[0], scale_leaves(args[1], 12))[0]
         raise AssertionError(func)
 
     # -- names --------------------------------------------------------------------------------------
@@ -318,7 +400,15 @@ class Encoding:
             raise NoValue(f"the bracket `{b.name}` has no rows on {self.day}")
         key = self.term(b.key, scope)
         key_type = self.reg.type_of(b.key)
-        matches = [row_matches(key, r, key_type) for r in version.rows]
+        key_parts = self.parts(key) if isinstance(key_type, t.DateType) else None
+        if key_parts is not None:
+            matches = [conjunction([
+                *([dates.compare(">=", key_parts, dates.parts(r.lo.value.toordinal()))]  # type: ignore[union-attr]
+                  if r.lo is not None else []),
+                *([dates.compare("<", key_parts, dates.parts(r.hi.value.toordinal()))]  # type: ignore[union-attr]
+                  if r.hi is not None else [])]) for r in version.rows]
+        else:
+            matches = [row_matches(key, r, key_type) for r in version.rows]
         values = [literal(r.value, b.type) for r in version.rows]
         if not values:
             return literal(n.IntLit(0), b.type), TRUE
@@ -378,8 +468,8 @@ class Encoding:
                     if e.func == "add_days":
                         parts.append(dates.add_days(d, k)[1])  # type: ignore[arg-type]
                     else:
-                        months = k if e.func == "add_months" else fold(12 * k)  # type: ignore[operator]
-                        parts.append(dates.add_months(d, months)[1])  # type: ignore[arg-type]
+                        months = k if e.func == "add_months" else scale_leaves(k, 12)
+                        parts.append(self.add_months(d, months)[1])
                 return disjunction(parts)
             case _:
                 assert_never(e)
@@ -418,6 +508,8 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
     for decl in reg.inputs:
         var, axioms = _input(decl)
         enc.inputs[decl.name] = var
+        if isinstance(decl.type, t.DateType):
+            enc.with_parts(var.value, var.consts)  # type: ignore[arg-type]
         for ax in axioms:
             enc.axioms[ax.name] = ax
     holds: list[z3.BoolRef] = []
@@ -502,35 +594,36 @@ def _input(decl: n.Input) -> tuple[Var, list[Axiom]]:
     match typ:
         case t.BoolType():
             const: z3.ExprRef = z3.Bool(name)
-            return Var(name, typ, const, const, decl.registry), axioms
+            return Var(name, typ, (const,), const, decl.registry), axioms
         case t.IntType():
             c = z3.Int(name)
             axiom(_bounds(c, typ.lo, typ.hi), f"`{name}` is {_range_text(typ.lo, typ.hi)}")
-            return Var(name, typ, c, c, decl.registry), axioms
+            return Var(name, typ, (c,), c, decl.registry), axioms
         case t.MoneyType():
             c = z3.Int(f"{name}__cents")
             value = z3.ToReal(c) / 100
             lo = None if typ.lo is None else int(typ.lo.scaleb(2).to_integral_value(rounding="ROUND_CEILING"))
             hi = None if typ.hi is None else int(typ.hi.scaleb(2).to_integral_value(rounding="ROUND_FLOOR"))
             axiom(_bounds(c, lo, hi), f"`{name}` is {_range_text(typ.lo, typ.hi, money=True)}")
-            return Var(name, typ, c, value, decl.registry), axioms
+            return Var(name, typ, (c,), value, decl.registry), axioms
         case t.DecimalType():
             r = z3.Real(name)
             lo_f = None if typ.lo is None else real(Fraction(typ.lo))
             hi_f = None if typ.hi is None else real(Fraction(typ.hi))
             axiom(_bounds(r, lo_f, hi_f), f"`{name}` is {_range_text(typ.lo, typ.hi)}")
-            return Var(name, typ, r, r, decl.registry), axioms
+            return Var(name, typ, (r,), r, decl.registry), axioms
         case t.DateType():
-            d = z3.Int(name)
+            p = (z3.Int(f"{name}__year"), z3.Int(f"{name}__month"), z3.Int(f"{name}__day"))
             lo_d = max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST
             hi_d = min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST
-            axiom(z3.And(d >= lo_d, d <= hi_d), f"`{name}` is a date from {date.fromordinal(lo_d)} to "
-                                                  f"{date.fromordinal(hi_d)}")
-            return Var(name, typ, d, d, decl.registry), axioms
+            formula = z3.And(dates.valid_parts(p), z3.Not(dates.earlier(p, dates.parts(lo_d))),
+                             z3.Not(dates.earlier(dates.parts(hi_d), p)))
+            axiom(formula, f"`{name}` is a date from {date.fromordinal(lo_d)} to {date.fromordinal(hi_d)}")
+            return Var(name, typ, p, dates.ordinal(*p), decl.registry), axioms
         case t.EnumType():
             e = z3.Int(name)
             axiom(z3.And(e >= 0, e < len(typ.members)), f"`{name}` is one of {', '.join(typ.members)}")
-            return Var(name, typ, e, e, decl.registry), axioms
+            return Var(name, typ, (e,), e, decl.registry), axioms
         case _:
             assert_never(typ)
 
@@ -655,6 +748,15 @@ def multiply(a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
     if _constant_leaves(b):
         return _distribute(b, a)
     return a * b  # type: ignore[operator, no-any-return]
+
+
+def scale_leaves(x: z3.ExprRef, k: int) -> z3.ExprRef:
+    """x * k, pushed into the leaves of an `if` tree of constants."""
+    if is_value(x):
+        return fold(x * k)  # type: ignore[operator]
+    if z3.is_app_of(x, z3.Z3_OP_ITE) and _constant_leaves(x):
+        return z3.If(x.arg(0), scale_leaves(x.arg(1), k), scale_leaves(x.arg(2), k))
+    return x * k  # type: ignore[operator, no-any-return]
 
 
 def _constant_leaves(x: z3.ExprRef) -> bool:

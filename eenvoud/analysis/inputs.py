@@ -13,22 +13,26 @@ the pair of cases that shows it).
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import z3
 
 from eenvoud.analysis.context import Context, same_outcome
 from eenvoud.analysis.encode import Var, conjunction, disjunction, negate
+from eenvoud.analysis.findings import Witness
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
-from eenvoud.analysis.findings import Witness
-from eenvoud.engine.values import EvaluationError
+from eenvoud.engine.values import CENT, EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 
 
 def copy_of(var: Var) -> tuple[Var, list[tuple[z3.ExprRef, z3.ExprRef]]]:
-    const = z3.Const(f"{var.const}'", var.const.sort())
-    return Var(var.name, var.type, const, z3.substitute(var.value, (var.const, const)), var.registry), \
-        [(var.const, const)]
+    """A second copy of an input: fresh constants, and the substitution that makes it."""
+    pairs = [(c, z3.Const(f"{c}'", c.sort())) for c in var.consts]
+    return Var(var.name, var.type, tuple(p[1] for p in pairs), z3.substitute(var.value, *pairs),
+               var.registry), pairs
 
 
 def differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
@@ -58,9 +62,15 @@ def outcome_differs(ctx: Context, s: Slice, pairs: list[tuple[z3.ExprRef, z3.Exp
 def irrelevant(ctx: Context) -> None:
     if ctx.contradiction:
         return  # nobody qualifies: no answer changes eligibility, and saying so helps no one
+    shown = _relevant_by_engine(ctx)
     for decl in ctx.reg.inputs:
         ctx.tick()
         x = decl.name
+        if x in shown:  # the engine showed a case where the answer matters: no solver needed
+            ctx.stats.without_solver += 1
+            case, other = shown[x]
+            _registry_question(ctx, x, decl, ctx.witness(case, {x: other}))
+            continue
         s = ctx.slice_of("input", x)
         var = ctx.enc.inputs[x]
         copy, pairs = copy_of(var)
@@ -108,3 +118,83 @@ def _registry_question(ctx: Context, x: str, decl: n.Input, witness: Witness) ->
             f"the citizen is asked `{x}`, which {registry} already holds (`{other}` takes it from there), "
             f"and the answer matters: ask {registry} instead",
             witness, proposal=f"declare `input {x} ... from {registry}`")
+
+
+# -- cheap before expensive: the engine looks for a case where the answer matters -----------------
+
+
+def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value]]:
+    """Inputs for which changing the answer changes the engine's outcome, starting from the base
+    case (and, for the inputs still open, from the base case with one other answer changed)."""
+    values = {i.name: candidate_values(ctx, i) for i in ctx.reg.inputs}
+    found: dict[str, tuple[dict[str, Value], Value]] = {}
+
+    def outcome(case: dict[str, Value]) -> tuple[object, ...] | None:
+        try:
+            return ctx.fast_outcome(case)
+        except (EvaluationError, ArithmeticError):
+            return None
+
+    def search(base: dict[str, Value], names: list[str]) -> None:
+        before = outcome(base)
+        if before is None:
+            return
+        for x in names:
+            if x in found:
+                continue
+            for value in values[x]:
+                if value == base[x]:
+                    continue
+                after = outcome({**base, x: value})
+                if after is not None and after != before:
+                    found[x] = (dict(base), value)
+                    break
+
+    names = [i.name for i in ctx.reg.inputs]
+    search(dict(ctx.base), names)
+    for y in names:
+        open_ = [x for x in names if x not in found and x != y]
+        if not open_:
+            break
+        for value in values[y][:6]:
+            search({**ctx.base, y: value}, open_)
+    return found
+
+
+def candidate_values(ctx: Context, decl: n.Input) -> list[Value]:
+    """Answers worth trying for an input: its domain's ends and the neighbours of the constants
+    the rules compare things with."""
+    typ = decl.type
+    base = ctx.base[decl.name]
+    match typ:
+        case t.BoolType():
+            return [not base]
+        case t.EnumType():
+            return [m for m in typ.members if m != base]
+        case t.DateType():
+            assert isinstance(base, date)
+            out: list[Value] = []
+            for years in (-90, -70, -67, -60, -30, -21, -18, -16, -5, 1, 10):
+                try:
+                    out.append(base.replace(year=max(1, min(9999, ctx.day.year + years))))
+                except ValueError:
+                    out.append(base.replace(year=max(1, min(9999, ctx.day.year + years)), day=28))
+            return [d for d in out if (typ.lo is None or d >= typ.lo) and (typ.hi is None or d <= typ.hi)]
+        case t.IntType() | t.MoneyType() | t.DecimalType():
+            unit = Decimal(1) if isinstance(typ, t.IntType) else Decimal("0.01")
+            points = {Decimal(0), Decimal(1), Decimal(10), Decimal(1000), Decimal(100000)}
+            for c in ctx.constants:
+                points |= {c - unit, c, c + unit}
+            lo, hi = typ.lo, typ.hi
+            if lo is not None:
+                points.add(Decimal(lo))
+            if hi is not None:
+                points.add(Decimal(hi))
+            keep = sorted(p for p in points if (lo is None or p >= lo) and (hi is None or p <= hi))
+            if isinstance(typ, t.IntType):
+                return list(dict.fromkeys(int(p) for p in keep if p == p.to_integral_value()))
+            if isinstance(typ, t.MoneyType):
+                return list(dict.fromkeys(p.quantize(CENT) for p in keep if p == p.quantize(CENT)))
+            return list(keep)
+        case _:
+            return []

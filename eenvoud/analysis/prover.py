@@ -94,6 +94,7 @@ class Prover:
         self._by_literal: dict[int, str] = {}
         self._extra: dict[int, z3.BoolRef] = {}
         self._extra_meaning: dict[int, z3.BoolRef] = {}  # literal id -> formula
+        self._last_reason = ""
         Prover._serial += 1
         self._tag = Prover._serial
         self.solver = self._fresh()
@@ -140,27 +141,59 @@ class Prover:
             return Proved(())
         lits = [self._literal[a] for a in assume] + [self._extra_literal(x) for x in extra]
         result = self._run(self.solver, lits)
-        if result == z3.unknown:
-            self.stats.retries += 1
-            fresh = self._fresh()
-            for b in self.background:
-                fresh.add(b)
-            for a in assume:
-                fresh.add(self._literal[a] == self.meaning[a])
-            for x, lit in zip(extra, lits[len(assume):], strict=True):
-                fresh.add(z3.Implies(lit, x))
-            result = self._run(fresh, lits)
-            if result == z3.unknown:
-                return Unknown(_reason(fresh.reason_unknown(), self.budget))
-            solver = fresh
-        else:
-            solver = self.solver
         if result == z3.sat:
-            return self._refuted(solver.model(), lits, also)
-        core = [self._by_literal[c.get_id()] for c in solver.unsat_core() if c.get_id() in self._by_literal]
-        if minimize:
-            core = self._minimize(core, [lits[len(assume) + i] for i in range(len(extra))])
+            return self._refuted(self.solver.model(), lits, also)
+        if result == z3.unsat:
+            core = [self._by_literal[c.get_id()] for c in self.solver.unsat_core() if c.get_id() in self._by_literal]
+            if minimize:
+                core = self._minimize(core, [lits[len(assume) + i] for i in range(len(extra))])
+            return Proved(tuple(a for a in assume if a in core))
+        # Out of budget. Retry once on a fresh solver that is given the whole query at once, with
+        # no assumptions: Z3 then preprocesses it as one problem (solving equations, lifting
+        # `if`s), which often settles at once what the incremental solver could not.
+        self.stats.retries += 1
+        formulas = [self.meaning[a] for a in assume]
+        result, model = self._plain(formulas + extra)
+        if result == z3.sat:
+            assert model is not None
+            return self._refuted(model, lits, also)
+        if result == z3.unknown:
+            return Unknown(_reason(self._last_reason, self.budget))
+        if not minimize:
+            return Proved(tuple(assume))
+        core = self._explain([], list(assume), extra)
         return Proved(tuple(a for a in assume if a in core))
+
+    def _plain(self, formulas: Sequence[z3.BoolRef]) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
+        solver = self._fresh()
+        for b in self.background:
+            solver.add(b)
+        for f in formulas:
+            solver.add(f)
+        result = self._run(solver, [])
+        self._last_reason = solver.reason_unknown() if result == z3.unknown else ""
+        return result, (solver.model() if result == z3.sat else None)
+
+    def _explain(self, fixed: list[str], candidates: list[str], extra: Sequence[z3.BoolRef]) -> list[str]:
+        """A minimal subset of `candidates` that, with `fixed` and `extra`, is still unsat, by
+        QuickXplain (one plain query per split; an undecided one keeps the part: the core stays
+        a core, at worst not the smallest)."""
+        def unsat(names: list[str]) -> bool:
+            return self._plain([self.meaning[a] for a in names] + list(extra))[0] == z3.unsat
+
+        if not candidates:
+            return []
+        if len(candidates) == 1:
+            return [] if unsat(fixed) else candidates
+        half = len(candidates) // 2
+        a, b = candidates[:half], candidates[half:]
+        if unsat(fixed + a):
+            return self._explain(fixed, a, extra)
+        if unsat(fixed + b):
+            return self._explain(fixed, b, extra)
+        core_a = self._explain(fixed + b, a, extra)
+        core_b = self._explain(fixed + core_a, b, extra)
+        return core_a + core_b
 
     def _run(self, solver: z3.Solver, lits: list[z3.BoolRef]) -> z3.CheckSatResult:
         start = time.perf_counter()

@@ -267,7 +267,7 @@ def _equivalent(a: CheckedRegulation, b: CheckedRegulation, day: date, budget: B
     except NoValue as exc:
         return str(exc)
     for name, var in eb.inputs.items():
-        if name not in ea.inputs or not z3.eq(var.const, ea.inputs[name].const):
+        if name not in ea.inputs or not all(z3.eq(a, b) for a, b in zip(var.consts, ea.inputs[name].consts, strict=True)):
             return f"the input `{name}` changed its type"
     differs = [eb.eligible != ea.eligible] + [
         ea.paid[x] != eb.paid[x] for x in ea.paid if x in eb.paid]
