@@ -11,6 +11,7 @@ row of the group and never reads the others there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,7 +24,7 @@ from eenvoud.analysis.encode import conjunction, fold, literal, same_sort
 from eenvoud.analysis.prover import Prover, Refuted, Unknown
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, bracket_rows
-from eenvoud.engine.values import EvaluationError
+from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.printer import expr
@@ -96,7 +97,8 @@ def _point(bound: n.Literal | None) -> Point | None:
         return None
     if isinstance(bound, n.DateLit):
         return bound.value.toordinal()
-    return Fraction(bound.value)  # type: ignore[union-attr, arg-type]
+    assert isinstance(bound, n.IntLit | n.DecimalLit | n.MoneyLit)
+    return Fraction(bound.value)
 
 
 def _lt(a: Point | None, b: Point | None, a_is_lo: bool, b_is_lo: bool) -> bool:
@@ -171,7 +173,7 @@ def _inside(key: z3.ExprRef, s: Stretch, key_type: t.Type) -> z3.BoolRef:
             continue
         c = z3.IntVal(int(bound)) if isinstance(plain, t.DateType) else literal(_as_literal(bound, plain), plain)
         k, c = same_sort(key, c)
-        parts.append(fold(c <= k) if is_lo else fold(k < c))  # type: ignore[operator]
+        parts.append(fold(c <= k) if is_lo else fold(k < c))
     return conjunction(parts)
 
 
@@ -202,8 +204,8 @@ def _key_text(b: n.Bracket) -> str:
     return expr(b.key)
 
 
-def _engine_error(ctx: Context, b: n.Bracket, case: dict[str, object]) -> str | None:
-    env = Env(dict(case))  # type: ignore[arg-type]
+def _engine_error(ctx: Context, b: n.Bracket, case: Mapping[str, Value]) -> str | None:
+    env = Env(dict(case))
     try:
         with v.localcontext_exact():
             ctx.prog.name(b.name)(env)

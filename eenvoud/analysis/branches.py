@@ -47,8 +47,8 @@ def branches(ctx: Context) -> None:
             ctx.tick()
             path = [_holds(ctx, c, pol) for c, pol in site.path]
             cond = ctx.enc.term(site.node.cond)
-            then_dead = prover.check(assume, [*path, cond])  # type: ignore[list-item]
-            else_dead = prover.check(assume, [*path, negate(cond)])  # type: ignore[list-item, arg-type]
+            then_dead = prover.check(assume, [*path, cond])
+            else_dead = prover.check(assume, [*path, negate(cond)])
             if isinstance(then_dead, Proved) and isinstance(else_dead, Proved):
                 continue  # the `if` itself is never reached: the enclosing dead branch is reported
             subject = f"{owner}.if.{k}"
@@ -97,7 +97,7 @@ def _sites(e: n.Expr, path: tuple[tuple[n.Expr, bool], ...]) -> Iterator[_Site]:
 
 def _holds(ctx: Context, cond: n.Expr, polarity: bool) -> z3.BoolRef:
     term = ctx.enc.term(cond)
-    return term if polarity else negate(term)  # type: ignore[return-value, arg-type]
+    return term if polarity else negate(term)
 
 
 def _declarations(ctx: Context) -> Iterator[tuple[str, n.Expr, str | None]]:

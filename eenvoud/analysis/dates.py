@@ -141,11 +141,11 @@ def earlier(a: Civil, b: Civil) -> z3.BoolRef:
     """a < b, lexicographically on (year, month, day)."""
     (ya, ma, da), (yb, mb, db) = a, b
     return _fold(z3.Or(_fold(ya < yb), _fold(z3.And(_fold(ya == yb), _fold(z3.Or(
-        _fold(ma < mb), _fold(z3.And(_fold(ma == mb), _fold(da < db))))))))) # type: ignore[return-value]
+        _fold(ma < mb), _fold(z3.And(_fold(ma == mb), _fold(da < db)))))))))
 
 
 def same_day(a: Civil, b: Civil) -> z3.BoolRef:
-    return _fold(z3.And(*(_fold(x == y) for x, y in zip(a, b, strict=True))))  # type: ignore[return-value]
+    return _fold(z3.And(*(_fold(x == y) for x, y in zip(a, b, strict=True))))
 
 
 def compare(op: str, a: Civil, b: Civil) -> z3.BoolRef:
@@ -155,24 +155,24 @@ def compare(op: str, a: Civil, b: Civil) -> z3.BoolRef:
         case ">":
             return earlier(b, a)
         case "<=":
-            return _fold(z3.Not(earlier(b, a)))  # type: ignore[return-value]
+            return _fold(z3.Not(earlier(b, a)))
         case ">=":
-            return _fold(z3.Not(earlier(a, b)))  # type: ignore[return-value]
+            return _fold(z3.Not(earlier(a, b)))
         case "==":
             return same_day(a, b)
         case "!=":
-            return _fold(z3.Not(same_day(a, b)))  # type: ignore[return-value]
+            return _fold(z3.Not(same_day(a, b)))
     raise AssertionError(op)
 
 
 def years_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
     (ya, ma, da), (yb, mb, db) = a, b
-    return _fold(yb - ya - z3.If(earlier((z3.IntVal(0), mb, db), (z3.IntVal(0), ma, da)), 1, 0))  # type: ignore[return-value]
+    return _fold(yb - ya - z3.If(earlier((z3.IntVal(0), mb, db), (z3.IntVal(0), ma, da)), 1, 0))
 
 
 def months_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
     (ya, ma, da), (yb, mb, db) = a, b
-    return _fold((yb - ya) * 12 + (mb - ma) - z3.If(_fold(db < da), 1, 0))  # type: ignore[return-value]
+    return _fold((yb - ya) * 12 + (mb - ma) - z3.If(_fold(db < da), 1, 0))
 
 
 def leap_shifted(y: z3.ArithRef, k: int) -> z3.BoolRef:
@@ -199,28 +199,28 @@ def add_months_parts(p: Civil, months: int) -> tuple[Civil, z3.BoolRef]:
         offset, rest = divmod(month - 1 + months, 12)
         new = rest + 1
         if new == 2:
-            last: z3.ArithRef = z3.If(leap_shifted(y, offset), 29, 28)  # type: ignore[assignment]
+            last: z3.ArithRef = z3.If(leap_shifted(y, offset), 29, 28)
         else:
             last = z3.IntVal(_month_days(2001, new))
-        cases.append((month, offset, new, _fold(z3.If(d <= last, d, last))))  # type: ignore[arg-type]
+        cases.append((month, offset, new, _fold(z3.If(d <= last, d, last))))
     known = _known(m)
     if known is not None:
         _, offset, new, day = cases[known - 1]
         ny = _fold(y + offset)
-        return (ny, z3.IntVal(new), day), _fold(z3.Or(ny < 1, ny > 9999))  # type: ignore[return-value]
+        return (ny, z3.IntVal(new), day), _fold(z3.Or(ny < 1, ny > 9999))
     offset_t: z3.ArithRef = z3.IntVal(cases[-1][1])
     nm: z3.ArithRef = z3.IntVal(cases[-1][2])
     nd: z3.ArithRef = cases[-1][3]
     for month, offset, new, day in reversed(cases[:-1]):
-        offset_t = z3.If(m == month, offset, offset_t)  # type: ignore[assignment]
-        nm = z3.If(m == month, new, nm)  # type: ignore[assignment]
-        nd = z3.If(m == month, day, nd)  # type: ignore[assignment]
+        offset_t = z3.If(m == month, offset, offset_t)
+        nm = z3.If(m == month, new, nm)
+        nd = z3.If(m == month, day, nd)
     ny = _fold(y + offset_t)
-    return (ny, nm, nd), _fold(z3.Or(ny < 1, ny > 9999))  # type: ignore[return-value]
+    return (ny, nm, nd), _fold(z3.Or(ny < 1, ny > 9999))
 
 
 def _known(x: z3.ArithRef) -> int | None:
-    return x.as_long() if z3.is_int_value(x) else None  # type: ignore[attr-defined]
+    return x.as_long() if z3.is_int_value(x) else None
 
 
 def _month_days(y: int, m: int) -> int:

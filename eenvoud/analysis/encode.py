@@ -67,20 +67,20 @@ class Var:
             case t.BoolType():
                 return z3.is_true(got)
             case t.IntType():
-                return int(got.as_long())  # type: ignore[attr-defined]
+                return int(got.as_long())
             case t.MoneyType():
-                return Decimal(int(got.as_long())).scaleb(-2)  # type: ignore[attr-defined]
+                return Decimal(int(got.as_long())).scaleb(-2)
             case t.DecimalType():
-                frac = Fraction(got.as_fraction())  # type: ignore[attr-defined]
+                frac = Fraction(got.as_fraction())
                 dec = finite_decimal(frac)
                 if dec is None:
                     raise NotDecimal(self.name)
                 return dec
             case t.DateType():
-                y, m, d = (model.eval(c, model_completion=True).as_long() for c in self.consts)  # type: ignore[attr-defined]
+                y, m, d = (model.eval(c, model_completion=True).as_long() for c in self.consts)
                 return date(int(y), int(m), int(d))
             case t.EnumType():
-                return self.type.members[int(got.as_long())]  # type: ignore[attr-defined]
+                return self.type.members[int(got.as_long())]
             case _:
                 assert_never(self.type)
 
@@ -156,7 +156,7 @@ class Encoding:
     # -- dates by their parts --------------------------------------------------------------------
     def parts(self, term: z3.ExprRef) -> dates.Civil | None:
         if z3.is_int_value(term):
-            k = term.as_long()  # type: ignore[attr-defined]
+            k = term.as_long()
             return dates.parts(k) if dates.FIRST <= k <= dates.LAST else None
         return self._parts.get(term.get_id())
 
@@ -168,7 +168,7 @@ class Encoding:
     def date_of(self, p: dates.Civil) -> z3.ExprRef:
         """The day number of parts (a numeral when they are numerals)."""
         if all(z3.is_int_value(x) for x in p):
-            y, m, d = (x.as_long() for x in p)  # type: ignore[attr-defined]
+            y, m, d = (x.as_long() for x in p)
             try:
                 return z3.IntVal(date(y, m, d).toordinal())
             except ValueError:
@@ -180,7 +180,7 @@ class Encoding:
         out = fold(z3.If(cond, a, b))
         pa, pb = self.parts(a), self.parts(b)
         if pa is not None and pb is not None and not z3.is_int_value(out) and out.get_id() not in self._parts:
-            self.with_parts(out, tuple(fold(z3.If(cond, x, y)) for x, y in zip(pa, pb, strict=True)))  # type: ignore[arg-type]
+            self.with_parts(out, tuple(fold(z3.If(cond, x, y)) for x, y in zip(pa, pb, strict=True)))
         return out
 
     def add_months(self, d: z3.ExprRef, months: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
@@ -193,19 +193,19 @@ class Encoding:
             if p is not None and not z3.is_int_value(d) and _constant_leaves(months):
                 got = self._add_months_parts(p, months)
             else:
-                got = dates.add_months(d, months)  # type: ignore[arg-type]
+                got = dates.add_months(d, months)
             self._shifted[key] = got
             self._keep += [d, months]
         return got
 
     def _add_months_parts(self, p: dates.Civil, months: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
         if z3.is_int_value(months):
-            q, fails = dates.add_months_parts(p, months.as_long())  # type: ignore[attr-defined]
+            q, fails = dates.add_months_parts(p, months.as_long())
             return self.date_of(q), fails
         cond = months.arg(0)
         a, fa = self._add_months_parts(p, months.arg(1))
         b, fb = self._add_months_parts(p, months.arg(2))
-        return self.choose_date(cond, a, b), fold(z3.If(cond, fa, fb))  # type: ignore[return-value]
+        return self.choose_date(cond, a, b), fold(z3.If(cond, fa, fb))
 
     # -- the whole regulation -------------------------------------------------------------------
     @property
@@ -226,7 +226,7 @@ class Encoding:
 
     def property_term(self, prop: n.Property) -> z3.BoolRef:
         """A property: `eligible` and amount names mean the decision (amounts as paid)."""
-        return self.term(prop.expr, "decision")  # type: ignore[return-value]
+        return self.term(prop.expr, "decision")
 
     def property_failure(self, prop: n.Property) -> z3.BoolRef:
         return self.failure(prop.expr, "decision")
@@ -247,7 +247,7 @@ class Encoding:
                 operand = self.term(e.operand, scope)
                 if e.op == "not":
                     return fold(z3.Not(operand))
-                return fold(-operand)  # type: ignore[operator]
+                return fold(-operand)
             case n.Binary():
                 return self._binary(e, scope)
             case n.InSet():
@@ -261,7 +261,7 @@ class Encoding:
                 if z3.is_false(cond):
                     return b
                 if isinstance(self.reg.type_of(e), t.DateType):
-                    return self.choose_date(cond, a, b)  # type: ignore[arg-type]
+                    return self.choose_date(cond, a, b)
                 return z3.If(cond, a, b)
             case n.Call():
                 return self._call(e, scope)
@@ -276,11 +276,11 @@ class Encoding:
                 return dates.compare(e.op, pa, pb)
         match e.op:
             case "and":
-                return conjunction([a, b])  # type: ignore[list-item]
+                return conjunction([a, b])
             case "or":
-                return disjunction([a, b])  # type: ignore[list-item]
+                return disjunction([a, b])
             case "implies":
-                return disjunction([negate(a), b])  # type: ignore[arg-type]
+                return disjunction([negate(a), b])
             case "/":
                 raise AssertionError("a division is encoded by the rounding around it")
             case "==":
@@ -296,9 +296,9 @@ class Encoding:
             x, y = to_real(a), to_real(b)
         match e.op:
             case "+":
-                return fold(x + y)  # type: ignore[operator]
+                return fold(x + y)
             case "-":
-                return fold(x - y)  # type: ignore[operator]
+                return fold(x - y)
             case "*":
                 return multiply(x, y)
         raise AssertionError(e.op)
@@ -306,7 +306,7 @@ class Encoding:
     def _call(self, e: n.Call, scope: Scope) -> z3.ExprRef:
         func = e.func
         if func in ("round", "floor", "ceil"):
-            places = e.args[1].value if len(e.args) == 2 else 0  # type: ignore[union-attr]
+            places = e.args[1].value if len(e.args) == 2 and isinstance(e.args[1], n.IntLit) else 0
             target = e.args[0]
             if isinstance(target, n.Binary) and target.op == "/":
                 num = to_real(self.term(target.left, scope))
@@ -328,12 +328,12 @@ class Encoding:
                         keep_old = dates.compare("<=" if func == "min" else ">=", po, px)
                         out = self.choose_date(keep_old, out, x)
                         continue
-                    keep_old = (out <= x) if func == "min" else (out >= x)  # type: ignore[operator]
+                    keep_old = (out <= x) if func == "min" else (out >= x)
                     out = fold(z3.If(keep_old, out, x))
                 return out
             case "abs":
                 x = args[0]
-                return fold(z3.If(x >= 0, x, -x))  # type: ignore[operator]
+                return fold(z3.If(x >= 0, x, -x))
             case "years_between" | "months_between":
                 pa, pb = self.parts(args[0]), self.parts(args[1])
                 constant = z3.is_int_value(args[0]) and z3.is_int_value(args[1])
@@ -341,12 +341,12 @@ class Encoding:
                     return dates.years_between_parts(pa, pb) if func == "years_between" \
                         else dates.months_between_parts(pa, pb)
                 if func == "years_between":
-                    return dates.years_between(args[0], args[1])  # type: ignore[arg-type]
-                return dates.months_between(args[0], args[1])  # type: ignore[arg-type]
+                    return dates.years_between(args[0], args[1])
+                return dates.months_between(args[0], args[1])
             case "days_between":
-                return fold(args[1] - args[0])  # type: ignore[operator]
+                return fold(args[1] - args[0])
             case "add_days":
-                return dates.add_days(args[0], args[1])[0]  # type: ignore[arg-type]
+                return dates.add_days(args[0], args[1])[0]
             case "add_months":
                 return self.add_months(args[0], args[1])[0]
             case "add_years":
@@ -438,11 +438,11 @@ class Encoding:
             case n.Binary():
                 left, right = f(e.left, scope), f(e.right, scope)
                 if e.op == "and":  # the right side is read only when the left is not false
-                    return disjunction([left, conjunction([self.term(e.left, scope), right])])  # type: ignore[list-item]
+                    return disjunction([left, conjunction([self.term(e.left, scope), right])])
                 if e.op in ("or",):
-                    return disjunction([left, conjunction([negate(self.term(e.left, scope)), right])])  # type: ignore[arg-type]
+                    return disjunction([left, conjunction([negate(self.term(e.left, scope)), right])])
                 if e.op == "implies":
-                    return disjunction([left, conjunction([self.term(e.left, scope), right])])  # type: ignore[list-item]
+                    return disjunction([left, conjunction([self.term(e.left, scope), right])])
                 return disjunction([left, right])
             case n.InSet():
                 x = self.term(e.operand, scope)
@@ -456,7 +456,7 @@ class Encoding:
                 cond = self.term(e.cond, scope)
                 a, b = f(e.then, scope), f(e.else_, scope)
                 branch = a if z3.eq(a, b) else fold(z3.If(cond, a, b))
-                return disjunction([f(e.cond, scope), branch])  # type: ignore[list-item]
+                return disjunction([f(e.cond, scope), branch])
             case n.Call():
                 if e.func in ("round", "floor", "ceil") and isinstance(e.args[0], n.Binary) and e.args[0].op == "/":
                     div = e.args[0]
@@ -466,7 +466,7 @@ class Encoding:
                 if e.func in ("add_days", "add_months", "add_years"):
                     d, k = self.term(e.args[0], scope), self.term(e.args[1], scope)
                     if e.func == "add_days":
-                        parts.append(dates.add_days(d, k)[1])  # type: ignore[arg-type]
+                        parts.append(dates.add_days(d, k)[1])
                     else:
                         months = k if e.func == "add_months" else scale_leaves(k, 12)
                         parts.append(self.add_months(d, months)[1])
@@ -509,7 +509,7 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
         var, axioms = _input(decl)
         enc.inputs[decl.name] = var
         if isinstance(decl.type, t.DateType):
-            enc.with_parts(var.value, var.consts)  # type: ignore[arg-type]
+            enc.with_parts(var.value, var.consts)
         for ax in axioms:
             enc.axioms[ax.name] = ax
     holds: list[z3.BoolRef] = []
@@ -517,8 +517,8 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
         cond = enc.term(r.condition)
         exemptions = [enc.term(x.condition) for x in r.exemptions]
         held = fold(z3.Or(cond, *exemptions)) if exemptions else cond
-        enc.requirements[r.name] = RequirementTerms(r.name, cond, exemptions, held)  # type: ignore[arg-type]
-        holds.append(held)  # type: ignore[arg-type]
+        enc.requirements[r.name] = RequirementTerms(r.name, cond, exemptions, held)
+        holds.append(held)
         enc.failures[f"requirement {r.name}"] = _requirement_failure(enc, r)
     enc.eligible = conjunction(holds)
     for a in reg.amounts:
@@ -528,7 +528,7 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
         enc.paid[a.name] = fold(z3.If(enc.eligible, formula, zero))
         enc.failures[f"amount {a.name}"] = enc.name_failure(a.name)
     for d in reg.documents:
-        enc.documents[d.name] = TRUE if d.required_when is None else enc.term(d.required_when)  # type: ignore[assignment]
+        enc.documents[d.name] = TRUE if d.required_when is None else enc.term(d.required_when)
         if d.required_when is not None:
             enc.failures[f"document {d.name}"] = enc.failure(d.required_when)
     enc.failures = {k: f for k, f in enc.failures.items() if not z3.is_false(f)}
@@ -539,10 +539,10 @@ def _requirement_failure(enc: Encoding, r: n.Requirement) -> z3.BoolRef:
     """As `decision.decide`: the condition, then each exemption until one holds, then every name
     the requirement mentions (its values are shown in the reasons)."""
     parts = [enc.failure(r.condition)]
-    passed: list[z3.BoolRef] = [negate(enc.term(r.condition))]  # type: ignore[arg-type]
+    passed: list[z3.BoolRef] = [negate(enc.term(r.condition))]
     for x in r.exemptions:
         parts.append(conjunction([*passed, enc.failure(x.condition)]))
-        passed.append(negate(enc.term(x.condition)))  # type: ignore[arg-type]
+        passed.append(negate(enc.term(x.condition)))
     for e in (r.condition, *(x.condition for x in r.exemptions)):
         for name in names_in(e):
             parts.append(enc.name_failure(name))
@@ -631,9 +631,9 @@ def _input(decl: n.Input) -> tuple[Var, list[Axiom]]:
 def _bounds(x: z3.ArithRef, lo: object, hi: object) -> z3.BoolRef:
     parts = []
     if lo is not None:
-        parts.append(x >= lo)  # type: ignore[operator]
+        parts.append(x >= lo)
     if hi is not None:
-        parts.append(x <= hi)  # type: ignore[operator]
+        parts.append(x <= hi)
     return z3.And(*parts) if parts else TRUE
 
 
@@ -684,10 +684,10 @@ def row_matches(key: z3.ExprRef, row: n.BracketRow, key_type: t.Type) -> z3.Bool
     parts: list[z3.BoolRef] = []
     if row.lo is not None:
         lo, k = same_sort(literal(row.lo, t.strip_domain(key_type)), key)
-        parts.append(fold(lo <= k))  # type: ignore[operator]
+        parts.append(fold(lo <= k))
     if row.hi is not None:
         hi, k = same_sort(literal(row.hi, t.strip_domain(key_type)), key)
-        parts.append(fold(k < hi))  # type: ignore[operator]
+        parts.append(fold(k < hi))
     return conjunction(parts)
 
 
@@ -712,7 +712,7 @@ def fold(x: z3.ExprRef) -> z3.ExprRef:
 
 def to_real(x: z3.ExprRef) -> z3.ExprRef:
     if x.sort() == z3.IntSort():
-        return real(x.as_long()) if z3.is_int_value(x) else z3.ToReal(x)  # type: ignore[attr-defined, arg-type]
+        return real(x.as_long()) if z3.is_int_value(x) else z3.ToReal(x)
     return x
 
 
@@ -724,39 +724,39 @@ def same_sort(*xs: z3.ExprRef) -> tuple[z3.ExprRef, ...]:
 
 def equal(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
     a, b = same_sort(a, b)
-    return fold(a == b)  # type: ignore[return-value]
+    return fold(a == b)
 
 
 def multiply(a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
     """a * b, kept linear where it can be: a constant is pushed into the branches of an `if`
     whose leaves are constants (a bracket's rate times an income is a piecewise-linear term)."""
     if is_value(a) and is_value(b):
-        return fold(a * b)  # type: ignore[operator]
+        return fold(a * b)
     if is_value(a):
         a, b = b, a
     if is_value(b):
         # (x * c1) * c2 is x * (c1 * c2): one coefficient, as a drafter would write it
         if z3.is_app_of(a, z3.Z3_OP_MUL) and a.num_args() == 2 and is_value(a.arg(1)):
-            return multiply(a.arg(0), fold(a.arg(1) * b))  # type: ignore[operator]
-        if z3.is_rational_value(b) and Fraction(b.as_fraction()) == 1:  # type: ignore[attr-defined]
+            return multiply(a.arg(0), fold(a.arg(1) * b))
+        if z3.is_rational_value(b) and Fraction(b.as_fraction()) == 1:
             return a
-        if z3.is_int_value(b) and b.as_long() == 1:  # type: ignore[attr-defined]
+        if z3.is_int_value(b) and b.as_long() == 1:
             return a
-        return a * b  # type: ignore[operator, no-any-return]
+        return a * b
     if _constant_leaves(a):
         return _distribute(a, b)
     if _constant_leaves(b):
         return _distribute(b, a)
-    return a * b  # type: ignore[operator, no-any-return]
+    return a * b
 
 
 def scale_leaves(x: z3.ExprRef, k: int) -> z3.ExprRef:
     """x * k, pushed into the leaves of an `if` tree of constants."""
     if is_value(x):
-        return fold(x * k)  # type: ignore[operator]
+        return fold(x * k)
     if z3.is_app_of(x, z3.Z3_OP_ITE) and _constant_leaves(x):
         return z3.If(x.arg(0), scale_leaves(x.arg(1), k), scale_leaves(x.arg(2), k))
-    return x * k  # type: ignore[operator, no-any-return]
+    return x * k
 
 
 def _constant_leaves(x: z3.ExprRef) -> bool:
@@ -767,16 +767,16 @@ def _constant_leaves(x: z3.ExprRef) -> bool:
 
 def _distribute(ite: z3.ExprRef, other: z3.ExprRef) -> z3.ExprRef:
     if is_value(ite):
-        return fold(ite * other)  # type: ignore[operator]
+        return fold(ite * other)
     return z3.If(ite.arg(0), _distribute(ite.arg(1), other), _distribute(ite.arg(2), other))
 
 
 def divide(num: z3.ExprRef, den: z3.ExprRef) -> z3.ExprRef:
     if is_value(den) and not is_value(num):
-        d = Fraction(den.as_fraction())  # type: ignore[attr-defined]
+        d = Fraction(den.as_fraction())
         if d != 0:
             return multiply(num, real(1 / d))
-    return fold(num / den)  # type: ignore[operator]
+    return fold(num / den)
 
 
 def rounded(x: z3.ExprRef, places: int, func: str) -> z3.ExprRef:
@@ -784,16 +784,16 @@ def rounded(x: z3.ExprRef, places: int, func: str) -> z3.ExprRef:
     scale = 10 ** places
     r = multiply(x, real(scale))
     if func == "floor":
-        q: z3.ExprRef = z3.ToInt(r)  # type: ignore[arg-type]
+        q: z3.ExprRef = z3.ToInt(r)
     elif func == "ceil":
-        q = -z3.ToInt(-r)  # type: ignore[operator, arg-type]
+        q = -z3.ToInt(-r)
     else:
         half = real(Fraction(1, 2))
-        q = z3.If(r >= 0, z3.ToInt(r + half), -z3.ToInt(-r + half))  # type: ignore[operator, arg-type]
+        q = z3.If(r >= 0, z3.ToInt(r + half), -z3.ToInt(-r + half))
     if is_value(r):
         q = z3.simplify(q)
-    return fold(multiply(z3.ToReal(q), real(Fraction(1, scale))) if not is_value(q)  # type: ignore[arg-type]
-                else real(Fraction(q.as_long(), scale)))  # type: ignore[attr-defined]
+    return fold(multiply(z3.ToReal(q), real(Fraction(1, scale))) if not is_value(q)
+                else real(Fraction(q.as_long(), scale)))
 
 
 def conjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
@@ -845,8 +845,8 @@ def finite_decimal(f: Fraction) -> Decimal | None:
 
 
 _COMPARE: dict[str, Callable[[z3.ExprRef, z3.ExprRef], z3.BoolRef]] = {
-    "<": lambda a, b: a < b,  # type: ignore[operator]
-    "<=": lambda a, b: a <= b,  # type: ignore[operator]
-    ">": lambda a, b: a > b,  # type: ignore[operator]
-    ">=": lambda a, b: a >= b,  # type: ignore[operator]
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
 }

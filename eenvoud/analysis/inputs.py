@@ -38,7 +38,7 @@ def copy_of(var: Var) -> tuple[Var, list[tuple[z3.ExprRef, z3.ExprRef]]]:
 def differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
     if z3.eq(a, b):
         return z3.BoolVal(False)
-    return a != b  # type: ignore[return-value]
+    return a != b
 
 
 def outcome_differs(ctx: Context, s: Slice, pairs: list[tuple[z3.ExprRef, z3.ExprRef]],
@@ -52,10 +52,10 @@ def outcome_differs(ctx: Context, s: Slice, pairs: list[tuple[z3.ExprRef, z3.Exp
     eligible2 = sub(eligible)
     parts = [differ(eligible, eligible2)]
     amounts = disjunction(differ(ctx.enc.amounts[a], sub(ctx.enc.amounts[a])) for a in s.amounts)
-    parts.append(conjunction([eligible, eligible2, amounts]))  # type: ignore[list-item]
+    parts.append(conjunction([eligible, eligible2, amounts]))
     if documents:
         parts += [differ(ctx.enc.documents[d], sub(ctx.enc.documents[d])) for d in s.documents]
-    copies = [negate(sub(ctx.enc.failures[k])) for k in s.failures if k in ctx.enc.failures]  # type: ignore[arg-type]
+    copies = [negate(sub(ctx.enc.failures[k])) for k in s.failures if k in ctx.enc.failures]
     return disjunction(parts), copies
 
 
@@ -173,7 +173,7 @@ def candidate_values(ctx: Context, decl: n.Input) -> list[Value]:
             return [m for m in typ.members if m != base]
         case t.DateType():
             assert isinstance(base, date)
-            out: list[Value] = []
+            out: list[date] = []
             for years in (-90, -70, -67, -60, -30, -21, -18, -16, -5, 1, 10):
                 try:
                     out.append(base.replace(year=max(1, min(9999, ctx.day.year + years))))

@@ -177,7 +177,8 @@ def _bound(ctx: Context, r: str) -> Interval | None:
     sym = ctx.reg.symbols.get(name)
     if sym is None or sym.kind != "input" or not isinstance(sym.type, t.IntType | t.MoneyType | t.DecimalType):
         return None
-    c = Fraction(lit.value)  # type: ignore[union-attr]
+    assert isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit)
+    c = Fraction(lit.value)
     unit = Fraction(1) if isinstance(sym.type, t.IntType) else Fraction(1, 100) if isinstance(sym.type, t.MoneyType) else None
     lo = hi = None
     lo_s = hi_s = False

@@ -29,7 +29,7 @@ from eenvoud.analysis.encode import NoValue, conjunction, disjunction, encode, n
 from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats
 from eenvoud.diagnostics import RuleError
 from eenvoud.dsl.load import Loader
-from eenvoud.dsl.parser import parse
+from eenvoud.dsl.parser import Comment, parse
 from eenvoud.engine.runner import run_tests
 from eenvoud.ir import nodes as n
 from eenvoud.ir import printer
@@ -238,7 +238,7 @@ def _read(items: list[n.Item]) -> set[str]:
     return seen
 
 
-def _kept_comments(reg: CheckedRegulation, new: n.Regulation) -> list[object]:
+def _kept_comments(reg: CheckedRegulation, new: n.Regulation) -> list[Comment]:
     """The file's comments, but not those inside or right above an item that was removed."""
     parsed = parse(reg.file)
     kept_ids = {id(i) for i in new.items}
@@ -275,8 +275,8 @@ def _equivalent(a: CheckedRegulation, b: CheckedRegulation, day: date, budget: B
     if missing:
         return "the amount `" + missing[0] + "` would disappear"
     diff = disjunction([
-        ea.defined != eb.defined,  # type: ignore[list-item]
-        conjunction([ea.defined, disjunction(differs)]),  # type: ignore[arg-type]
+        ea.defined != eb.defined,
+        conjunction([ea.defined, disjunction(differs)]),
     ])
     prover = Prover(ea.inputs, [], budget, stats)
     for ax in ea.axioms.values():
