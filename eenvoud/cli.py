@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -183,11 +184,14 @@ def cmd_test(args: argparse.Namespace) -> int:
     engine = default_engine()
     for reg in lib.files.values():
         results.extend(run_tests(reg, engine))
+    properties = _prove_properties(lib, args.timeout)
+    violated = sum(p.status == "violated" for p in properties)
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     if args.json:
-        _emit_json({"passed": passed, "failed": failed, "results": [r.to_json() for r in results]})
-        return 1 if failed else 0
+        _emit_json({"passed": passed, "failed": failed, "results": [r.to_json() for r in results],
+                    "properties": [_property_json(p) for p in properties]})
+        return 1 if failed or violated else 0
     for r in results:
         if r.passed:
             if args.verbose:
@@ -196,8 +200,140 @@ def cmd_test(args: argparse.Namespace) -> int:
         out.print(f"[red]FAIL[/red] {r.location}: {r.regulation}: \"{r.test.name}\"")
         for f in r.failures:
             out.print(f"       {f}", markup=False)
+    _print_properties(properties, args.verbose)
     out.print(f"{passed} passed, {failed} failed", markup=False)
-    return 1 if failed else 0
+    return 1 if failed or violated else 0
+
+
+def _prove_properties(lib: Library, timeout: float) -> list[Any]:
+    """The `property` blocks, proved or refuted by the analyzer (Z3)."""
+    from eenvoud.analysis.properties import prove_properties
+    from eenvoud.analysis.prover import Budget
+
+    found: list[Any] = []
+    for reg in lib.regulations.values():
+        found += prove_properties(reg, Budget(timeout))
+    return found
+
+
+def _property_json(p: Any) -> dict[str, object]:
+    return {"regulation": p.regulation, "property": p.name, "location": p.span, "date": p.day.isoformat(),
+            "status": p.status, "detail": p.detail,
+            "counterexample": p.witness.to_json() if p.witness is not None else None}
+
+
+def _print_properties(properties: list[Any], verbose: bool) -> None:
+    if not properties:
+        return
+    for p in properties:
+        where = p.span or p.regulation
+        if p.status == "proved":
+            if verbose:
+                out.print(f"[green]ok[/green]   {p.regulation}: property \"{p.name}\" on {p.day} (proved by Z3)",
+                          markup=True)
+        elif p.status == "violated":
+            out.print(f"[red]FAIL[/red] {where}: {p.regulation}: property \"{p.name}\"")
+            out.print(f"       {p.detail}", markup=False)
+            facts = ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in p.witness.to_json()["facts"].items())
+            out.print(f"       counterexample: {facts}", markup=False)
+        else:
+            out.print(f"[yellow]UNKNOWN[/yellow] {where}: {p.regulation}: property \"{p.name}\" on {p.day}: "
+                      f"{p.detail}", markup=False)
+    proved = sum(p.status == "proved" for p in properties)
+    violated = sum(p.status == "violated" for p in properties)
+    unknown = len(properties) - proved - violated
+    out.print(f"properties: {proved} proved, {violated} violated, {unknown} unknown (per date checked)", markup=False)
+
+
+# -- analyze, simplify ----------------------------------------------------------------------------
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from eenvoud.analysis import report as reports
+    from eenvoud.analysis.analyze import analyze
+    from eenvoud.analysis.prover import Budget
+
+    lib = _load(args.paths)
+    lib.raise_for_errors()
+    fmt = "json" if args.json else args.format
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = analyze(list(lib.regulations.values()), day=args.date, budget=Budget(args.timeout),
+                         progress=progress, library=list(lib.files.values()), simplify=fmt in ("md", "html"))
+    if fmt is None:
+        _print_findings(report)
+        return 0
+    text = {"json": lambda: json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
+            "md": lambda: reports.markdown(report), "html": lambda: reports.html(report)}[fmt]()
+    if args.out:
+        try:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+        for line in reports.terminal_summary(report):
+            out.print(line, markup=False)
+        out.print(f"wrote {args.out}", markup=False)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _print_findings(report: Any) -> None:
+    from eenvoud.analysis.findings import TITLES
+
+    for f in report.findings:
+        when = "; ".join(p.text() for p in f.periods)
+        out.print(f"[bold]{TITLES[f.kind]}[/bold] {f.regulation}: {f.subject}")
+        out.print(f"  {f.span or ''}{' (' + f.article + ')' if f.article else ''} {when}", markup=False)
+        out.print(f"  {f.message}", markup=False)
+        if f.because:
+            out.print("  because: " + "; ".join(f.because), markup=False)
+        if f.witness is not None:
+            facts = ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}"
+                              for k, v in f.witness.to_json(report.regs.get(f.regulation))["facts"].items())
+            out.print(f"  witness: {facts}", markup=False)
+    for u in report.unknown:
+        out.print(f"[yellow]unknown[/yellow] {u.regulation}: {u.subject} ({TITLES.get(u.analysis, u.analysis)}): "
+                  f"{u.reason}", markup=False)
+    from eenvoud.analysis.report import terminal_summary
+
+    for line in terminal_summary(report):
+        out.print(line, markup=False)
+
+
+def cmd_simplify(args: argparse.Namespace) -> int:
+    from eenvoud.analysis.prover import Budget
+    from eenvoud.analysis.simplify import simplify
+
+    lib = _load([args.file])
+    lib.raise_for_errors()
+    regs = list(lib.regulations.values())
+    if len(regs) != 1:
+        raise UsageError(f"{args.file} is not a regulation: there is nothing to simplify")
+    result = simplify(regs[0], budget=Budget(args.timeout), day=args.date)
+    if not result.proved or result.text is None:
+        err.print(f"error: simplify refuses `{regs[0].name}`: {result.note}", markup=False)
+        return 1
+    for line in result.removed:
+        err.print(f"removed {line}", markup=False)
+    for line in result.kept:
+        err.print(f"kept {line}", markup=False)
+    err.print(result.note, markup=False)
+    if args.out:
+        try:
+            Path(args.out).write_text(result.text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(result.text)
+    return 0
 
 
 # -- fmt -------------------------------------------------------------------------------------------
@@ -339,6 +475,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query for properties")
     p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("analyze", help="prove which requirements, questions and documents can go (Z3)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="rule files or folders")
+    p.add_argument("--date", type=_date, metavar="D",
+                   help="reference date (default: every date on which a parameter changes)")
+    p.add_argument("--json", action="store_true", help="findings as JSON")
+    p.add_argument("--format", choices=("md", "html"), help="a report for analysts")
+    p.add_argument("--out", metavar="FILE", help="write the JSON or report here")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("simplify", help="write a regulation without what Z3 proves removable")
+    p.add_argument("file", metavar="FILE", help="the regulation's rule file")
+    p.add_argument("-o", "--out", metavar="OUT", help="write the simplified text here (default: standard output)")
+    p.add_argument("--date", type=_date, metavar="D",
+                   help="reference date (default: every date on which a parameter changes)")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
+    p.set_defaults(func=cmd_simplify)
 
     p = sub.add_parser("fmt", help="rewrite rule files in canonical form")
     p.add_argument("paths", nargs="+", metavar="PATH")

@@ -70,18 +70,18 @@ def brackets(ctx: Context) -> None:
                             f"no row of `{b.name}` covers `{_key_text(b)}` {shown}: the engine cannot decide "
                             "such a case",
                             ctx.witness_raw(case, f"the engine stops: {error}"),
-                            proposal=f"add a row for {shown} to `{b.name}`")
+                            proposal=f"give `{b.name}` a row for `{_key_text(b)}` {shown}")
                 case Unknown():
                     ctx.undecided("bracket_gap", b.name, b, answer.reason)
         for group, stretch in _overlaps(rows):
             answer = bare.check(list(ctx.enc.axioms), [_inside(key, stretch, key_type)])
             match answer:
                 case Refuted():
-                    numbers = ", ".join(str(i + 1) for i in group)
+                    numbers = _and([str(i + 1) for i in group])
                     first = version.rows[group[0]]
                     values = {lit_text(version.rows[i].value) for i in group}
                     same = " (they give the same value)" if len(values) == 1 else ""
-                    ctx.add("bracket_overlap", f"{b.name}.rows.{numbers.replace(', ', ',')}",
+                    ctx.add("bracket_overlap", f"{b.name}.rows." + ",".join(str(i + 1) for i in group),
                             version.rows[group[1]], b.label, [],
                             f"rows {numbers} of `{b.name}` overlap for `{_key_text(b)}` "
                             f"{_stretch_text(stretch, key_type)}{same}: the first, {lit_text(first.value)}, "
@@ -90,6 +90,10 @@ def brackets(ctx: Context) -> None:
                             proposal=f"make the rows {numbers} of `{b.name}` meet without overlapping")
                 case Unknown():
                     ctx.undecided("bracket_overlap", b.name, b, answer.reason)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _point(bound: n.Literal | None) -> Point | None:

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from eenvoud.analysis.context import Context
+from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import negate
 from eenvoud.analysis.findings import PropertyResult
-from eenvoud.analysis.prover import Proved, Refuted, Unknown
+from eenvoud.analysis.prover import Budget, Proved, Refuted, Stats, Unknown
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import decide
 from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.values import EvaluationError, Maybe, Value
 from eenvoud.ir import nodes as n
+from eenvoud.ir.checked import CheckedRegulation
 
 
 def evaluate_property(prog: Program, prop: n.Property, facts: Mapping[str, Value]) -> Maybe:
@@ -87,3 +88,30 @@ def _listing(ctx: Context, names: list[str]) -> str:
         art = ctx.article(r)
         parts.append(f"`{r}` ({art})" if art else f"`{r}`")
     return ", ".join(parts) if parts else "no requirement"
+
+
+def prove_properties(reg: CheckedRegulation, budget: Budget) -> list[PropertyResult]:
+    """Every `property` of a regulation, on its own date or on every analysis date: what
+    `eenvoud test` runs beside the example tests."""
+    from eenvoud.analysis.analyze import analysis_dates, context_at
+
+    out: list[PropertyResult] = []
+    if not reg.is_regulation() or not reg.properties:
+        return out
+    stats = Stats()
+    days = sorted({p.on for p in reg.properties if p.on is not None} | set(analysis_dates(reg)))
+    for day in days:
+        todo = [p for p in reg.properties if p.on == day or (p.on is None and day in analysis_dates(reg))]
+        if not todo:
+            continue
+        ctx = context_at(reg, day, budget, stats)
+        if isinstance(ctx, str):
+            out += [PropertyResult(reg.name, p.name, str(p.span) if p.span else None, day, "unknown", ctx)
+                    for p in todo]
+            continue
+        try:
+            out += properties(ctx, todo)
+        except Disagreement as exc:
+            out += [PropertyResult(reg.name, p.name, str(p.span) if p.span else None, day, "unknown", str(exc))
+                    for p in todo]
+    return out

@@ -50,7 +50,8 @@ def contradictions(ctx: Context) -> None:
                 ctx.contradiction = True
                 reqs = [c for c in answer.core if c in s.requirements]
                 last = ctx.requirement_decl[reqs[-1]] if reqs else None
-                names = ", ".join(f"`{r}`" for r in reqs)
+                names = " and ".join(f"`{r}`" for r in reqs) if len(reqs) < 3 else \
+                    ", ".join(f"`{r}`" for r in reqs[:-1]) + f" and `{reqs[-1]}`"
                 ctx.add("contradiction", ", ".join(reqs), last, ctx.article(reqs[-1]) if reqs else None,
                         list(answer.core),
                         f"no case meets {names} together" + _domain_note(answer.core)
