@@ -113,6 +113,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
         unknown: list[Undecided] = []
         skipped: list[str] = []
         analyzed: list[date] = []
+        contexts: list[Context] = []
         for d in days:
             ctx = context_at(reg, d, budget, stats, registry)
             if isinstance(ctx, str):
@@ -126,6 +127,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
                 ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
             findings += ctx.findings
             unknown += ctx.unknown
+            contexts.append(ctx)
         for prop in reg.properties:  # a property with its own date is checked on that date
             if prop.on is None or prop.on in days:
                 continue
@@ -144,7 +146,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
         if simplify:
             from eenvoud.analysis.simplify import simplify as simplify_
 
-            result = simplify_(reg, budget=budget, day=day, stats=stats)
+            result = simplify_(reg, budget=budget, day=day, stats=stats, analysed=contexts)
             entry.simplified = result.text
             entry.simplify_note = result.note
     report.queries = stats.queries

@@ -13,6 +13,7 @@ the pair of cases that shows it).
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from eenvoud.analysis.encode import Var, conjunction, disjunction, negate
 from eenvoud.analysis.findings import Witness
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
+from eenvoud.engine.facts import literal_value
 from eenvoud.engine.values import CENT, EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -123,6 +125,11 @@ def _registry_question(ctx: Context, x: str, decl: n.Input, witness: Witness) ->
 # -- cheap before expensive: the engine looks for a case where the answer matters -----------------
 
 
+# engine decisions the search may spend per regulation and date (one takes some 20 µs, so about a
+# second at most): past that, the solver is the cheaper way
+ENGINE_TRIES = 40_000
+
+
 def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value]]:
     """Inputs for which changing the answer changes the engine's outcome, starting from the base
     case (and, for the inputs still open, from the base case with one other answer changed)."""
@@ -135,14 +142,19 @@ def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value
         except (EvaluationError, ArithmeticError):
             return None
 
-    def search(base: dict[str, Value], names: list[str]) -> None:
+    budget = [ENGINE_TRIES]
+
+    def search(base: dict[str, Value], names: list[str], width: int = 1000) -> None:
         before = outcome(base)
         if before is None:
             return
         for x in names:
             if x in found:
                 continue
-            for value in values[x]:
+            for value in _spread(values[x], width):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return
                 if value == base[x]:
                     continue
                 after = outcome({**base, x: value})
@@ -151,14 +163,38 @@ def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value
                     break
 
     names = [i.name for i in ctx.reg.inputs]
-    search(dict(ctx.base), names)
+    for base in _bases(ctx, values):
+        search(base, names)
     for y in names:
         open_ = [x for x in names if x not in found and x != y]
         if not open_:
             break
-        for value in values[y][:6]:
-            search({**ctx.base, y: value}, open_)
+        for value in _spread(values[y], 8):
+            search({**ctx.base, y: value}, open_, 12)
+        if budget[0] < 0:
+            break
     return found
+
+
+def _bases(ctx: Context, values: dict[str, list[Value]]) -> list[dict[str, Value]]:
+    """Cases to start from: the base case Z3 found (every requirement met), the drafter's own
+    test cases, and a few cases drawn from the candidate values (seeded: the same every run)."""
+    out = [dict(ctx.base)]
+    for test in ctx.reg.tests:
+        out.append({**ctx.base, **{g.name: literal_value(g.value) for g in test.given if g.name in ctx.base}})
+    rng = random.Random(0)
+    for _ in range(20):
+        out.append({name: rng.choice(vs) if vs and rng.random() < 0.5 else ctx.base[name]
+                    for name, vs in values.items()})
+    return out
+
+
+def _spread(values: list[Value], k: int) -> list[Value]:
+    """At most k of the values, from across the whole list (small and large amounts alike)."""
+    if len(values) <= k:
+        return values
+    step = (len(values) - 1) / (k - 1)
+    return [values[round(i * step)] for i in range(k)]
 
 
 def candidate_values(ctx: Context, decl: n.Input) -> list[Value]:

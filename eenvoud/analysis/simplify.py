@@ -48,33 +48,36 @@ class Simplified:
 
 
 def simplify(reg: CheckedRegulation, budget: Budget | None = None, day: date | None = None,
-             stats: Stats | None = None) -> Simplified:
+             stats: Stats | None = None, analysed: list[Context] | None = None) -> Simplified:
+    """`analysed`: contexts on which every analysis already ran (as `eenvoud analyze` has them),
+    so that nothing is proved twice."""
     from eenvoud.analysis.analyze import analysis_dates, context_at
 
     budget = budget or Budget()
     stats = stats or Stats()
-    days = analysis_dates(reg, day)
-    contexts: list[Context] = []
-    for d in days:
-        ctx = context_at(reg, d, budget, stats)
-        if isinstance(ctx, Context):
-            contexts.append(ctx)
+    contexts: list[Context] = list(analysed or [])
+    if analysed is None:
+        for d in analysis_dates(reg, day):
+            ctx = context_at(reg, d, budget, stats)
+            if isinstance(ctx, Context):
+                requirements_.contradictions(ctx)
+                if not ctx.contradiction:
+                    requirements_.redundant(ctx)
+                    inputs_.irrelevant(ctx)
+                    documents_.documents(ctx)
+                contexts.append(ctx)
     if not contexts:
         return Simplified(None, note="there is no date on which the regulation can be analyzed")
     redundant: set[str] | None = None
     irrelevant: set[str] | None = None
     unneeded: set[str] | None = None
     for ctx in contexts:
-        requirements_.contradictions(ctx)
         if ctx.consistency_unknown:
             return Simplified(None, note=f"Z3 could not tell within its time limit whether anyone qualifies on "
                               f"{ctx.day.isoformat()}")
         if ctx.contradiction:
             return Simplified(None, note="its requirements contradict each other: nobody qualifies, so there is "
                               "nothing to simplify until that is fixed")
-        requirements_.redundant(ctx)
-        inputs_.irrelevant(ctx)
-        documents_.documents(ctx)
         here_irrelevant = {f.subject for f in ctx.findings if f.kind == "irrelevant_input"}
         here_docs = {f.subject for f in ctx.findings if f.kind == "unnecessary_document"}
         redundant = set(ctx.redundant) if redundant is None else redundant & set(ctx.redundant)
