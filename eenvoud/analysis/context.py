@@ -51,6 +51,8 @@ class Context:
     slices: list[Slice] = field(default_factory=list)
     deps: Dependencies = field(init=False)
     everything: Slice = field(init=False)
+    _closures: dict[str, object] = field(default_factory=dict)
+    _slice_index: dict[tuple[str, str], Slice] = field(default_factory=dict)
     _provers: dict[int, Prover] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -62,14 +64,17 @@ class Context:
         self.base = domain_case(self.reg)
         self.requirement_decl = {r.name: r for r in self.reg.requirements}
         self.constants = _constants(self.reg, self.day)
+        self.input_order = {i.name: k for k, i in enumerate(self.reg.inputs)}
 
     # -- slices and their solvers ---------------------------------------------------------------------
     def slice_of(self, kind: str, name: str) -> Slice:
-        for s in self.slices:
-            if (kind == "requirement" and name in s.requirements) or (kind == "amount" and name in s.amounts) \
-                    or (kind == "document" and name in s.documents) or (kind == "input" and name in s.inputs):
-                return s
-        raise KeyError(name)
+        if not self._slice_index:
+            for s in self.slices:
+                for items, k in ((s.requirements, "requirement"), (s.amounts, "amount"), (s.documents, "document"),
+                                 (s.inputs, "input")):
+                    for item in items:
+                        self._slice_index[(k, item)] = s
+        return self._slice_index[(kind, name)]
 
     def prover(self, s: Slice) -> Prover:
         got = self._provers.get(id(s))
@@ -114,17 +119,43 @@ class Context:
             docs = tuple(True if fn is None else fn(env) for _d, fn in self.prog.documents)
         return eligible, tuple(amounts.values()), docs
 
+    def _compiled(self) -> None:
+        """The engine's closures by item: requirement, amount and document."""
+        if not self._closures:
+            self._closures = {f"requirement {r.name}": (cond, exemptions) for r, cond, exemptions in self.prog.requirements}
+            self._closures.update({f"amount {a.name}": fn for a, fn in self.prog.amounts})
+            self._closures.update({f"document {d.name}": fn for d, fn in self.prog.documents})
+
+    def slice_outcome(self, s: Slice, facts: Mapping[str, Value]) -> tuple[object, ...]:
+        """The part of the outcome a slice decides (its requirements, amounts and documents), by
+        the engine. With the other inputs as in the base case (where every requirement holds),
+        it differs between two cases exactly when the whole outcome does. Raises
+        EvaluationError when the engine cannot decide the slice."""
+        self._compiled()
+        env = Env(dict(facts))
+        out: list[object] = []
+        with v.localcontext_exact():
+            held = True
+            for r in s.requirements:
+                cond, exemptions = self._closures[f"requirement {r}"]  # type: ignore[misc]
+                if not (cond(env) is True or any(x(env) is True for x in exemptions)):
+                    held = False
+            out.append(held)
+            out += [self._closures[f"amount {a}"](env) for a in s.amounts]  # type: ignore[operator]
+            for d in s.documents:
+                fn = self._closures[f"document {d}"]
+                out.append(True if fn is None else fn(env))  # type: ignore[operator]
+        return tuple(out)
+
     def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool]:
         """Whether each named requirement holds for a complete case, by the engine (fast path)."""
+        self._compiled()
         env = Env(dict(facts))
         out: dict[str, bool] = {}
-        wanted = set(names)
         with v.localcontext_exact():
-            for req, cond, exemptions in self.prog.requirements:
-                if req.name not in wanted:
-                    continue
-                held = cond(env) is True or any(x(env) is True for x in exemptions)
-                out[req.name] = held
+            for name in names:
+                cond, exemptions = self._closures[f"requirement {name}"]  # type: ignore[misc]
+                out[name] = cond(env) is True or any(x(env) is True for x in exemptions)
         return out
 
     def witness(self, facts: Mapping[str, Value], changed: Mapping[str, Value] | None = None,

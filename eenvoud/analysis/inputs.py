@@ -14,14 +14,14 @@ the pair of cases that shows it).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 import z3
 
-from eenvoud.analysis.context import Context, same_outcome
+from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import Var, conjunction, disjunction, negate
-from eenvoud.analysis.findings import Witness
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.engine.facts import literal_value
@@ -71,7 +71,7 @@ def irrelevant(ctx: Context) -> None:
         if x in shown:  # the engine showed a case where the answer matters: no solver needed
             ctx.stats.without_solver += 1
             case, other = shown[x]
-            _registry_question(ctx, x, decl, ctx.witness(case, {x: other}))
+            _registry_question(ctx, x, decl, case, other)
             continue
         s = ctx.slice_of("input", x)
         var = ctx.enc.inputs[x]
@@ -92,22 +92,22 @@ def irrelevant(ctx: Context) -> None:
                 other = answer.also[x]
                 case = ctx.complete(answer.case)
                 try:
-                    witness = ctx.witness(case, {x: other})
-                    before = ctx.decide(case)
-                    after = ctx.decide({**case, x: other})
+                    differs = ctx.slice_outcome(s, case) != ctx.slice_outcome(s, {**case, x: other})
                 except EvaluationError as exc:
                     ctx.undecided("irrelevant_input", x, decl, f"the engine could not decide the witness: {exc}")
                     continue
-                if same_outcome(before, after, documents=True):
+                if not differs:
                     ctx.undecided("irrelevant_input", x, decl,
                                   "the encoding and the engine disagree on a witness: please report this")
                     continue
-                _registry_question(ctx, x, decl, witness)
+                _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
 
 
-def _registry_question(ctx: Context, x: str, decl: n.Input, witness: Witness) -> None:
+def _registry_question(ctx: Context, x: str, decl: n.Input, case: dict[str, Value], value: Value) -> None:
+    """A question that matters (the case shows it) and that another rule file takes from a
+    registry."""
     if decl.registry is not None:
         return
     held = ctx.library_registry.get(x)
@@ -115,6 +115,15 @@ def _registry_question(ctx: Context, x: str, decl: n.Input, witness: Witness) ->
         return
     registry, other, kind = held
     if kind != t.kind(t.strip_domain(decl.type)):
+        return
+    try:
+        witness = ctx.witness(case, {x: value})
+    except EvaluationError as exc:
+        ctx.undecided("registry_data_requested", x, decl, f"the engine could not decide the witness: {exc}")
+        return
+    if witness.decision == witness.decision_after:
+        ctx.undecided("registry_data_requested", x, decl,
+                      "the encoding and the engine disagree on a witness: please report this")
         return
     ctx.add("registry_data_requested", x, decl, None, [f"`{other}` takes `{x}` from {registry}"],
             f"the citizen is asked `{x}`, which {registry} already holds (`{other}` takes it from there), "
@@ -131,48 +140,51 @@ ENGINE_TRIES = 40_000
 
 
 def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value]]:
-    """Inputs for which changing the answer changes the engine's outcome, starting from the base
-    case (and, for the inputs still open, from the base case with one other answer changed)."""
+    """Inputs for which changing the answer changes the engine's outcome: per slice, from the
+    base case, the drafter's test cases and seeded samples (the slice's inputs taken from them,
+    the others from the base case), then from the base case with one other answer changed."""
     values = {i.name: candidate_values(ctx, i) for i in ctx.reg.inputs}
     found: dict[str, tuple[dict[str, Value], Value]] = {}
-
-    def outcome(case: dict[str, Value]) -> tuple[object, ...] | None:
-        try:
-            return ctx.fast_outcome(case)
-        except (EvaluationError, ArithmeticError):
-            return None
-
     budget = [ENGINE_TRIES]
+    starts = _bases(ctx, values)
+    for s in ctx.slices:
+        names = sorted(s.inputs, key=lambda name: ctx.input_order[name])
+        if not names:
+            continue
 
-    def search(base: dict[str, Value], names: list[str], width: int = 1000) -> None:
-        before = outcome(base)
-        if before is None:
-            return
-        for x in names:
-            if x in found:
-                continue
-            for value in _spread(values[x], width):
-                budget[0] -= 1
-                if budget[0] < 0:
-                    return
-                if value == base[x]:
+        def outcome(case: dict[str, Value], s: Slice = s) -> tuple[object, ...] | None:
+            try:
+                return ctx.slice_outcome(s, case)
+            except (EvaluationError, ArithmeticError):
+                return None
+
+        def search(base: dict[str, Value], todo: list[str], width: int = 1000,
+                   outcome: Callable[[dict[str, Value]], tuple[object, ...] | None] = outcome) -> None:
+            before = outcome(base)
+            if before is None:
+                return
+            for x in todo:
+                if x in found:
                     continue
-                after = outcome({**base, x: value})
-                if after is not None and after != before:
-                    found[x] = (dict(base), value)
-                    break
+                for value in _spread(values[x], width):
+                    budget[0] -= 1
+                    if budget[0] < 0:
+                        return
+                    if value == base[x]:
+                        continue
+                    after = outcome({**base, x: value})
+                    if after is not None and after != before:
+                        found[x] = (dict(base), value)
+                        break
 
-    names = [i.name for i in ctx.reg.inputs]
-    for base in _bases(ctx, values):
-        search(base, names)
-    for y in names:
-        open_ = [x for x in names if x not in found and x != y]
-        if not open_:
-            break
-        for value in _spread(values[y], 8):
-            search({**ctx.base, y: value}, open_, 12)
-        if budget[0] < 0:
-            break
+        for start in starts:
+            search({**ctx.base, **{x: start[x] for x in names}}, names)
+        for y in names:
+            todo = [x for x in names if x not in found and x != y]
+            if not todo:
+                break
+            for value in _spread(values[y], 8):
+                search({**ctx.base, y: value}, todo, 12)
     return found
 
 

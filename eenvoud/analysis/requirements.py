@@ -256,7 +256,7 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
             try:
                 status = ctx.requirement_status(case, s.requirements)
                 if not status[r] and all(status[x] for x in s.requirements if x != r):
-                    ctx.decide(case)  # a case the engine decides in full, not one it raises on
+                    ctx.slice_outcome(s, case)  # a case the engine decides, not one it raises on
                     out.add(r)
                     break
             except EvaluationError:
