@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import assert_never
+from typing import Any, assert_never
 
 import z3
 
@@ -51,7 +51,7 @@ class Context:
     slices: list[Slice] = field(default_factory=list)
     deps: Dependencies = field(init=False)
     everything: Slice = field(init=False)
-    _closures: dict[str, object] = field(default_factory=dict)
+    _closures: dict[str, Any] = field(default_factory=dict)  # engine closures by item
     _slice_index: dict[tuple[str, str], Slice] = field(default_factory=dict)
     _provers: dict[int, Prover] = field(default_factory=dict)
 
@@ -137,14 +137,14 @@ class Context:
         with v.localcontext_exact():
             held = True
             for r in s.requirements:
-                cond, exemptions = self._closures[f"requirement {r}"]  # type: ignore[misc]
+                cond, exemptions = self._closures[f"requirement {r}"]
                 if not (cond(env) is True or any(x(env) is True for x in exemptions)):
                     held = False
             out.append(held)
-            out += [self._closures[f"amount {a}"](env) for a in s.amounts]  # type: ignore[operator]
+            out += [self._closures[f"amount {a}"](env) for a in s.amounts]
             for d in s.documents:
                 fn = self._closures[f"document {d}"]
-                out.append(True if fn is None else fn(env))  # type: ignore[operator]
+                out.append(True if fn is None else fn(env))
         return tuple(out)
 
     def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool]:
@@ -154,7 +154,7 @@ class Context:
         out: dict[str, bool] = {}
         with v.localcontext_exact():
             for name in names:
-                cond, exemptions = self._closures[f"requirement {name}"]  # type: ignore[misc]
+                cond, exemptions = self._closures[f"requirement {name}"]
                 out[name] = cond(env) is True or any(x(env) is True for x in exemptions)
         return out
 
