@@ -256,6 +256,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     lib = _load(args.paths)
     lib.raise_for_errors()
     fmt = "json" if args.json else args.format
+    targets: list[tuple[str, str | None]] = []  # (format, file); one run can write several reports
+    for path in args.out or []:
+        suffix = {".json": "json", ".md": "md", ".html": "html", ".htm": "html"}.get(Path(path).suffix.lower())
+        if fmt is None and suffix is None:
+            raise UsageError(f"say which format to write to {path}: --format md|html, --json, or end it in "
+                             ".md, .html or .json")
+        targets.append((fmt or suffix or "json", path))
+    if not targets and fmt is not None:
+        targets.append((fmt, None))
     from rich.progress import Progress
 
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -265,23 +274,27 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             bar.update(task, completed=done, total=total)
 
         report = analyze(list(lib.regulations.values()), day=args.date, budget=Budget(args.timeout),
-                         progress=progress, library=list(lib.files.values()), simplify=fmt in ("md", "html"))
-    if fmt is None:
+                         progress=progress, library=list(lib.files.values()),
+                         simplify=any(f in ("md", "html") for f, _ in targets))
+    if not targets:
         _print_findings(report)
         return 0
-    text = {"json": lambda: json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
-            "md": lambda: reports.markdown(report), "html": lambda: reports.html(report)}[fmt]()
-    if args.out:
+    for kind, path in targets:
+        text = {"json": lambda: json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
+                "md": lambda: reports.markdown(report), "html": lambda: reports.html(report)}[kind]()
+        if path is None:
+            sys.stdout.write(text)
+            continue
         try:
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(text, encoding="utf-8")
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    if any(path is not None for _, path in targets):
         for line in reports.terminal_summary(report):
             out.print(line, markup=False)
-        out.print(f"wrote {args.out}", markup=False)
-    else:
-        sys.stdout.write(text)
+        for _, path in targets:
+            out.print(f"wrote {path}", markup=False)
     return 0
 
 
@@ -482,7 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reference date (default: every date on which a parameter changes)")
     p.add_argument("--json", action="store_true", help="findings as JSON")
     p.add_argument("--format", choices=("md", "html"), help="a report for analysts")
-    p.add_argument("--out", metavar="FILE", help="write the JSON or report here")
+    p.add_argument("--out", metavar="FILE", action="append",
+                   help="write the JSON or report here; repeat it to write several (format from .json, .md, .html)")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
     p.set_defaults(func=cmd_analyze)
 

@@ -24,6 +24,7 @@ from eenvoud.analysis.encode import conjunction, fold, literal, same_sort
 from eenvoud.analysis.prover import Prover, Refuted, Unknown
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, bracket_rows
+from eenvoud.engine.facts import literal_value
 from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -79,6 +80,10 @@ def brackets(ctx: Context) -> None:
                 case Refuted():
                     numbers = _and([str(i + 1) for i in group])
                     first = version.rows[group[0]]
+                    if _engine_value(ctx, b, answer.case) != literal_value(first.value):
+                        ctx.undecided("bracket_overlap", b.name, b, "the encoding and the engine disagree on a "
+                                      "witness: please report this")
+                        continue
                     values = {lit_text(version.rows[i].value) for i in group}
                     same = " (they give the same value)" if len(values) == 1 else ""
                     ctx.add("bracket_overlap", f"{b.name}.rows." + ",".join(str(i + 1) for i in group),
@@ -206,6 +211,15 @@ def _stretch_text(s: Stretch, key_type: t.Type) -> str:
 
 def _key_text(b: n.Bracket) -> str:
     return expr(b.key)
+
+
+def _engine_value(ctx: Context, b: n.Bracket, case: Mapping[str, Value]) -> object:
+    """The bracket's value for a case, by the engine (the first row that holds the key)."""
+    try:
+        with v.localcontext_exact():
+            return ctx.prog.name(b.name)(Env(dict(case)))
+    except EvaluationError as exc:
+        return exc
 
 
 def _engine_error(ctx: Context, b: n.Bracket, case: Mapping[str, Value]) -> str | None:
