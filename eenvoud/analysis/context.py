@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, assert_never
 
 import z3
@@ -248,7 +249,18 @@ def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
 
 
 def span_text(node: n.Node | None) -> str | None:
-    return str(node.span) if node is not None and node.span is not None else None
+    """file:line:col, the file relative to the working folder when it lies below it (an imported
+    module is loaded by its absolute path)."""
+    if node is None or node.span is None:
+        return None
+    name = node.span.file.name
+    path = Path(name)
+    if path.is_absolute():
+        try:
+            name = str(path.relative_to(Path.cwd()))
+        except ValueError:
+            pass
+    return f"{name}:{node.span.line}:{node.span.column}"
 
 
 def decision_json(d: Decision) -> dict[str, object]:

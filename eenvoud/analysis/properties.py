@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from eenvoud.analysis.context import Context, Disagreement
+from eenvoud.analysis.context import Context, Disagreement, span_text
 from eenvoud.analysis.encode import negate
 from eenvoud.analysis.findings import PropertyResult
 from eenvoud.analysis.prover import Budget, Proved, Refuted, Stats, Unknown
@@ -46,7 +46,7 @@ def properties(ctx: Context, only: list[n.Property] | None = None) -> list[Prope
     domain = ctx.all_domain()
     for prop in todo:
         ctx.tick()
-        span = str(prop.span) if prop.span else None
+        span = span_text(prop)
         holds = ctx.enc.property_term(prop)
         answer = prover.check(domain, [negate(holds), negate(ctx.enc.property_failure(prop))])
         match answer:
@@ -106,12 +106,12 @@ def prove_properties(reg: CheckedRegulation, budget: Budget) -> list[PropertyRes
             continue
         ctx = context_at(reg, day, budget, stats)
         if isinstance(ctx, str):
-            out += [PropertyResult(reg.name, p.name, str(p.span) if p.span else None, day, "unknown", ctx)
+            out += [PropertyResult(reg.name, p.name, span_text(p), day, "unknown", ctx)
                     for p in todo]
             continue
         try:
             out += properties(ctx, todo)
         except Disagreement as exc:
-            out += [PropertyResult(reg.name, p.name, str(p.span) if p.span else None, day, "unknown", str(exc))
+            out += [PropertyResult(reg.name, p.name, span_text(p), day, "unknown", str(exc))
                     for p in todo]
     return out
