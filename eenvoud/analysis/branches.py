@@ -59,7 +59,7 @@ def branches(ctx: Context) -> None:
                         reqs = [c for c in answer.core if c in ctx.enc.requirements]
                         context = (" for anyone who qualifies (" + ", ".join(f"`{r}`" for r in reqs) + ")"
                                    if reqs else "")
-                        ctx.add("dead_branch", subject, site.node, article, list(answer.core),
+                        ctx.add("dead_branch", f"{subject}.{which}", site.node, article, list(answer.core),
                                 f"the `{which}` branch of {shown} in `{owner}` never applies{context}: "
                                 f"the condition is always {'false' if which == 'then' else 'true'} there",
                                 proposal=f"replace {shown} by `{text(keep)}`")

@@ -99,8 +99,10 @@ class Finding:
     proposal: str | None = None  # how the rule text would change, in one line
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.kind, self.regulation, self.subject)
+    def key(self) -> tuple[str, ...]:
+        # the message is part of what is claimed: a bracket with another gap, or a requirement
+        # redundant for another reason, in another period is another finding
+        return (self.kind, self.regulation, self.subject, self.message)
 
     def to_json(self, reg: CheckedRegulation | None = None) -> dict[str, object]:
         return {
@@ -129,7 +131,7 @@ class Undecided:
     day: date | None = None
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> tuple[str, ...]:
         return (self.analysis, self.regulation, self.subject)
 
     def to_json(self) -> dict[str, object]:
@@ -207,8 +209,8 @@ def periods(days: list[date], all_days: tuple[date, ...], single: bool) -> tuple
 def merge_periods(items: list[Any], all_days: tuple[date, ...], single: bool) -> list[Any]:
     """One entry per key, with the periods in which it holds; the details are those of the
     first date on which it was found."""
-    first: dict[tuple[str, str, str], Any] = {}
-    days: dict[tuple[str, str, str], list[date]] = {}
+    first: dict[tuple[str, ...], Any] = {}
+    days: dict[tuple[str, ...], list[date]] = {}
     for item in items:
         first.setdefault(item.key, item)
         days.setdefault(item.key, []).append(item.day)

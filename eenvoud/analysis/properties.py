@@ -75,7 +75,7 @@ def properties(ctx: Context, only: list[n.Property] | None = None) -> list[Prope
                 else:
                     involved = [r.requirement for r in d.reasons if r.status == "fails"]
                     how = "the case is not eligible: it fails " + _listing(ctx, involved)
-                message = f"the property \"{prop.name}\" does not hold on {ctx.day.isoformat()}: {how}"
+                message = f"the property \"{prop.name}\" does not hold: {how}"
                 ctx.add("property_violated", prop.name, prop, None, involved, message, witness,
                         proposal="change the rules or the property")
                 out.append(PropertyResult(ctx.reg.name, prop.name, span, ctx.day, "violated", message, witness))

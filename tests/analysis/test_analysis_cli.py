@@ -95,3 +95,21 @@ def test_eenvoud_test_fails_on_a_violated_property_with_its_counterexample(
     assert main(["test", str(CASES / "property_violated_a_clean.rules"), "--timeout", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {p["status"] for p in data["properties"]} == {"proved"}
+
+
+def test_a_branch_dead_in_one_period_and_live_in_the_next_gives_one_finding_per_period(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "r.rules"
+    rules.write_text("""regulation r "r"
+input age : int 0..130 "Leeftijd"
+parameter known : bool "Bedragen bekend"
+  2024-01-01: true
+  2025-01-01: false
+requirement adult "18+": age >= 18
+amount benefit : money = if known then €100 else €0
+""", encoding="utf-8")
+    assert main(["analyze", str(rules), "--json", "--timeout", "1"]) == 0
+    found = {f["subject"]: f["periods"] for f in json.loads(capsys.readouterr().out)["findings"]
+             if f["kind"] == "dead_branch"}
+    assert found == {"benefit.if.1.else": [{"from": "2024-01-01", "to": "2024-12-31"}],
+                     "benefit.if.1.then": [{"from": "2025-01-01", "to": None}]}
