@@ -12,13 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## run: check the shipped rules, run their tests, decide the example cases with their reasons
+## run: check the shipped rules, run their tests (and prove their properties), decide the example cases with their
+##      reasons, and write the analyzer's report over the library to examples/reports/ (its summary is printed)
 run: $(STAMP)
 	$(BIN)/eenvoud check rules/
 	$(BIN)/eenvoud test rules/
 	$(BIN)/eenvoud eval rules/nl/rijk/zorgtoeslag.rules --facts examples/zorgtoeslag/single-low-income.json --date 2025-01-01
 	$(BIN)/eenvoud eval rules/nl/rijk/zorgtoeslag.rules --facts examples/zorgtoeslag/couple-undetermined.json --date 2025-01-01
 	$(BIN)/eenvoud eval rules/nl/events/low_income.rules --facts examples/events/low_income.json --date 2024-03-01
+	$(BIN)/eenvoud analyze rules/ --out examples/reports/analysis.html --out examples/reports/analysis.md --out examples/reports/analysis.json
 
 ## test: the whole test suite
 test: $(STAMP)
