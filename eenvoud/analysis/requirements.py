@@ -33,6 +33,7 @@ from eenvoud.analysis.slices import Slice
 from eenvoud.engine.values import CENT, EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
+from eenvoud.ir.printer import expr as printer_expr
 
 
 def contradictions(ctx: Context) -> None:
@@ -107,7 +108,8 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
 def _report(ctx: Context, r: str, core: tuple[str, ...]) -> None:
     decl = ctx.requirement_decl[r]
     reqs = [c for c in core if c in ctx.requirement_decl]
-    same = [x for x in reqs if z3.eq(ctx.enc.requirements[x].holds, ctx.enc.requirements[r].holds)]
+    same = [x for x in reqs if z3.eq(ctx.enc.requirements[x].holds, ctx.enc.requirements[r].holds)
+            or normal_form(ctx.requirement_decl[x]) == normal_form(decl)]
     if same:
         why = f"it says the same as `{same[0]}`"
     elif reqs:
@@ -215,6 +217,43 @@ def _is_literal(e: n.Expr) -> bool:
     return isinstance(e, n.IntLit | n.DecimalLit | n.MoneyLit)
 
 
+_COMMUTATIVE = ("and", "or", "+", "*", "==", "!=")
+_MIRROR = {">": "<", ">=": "<="}
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+
+
+def normal_form(r: n.Requirement) -> str:
+    """The requirement's text with the order of commutative operands, the direction of comparisons
+    and negated comparisons normalised: two requirements with the same normal form say the same
+    thing (hash-normalised duplicates; the solver still confirms)."""
+    parts = [_normal(r.condition)] + sorted(_normal(x.condition) for x in r.exemptions)
+    return " unless ".join(parts)
+
+
+def _normal(e: n.Expr) -> str:
+    match e:
+        case n.Binary() if e.op in _MIRROR:
+            return _normal(n.Binary(_MIRROR[e.op], e.right, e.left))
+        case n.Binary() if e.op in _COMMUTATIVE:
+            left, right = sorted((_normal(e.left), _normal(e.right)))
+            return f"({left} {e.op} {right})"
+        case n.Binary():
+            return f"({_normal(e.left)} {e.op} {_normal(e.right)})"
+        case n.Unary() if e.op == "not" and isinstance(e.operand, n.Binary) and e.operand.op in _NEGATED:
+            inner = e.operand
+            return _normal(n.Binary(_NEGATED[inner.op], inner.left, inner.right))
+        case n.Unary():
+            return f"({e.op} {_normal(e.operand)})"
+        case n.InSet():
+            return f"({_normal(e.operand)} in " + ", ".join(sorted(_normal(o) for o in e.options)) + ")"
+        case n.If():
+            return f"(if {_normal(e.cond)} then {_normal(e.then)} else {_normal(e.else_)})"
+        case n.Call():
+            return f"{e.func}(" + ", ".join(_normal(a) for a in e.args) + ")"
+        case _:
+            return printer_expr(e)
+
+
 def _domain_interval(ctx: Context, name: str) -> Interval:
     typ = ctx.reg.symbols[name].type
     lo = getattr(typ, "lo", None)
@@ -227,8 +266,9 @@ def _hint(ctx: Context, r: str, others: list[str], bounds: dict[str, Interval | 
     """A likely small core for `r`: an identical kept requirement, or a bound (with the domain)
     that lies inside r's bound. None when there is no such shortcut."""
     holds = ctx.enc.requirements[r].holds
+    mine_text = normal_form(ctx.requirement_decl[r])
     for x in others:
-        if z3.eq(ctx.enc.requirements[x].holds, holds):
+        if z3.eq(ctx.enc.requirements[x].holds, holds) or normal_form(ctx.requirement_decl[x]) == mine_text:
             return [x]
     mine = bounds.get(r)
     if mine is None:

@@ -113,3 +113,18 @@ amount benefit : money = if known then €100 else €0
              if f["kind"] == "dead_branch"}
     assert found == {"benefit.if.1.else": [{"from": "2024-01-01", "to": "2024-12-31"}],
                      "benefit.if.1.then": [{"from": "2025-01-01", "to": None}]}
+
+
+def test_two_requirements_that_say_the_same_give_one_finding(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "r.rules"
+    rules.write_text("""regulation r "r"
+input age : int 0..130 "Leeftijd"
+input insured : bool "Verzekerd"
+requirement first "Volwassen en verzekerd": insured and age >= 18
+requirement second "Verzekerd en niet jonger dan 18": not (18 > age) and insured
+""", encoding="utf-8")
+    assert main(["analyze", str(rules), "--json", "--date", "2025-01-01"]) == 0
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["kind"], finding["subject"], finding["because"]) == ("redundant_requirement", "second", ["first"])
+    assert "says the same as `first`" in finding["message"]
