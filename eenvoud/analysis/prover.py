@@ -23,9 +23,9 @@ import z3
 from eenvoud.analysis.encode import NotDecimal, Var
 from eenvoud.engine.values import Value
 
-# rlimit units Z3 5.4 spends per second on this machine, measured on the encodings of the shipped
-# rules and the benchmark's (between 3 and 12 million); see docs/analysis.md.
-RLIMIT_PER_SECOND = 6_000_000
+# rlimit units Z3 5.4 spends per second of search on this machine, measured on the encodings of the
+# shipped rules (between 5 and 21 million, typically 10 to 15); see docs/analysis.md.
+RLIMIT_PER_SECOND = 12_000_000
 # A decimal input in a witness is searched on this grid when the first model gave it a value with
 # no finite decimal expansion (like 1/3), which no rule file or JSON fact can state.
 DECIMAL_GRID = 10 ** 6
