@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import z3
 
-from eenvoud.analysis.context import Context
+from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import negate
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
@@ -39,14 +39,22 @@ from eenvoud.ir.printer import expr as printer_expr
 def contradictions(ctx: Context) -> None:
     """Find the slices whose requirements no case meets; build the base case from the others."""
     for s in ctx.slices:
-        if not s.requirements:
-            continue
+        if not s.requirements and not any(k in ctx.enc.failures for k in s.failures):
+            continue  # nothing to meet and nothing that can fail: any answers do
         prover = ctx.prover(s)
         answer = prover.check(s.requirements + ctx.domain(s))
         ctx.tick()
         match answer:
             case Refuted():
                 ctx.base.update({k: answer.case[k] for k in s.inputs})
+            case Proved() if not any(c in s.requirements for c in answer.core):
+                # no requirement is to blame: the engine fails (a division by zero, a bracket gap)
+                # on every case of this slice, and nothing can be said about what it decides
+                ctx.contradiction = True
+                ctx.consistency_unknown = True
+                ctx.undecided("contradiction", ", ".join(s.requirements or s.amounts or s.documents), None,
+                              "the engine cannot decide any case: every one divides by zero or falls in a "
+                              "bracket gap")
             case Proved():
                 ctx.contradiction = True
                 reqs = [c for c in answer.core if c in s.requirements]
@@ -62,10 +70,11 @@ def contradictions(ctx: Context) -> None:
                 ctx.consistency_unknown = True
                 ctx.undecided("contradiction", ", ".join(s.requirements), None, answer.reason)
     if not ctx.contradiction:
-        decision = ctx.decide(ctx.base)
-        if decision.eligible is not True:
-            from eenvoud.analysis.context import Disagreement
-
+        try:
+            eligible = ctx.decide(ctx.base).eligible
+        except EvaluationError as exc:
+            raise Disagreement(f"the engine cannot decide the base case of `{ctx.reg.name}`: {exc}") from None
+        if eligible is not True:
             raise Disagreement(f"the engine finds the base case of `{ctx.reg.name}` not eligible")
 
 
