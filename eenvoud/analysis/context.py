@@ -165,8 +165,12 @@ class Context:
         after = None
         if changed is not None:
             after = decision_json(self.decide({**facts, **changed}))
-        return Witness(self.day, dict(facts), decision_json(d), dict(changed) if changed is not None else None,
+        return Witness(self.day, self.ordered(facts), decision_json(d), dict(changed) if changed is not None else None,
                        after, note)
+
+    def ordered(self, facts: Mapping[str, Value]) -> dict[str, Value]:
+        """The facts in the order the inputs are declared: how the drafter reads them."""
+        return {i.name: facts[i.name] for i in self.reg.inputs if i.name in facts}
 
     def witness_raw(self, facts: Mapping[str, Value], note: str) -> Witness:
         """A witness the engine may not be able to decide (a bracket gap): the error is its point."""
@@ -174,7 +178,7 @@ class Context:
             decision: dict[str, object] = decision_json(self.decide(facts))
         except EvaluationError as exc:
             decision = {"error": str(exc)}
-        return Witness(self.day, dict(facts), decision, note=note)
+        return Witness(self.day, self.ordered(facts), decision, note=note)
 
     # -- reporting -----------------------------------------------------------------------------------
     def add(self, kind: str, subject: str, node: n.Node | None, article: str | None, because: list[str],
