@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import assert_never
 
 import z3
 
@@ -93,6 +94,8 @@ def _sites(e: n.Expr, path: tuple[tuple[n.Expr, bool], ...]) -> Iterator[_Site]:
         case n.Call():
             for a in e.args:
                 yield from _sites(a, path)
+        case _:
+            assert_never(e)
 
 
 def _holds(ctx: Context, cond: n.Expr, polarity: bool) -> z3.BoolRef:

@@ -13,7 +13,7 @@ from typing import Any, assert_never
 
 import z3
 
-from eenvoud.analysis.encode import Encoding, negate
+from eenvoud.analysis.encode import Encoding, negate, numbers_in
 from eenvoud.analysis.findings import Finding, Undecided, Witness
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
@@ -203,30 +203,10 @@ def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
     bracket bounds; the engine's cheap passes try values next to them."""
     from eenvoud.engine.evaluate import bracket_rows, parameter_value
 
-    out: set[Decimal] = set()
+    found: list[Decimal] = []
 
     def walk(e: n.Expr) -> None:
-        match e:
-            case n.IntLit() | n.DecimalLit() | n.MoneyLit():
-                out.add(Decimal(e.value))
-            case n.Unary():
-                walk(e.operand)
-            case n.Binary():
-                walk(e.left)
-                walk(e.right)
-            case n.InSet():
-                walk(e.operand)
-                for o in e.options:
-                    walk(o)
-            case n.If():
-                walk(e.cond)
-                walk(e.then)
-                walk(e.else_)
-            case n.Call():
-                for a in e.args:
-                    walk(a)
-            case _:
-                pass
+        numbers_in(e, found)
 
     for d in reg.definitions:
         walk(d.expr)
@@ -239,6 +219,7 @@ def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
     for doc in reg.documents:
         if doc.required_when is not None:
             walk(doc.required_when)
+    out = set(found)
     for p in reg.parameters:
         pv = parameter_value(p, day)
         if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):

@@ -583,6 +583,33 @@ def _collect_names(e: n.Expr, out: list[str]) -> None:
             assert_never(e)
 
 
+def numbers_in(e: n.Expr, out: list[Decimal]) -> None:
+    """The number and money literals of an expression: what the rules compare things with."""
+    match e:
+        case n.IntLit() | n.DecimalLit() | n.MoneyLit():
+            out.append(Decimal(e.value))
+        case n.BoolLit() | n.DateLit() | n.EnumLit() | n.Name():
+            pass
+        case n.Unary():
+            numbers_in(e.operand, out)
+        case n.Binary():
+            numbers_in(e.left, out)
+            numbers_in(e.right, out)
+        case n.InSet():
+            numbers_in(e.operand, out)
+            for o in e.options:
+                numbers_in(o, out)
+        case n.If():
+            numbers_in(e.cond, out)
+            numbers_in(e.then, out)
+            numbers_in(e.else_, out)
+        case n.Call():
+            for a in e.args:
+                numbers_in(a, out)
+        case _:
+            assert_never(e)
+
+
 def _input(decl: n.Input) -> tuple[Var, list[Axiom]]:
     name, typ = decl.name, decl.type
     axioms: list[Axiom] = []

@@ -23,11 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import assert_never
 
 import z3
 
 from eenvoud.analysis.context import Context, Disagreement
-from eenvoud.analysis.encode import negate
+from eenvoud.analysis.encode import negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.engine.values import CENT, EvaluationError, Value
@@ -259,8 +260,10 @@ def _normal(e: n.Expr) -> str:
             return f"(if {_normal(e.cond)} then {_normal(e.then)} else {_normal(e.else_)})"
         case n.Call():
             return f"{e.func}(" + ", ".join(_normal(a) for a in e.args) + ")"
-        case _:
+        case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit() | n.Name():
             return printer_expr(e)
+        case _:
+            assert_never(e)
 
 
 def _domain_interval(ctx: Context, name: str) -> Interval:
@@ -316,8 +319,9 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
 def _boundary_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value]]:
     """Values of the requirement's inputs next to the constants it mentions: where a single
     requirement typically starts to fail."""
-    consts: list[Fraction] = []
-    _constants(decl.condition, consts)
+    found: list[Decimal] = []
+    numbers_in(decl.condition, found)
+    consts = [Fraction(x) for x in found]
     out: list[tuple[str, Value]] = []
     for name in sorted(ctx.deps.of_requirement(decl)):
         typ = ctx.reg.symbols[name].type
@@ -337,27 +341,3 @@ def _boundary_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value
             case t.DecimalType() | t.DateType():
                 pass
     return out
-
-
-def _constants(e: n.Expr, out: list[Fraction]) -> None:
-    match e:
-        case n.IntLit() | n.DecimalLit() | n.MoneyLit():
-            out.append(Fraction(e.value))
-        case n.Unary():
-            _constants(e.operand, out)
-        case n.Binary():
-            _constants(e.left, out)
-            _constants(e.right, out)
-        case n.InSet():
-            _constants(e.operand, out)
-            for o in e.options:
-                _constants(o, out)
-        case n.If():
-            _constants(e.cond, out)
-            _constants(e.then, out)
-            _constants(e.else_, out)
-        case n.Call():
-            for a in e.args:
-                _constants(a, out)
-        case _:
-            pass
