@@ -36,6 +36,7 @@ from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import names_in
 
 Scope = Literal["rules", "decision"]
 FALSE = z3.BoolVal(False)
@@ -549,38 +550,6 @@ def _requirement_failure(enc: Encoding, r: n.Requirement) -> z3.BoolRef:
     return disjunction(parts)
 
 
-def names_in(e: n.Expr) -> list[str]:
-    """The names an expression mentions directly, in order."""
-    out: list[str] = []
-    _collect_names(e, out)
-    return out
-
-
-def _collect_names(e: n.Expr, out: list[str]) -> None:
-    match e:
-        case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit():
-            pass
-        case n.Name():
-            if e.name not in out:
-                out.append(e.name)
-        case n.Unary():
-            _collect_names(e.operand, out)
-        case n.Binary():
-            _collect_names(e.left, out)
-            _collect_names(e.right, out)
-        case n.InSet():
-            _collect_names(e.operand, out)
-            for o in e.options:
-                _collect_names(o, out)
-        case n.If():
-            _collect_names(e.cond, out)
-            _collect_names(e.then, out)
-            _collect_names(e.else_, out)
-        case n.Call():
-            for a in e.args:
-                _collect_names(a, out)
-        case _:
-            assert_never(e)
 
 
 def numbers_in(e: n.Expr, out: list[Decimal]) -> None:

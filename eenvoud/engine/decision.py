@@ -19,6 +19,7 @@ from eenvoud.engine.values import EXACT, Maybe, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import collect_names as _names_in
 from eenvoud.ir.printer import percent_text
 
 Status = Literal["holds", "fails", "unknown"]
@@ -241,29 +242,6 @@ def _used_values(prog: Program, env: Env, req: n.Requirement) -> dict[str, objec
     return out
 
 
-def _names_in(e: n.Expr, out: list[str]) -> None:
-    match e:
-        case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit():
-            pass
-        case n.Name():
-            if e.name not in out:
-                out.append(e.name)
-        case n.Unary():
-            _names_in(e.operand, out)
-        case n.Binary():
-            _names_in(e.left, out)
-            _names_in(e.right, out)
-        case n.InSet():
-            _names_in(e.operand, out)
-            for o in e.options:
-                _names_in(o, out)
-        case n.If():
-            _names_in(e.cond, out)
-            _names_in(e.then, out)
-            _names_in(e.else_, out)
-        case n.Call():
-            for a in e.args:
-                _names_in(a, out)
 
 
 # -- plain language ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import assert_never
 
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.engine import values as v
+from eenvoud.engine.facts import literal_value as _literal
 from eenvoud.engine.values import EXACT, EvaluationError, Maybe, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -320,14 +321,6 @@ def _constant(value: Maybe) -> Compiled:
     return lambda env: value
 
 
-def _literal(lit: n.Literal) -> Value:
-    match lit:
-        case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit():
-            return lit.value
-        case n.EnumLit():
-            return lit.member
-        case _:
-            assert_never(lit)
 
 
 _OPERATORS: dict[str, Callable[[object, object], object]] = {
