@@ -22,17 +22,19 @@ run: $(STAMP)
 	$(BIN)/eenvoud eval rules/nl/events/low_income.rules --facts examples/events/low_income.json --date 2024-03-01
 	$(BIN)/eenvoud analyze rules/ --out examples/reports/analysis.html --out examples/reports/analysis.md --out examples/reports/analysis.json
 
-## test: the whole test suite
-test: $(STAMP)
+## test: lint first (a lint error fails the build), then the whole test suite
+test: lint
 	$(BIN)/python -m pytest -n 2 tests
 
 ## serve: the eligibility API on http://127.0.0.1:8000 (Ctrl-C to stop)
 serve: $(STAMP)
 	$(BIN)/eenvoud serve --rules rules/
 
+## lint: ruff, mypy, and the layering contracts of pyproject.toml (import-linter)
 lint: $(STAMP)
 	$(BIN)/ruff check eenvoud tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -16,8 +16,8 @@ from eenvoud.analysis import exemptions as exemptions_
 from eenvoud.analysis import inputs as inputs_
 from eenvoud.analysis import properties as properties_
 from eenvoud.analysis import requirements as requirements_
+from eenvoud.analysis import simplify as simplify_
 from eenvoud.analysis.context import Context, Disagreement
-from eenvoud.analysis.encode import NoValue, encode
 from eenvoud.analysis.findings import (
     KINDS,
     Finding,
@@ -27,9 +27,8 @@ from eenvoud.analysis.findings import (
     Undecided,
     merge_periods,
 )
+from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Stats
-from eenvoud.diagnostics import RuleError
-from eenvoud.engine.evaluate import Program
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -48,14 +47,6 @@ class _Meter:
             self.callback(min(self.done, self.total), self.total)
 
 
-def analysis_dates(reg: CheckedRegulation, day: date | None = None) -> tuple[date, ...]:
-    """The reference dates to analyze at: the one asked for, or every date on which a parameter
-    or bracket changes (today when nothing in the regulation depends on a date)."""
-    if day is not None:
-        return (day,)
-    return reg.change_dates() or (date.today(),)
-
-
 def registry_map(regs: Iterable[CheckedRegulation]) -> dict[str, tuple[str, str, str]]:
     """Every input some rule file takes from a registry: name -> (registry, file's regulation, kind)."""
     out: dict[str, tuple[str, str, str]] = {}
@@ -64,19 +55,6 @@ def registry_map(regs: Iterable[CheckedRegulation]) -> dict[str, tuple[str, str,
             if i.registry is not None and i.name not in out:
                 out[i.name] = (i.registry, reg.name, t.kind(t.strip_domain(i.type)))
     return out
-
-
-def context_at(reg: CheckedRegulation, day: date, budget: Budget, stats: Stats,
-               registry: dict[str, tuple[str, str, str]] | None = None) -> Context | str:
-    """A regulation ready to analyze on `day`, or why it cannot be (a parameter without a value)."""
-    try:
-        prog = Program(reg, day)
-        enc = encode(reg, day)
-    except RuleError as exc:
-        return "; ".join(d.message for d in exc.diagnostics)
-    except NoValue as exc:
-        return str(exc)
-    return Context(reg, day, enc, prog, budget, stats, registry or {})
 
 
 def _steps(reg: CheckedRegulation) -> int:
@@ -144,9 +122,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
         entry = RegulationReport(reg.name, reg.title, reg.file.name, tuple(analyzed), tuple(skipped))
         report.regulations.append(entry)
         if simplify:
-            from eenvoud.analysis.simplify import simplify as simplify_
-
-            result = simplify_(reg, budget=budget, day=day, stats=stats, analysed=contexts)
+            result = simplify_.simplify(reg, budget=budget, day=day, stats=stats, analysed=contexts)
             entry.simplified = result.text
             entry.simplify_note = result.note
     report.queries = stats.queries

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from eenvoud.analysis.context import Context, Disagreement, span_text
 from eenvoud.analysis.encode import negate
 from eenvoud.analysis.findings import PropertyResult
+from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Proved, Refuted, Stats, Unknown
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import decide
@@ -93,8 +94,6 @@ def _listing(ctx: Context, names: list[str]) -> str:
 def prove_properties(reg: CheckedRegulation, budget: Budget) -> list[PropertyResult]:
     """Every `property` of a regulation, on its own date or on every analysis date: what
     `eenvoud test` runs beside the example tests."""
-    from eenvoud.analysis.analyze import analysis_dates, context_at
-
     out: list[PropertyResult] = []
     if not reg.is_regulation() or not reg.properties:
         return out

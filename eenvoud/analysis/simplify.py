@@ -26,6 +26,7 @@ from eenvoud.analysis import inputs as inputs_
 from eenvoud.analysis import requirements as requirements_
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import NoValue, conjunction, disjunction, encode, negate
+from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats
 from eenvoud.diagnostics import RuleError
 from eenvoud.dsl.load import Loader
@@ -34,6 +35,7 @@ from eenvoud.engine.runner import run_tests
 from eenvoud.ir import nodes as n
 from eenvoud.ir import printer
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import names_in
 from eenvoud.source import SourceFile
 
 
@@ -51,8 +53,6 @@ def simplify(reg: CheckedRegulation, budget: Budget | None = None, day: date | N
              stats: Stats | None = None, analysed: list[Context] | None = None) -> Simplified:
     """`analysed`: contexts on which every analysis already ran (as `eenvoud analyze` has them),
     so that nothing is proved twice."""
-    from eenvoud.analysis.analyze import analysis_dates, context_at
-
     budget = budget or Budget()
     stats = stats or Stats()
     contexts: list[Context] = list(analysed or [])
@@ -206,8 +206,6 @@ def _was_read(reg: CheckedRegulation, name: str) -> bool:
 
 def _read(items: list[n.Item]) -> set[str]:
     """Every name the items read (definitions read through each other)."""
-    from eenvoud.analysis.encode import names_in
-
     exprs: list[n.Expr] = []
     defs: dict[str, n.Expr] = {}
     for i in items:
