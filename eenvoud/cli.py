@@ -17,10 +17,11 @@ from typing import Any
 
 from rich.console import Console
 
-from eenvoud.diagnostics import Diagnostic, RuleError, did_you_mean, render_all
+from eenvoud.diagnostics import Diagnostic, RuleError, render_all
 from eenvoud.dsl.parser import parse
 from eenvoud.engine.decision import Decision, default_engine
-from eenvoud.engine.facts import FactError, FactsError, load_json, parse_facts
+from eenvoud.engine.facts import FactsError, load_json, parse_facts
+from eenvoud.engine.government import decide_all
 from eenvoud.engine.runner import TestResult, run_tests
 from eenvoud.engine.values import EvaluationError
 from eenvoud.ir import printer
@@ -134,18 +135,14 @@ def _eval_event(args: argparse.Namespace) -> int:
     if event is None:
         raise UsageError(f"{args.file} is not an event file of {root}")
     regs = lib.event_regulations(event)
-    raw = _read_facts(args.facts)
-    if not isinstance(raw, dict):
-        raise FactsError([FactError("facts", "must be a JSON object of input names and values")])
-    known = {i.name for reg in regs for i in reg.inputs}
-    unknown = [FactError(str(k), f"no regulation of the event `{event.name}` has an input `{k}`"
-                         + (f"; {hint}" if (hint := did_you_mean(str(k), known)) else ""))
-               for k in raw if k not in known]
-    if unknown:
-        raise FactsError(unknown)
     day = args.date or date.today()
-    engine = default_engine()
-    decisions = [engine.decide(reg, parse_facts(reg, raw, allow_unknown=True), day) for reg in regs]
+    result = decide_all(regs, _read_facts(args.facts), day, default_engine().program,
+                        scope=f" of the event `{event.name}`")
+    result.raise_for_errors()
+    for o in result.outcomes:
+        if o.not_in_force is not None:  # on the command line, a regulation not in force is an error
+            raise o.not_in_force
+    decisions = [o.decision for o in result.outcomes if o.decision is not None]
     if args.json:
         _emit_json({"event": event.name, "title": event.title, "date": day.isoformat(),
                     "decisions": [d.to_json() for d in decisions]})
