@@ -98,6 +98,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         _emit_json(decision.to_json())
     else:
         _print_decision(decision, reg.title or reg.name)
+    if decision.error is not None:
+        # an outcome, but one the rules' drafter must hear of: a defect of the rules for this case
+        where = f" at {decision.error.span}" if decision.error.span else ""
+        print(f"error: the rules cannot be evaluated for this case: {decision.error.message}{where}, "
+              f"in {decision.error.subject}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -23,7 +23,7 @@ ZORGTOESLAG = ROOT / "rules" / "nl" / "rijk" / "zorgtoeslag.rules"
 # `eval --json` as issue 2 fixes it, with the questions (which registry holds each missing fact)
 # and the documents the decision asks for
 EVAL_KEYS = {"regulation", "date", "hash", "eligible", "amounts", "missing", "reasons", "explanation",
-             "questions", "documents"}
+             "questions", "documents", "error"}
 REASON_KEYS = {"requirement", "status", "label", "article", "values"}
 
 
@@ -347,7 +347,8 @@ input income : money
 bracket rate : percent on income
   2024-01-01:
     | ..€10 => 1%
-define huge = €99999999999999999999999999999999999999999999 * 99999999999999999999999999.5
+define big = €999999999999999999999999999999
+define huge = big * 99999999999999999999999999999.5 * 99999999999999999999.5
 test "in the gap" on 2024-01-01
   given income = €20
   expect rate = 1%

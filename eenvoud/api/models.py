@@ -143,7 +143,7 @@ class QuestionOut(Closed):
 
 class ReasonOut(Closed):
     requirement: str
-    status: Literal["holds", "fails", "unknown"]
+    status: Literal["holds", "fails", "unknown", "error"]
     label: str | None
     article: str | None
     values: dict[str, JsonScalar]
@@ -158,6 +158,13 @@ class DocumentStatus(Closed):
     required: bool | None
 
 
+class EvaluationFailure(Closed):
+    message: str = Field(description="what could not be evaluated, e.g. no row of a bracket covers a value")
+    span: str | None = Field(description="path:line:col in the rules where it happened")
+    article: str | None = Field(description="the article of the requirement, amount or document being evaluated")
+    in_: str = Field(alias="in", description="the requirement, amount or document being evaluated")
+
+
 class DecisionOut(Closed):
     regulation: str
     date: dt.date
@@ -169,6 +176,9 @@ class DecisionOut(Closed):
     reasons: list[ReasonOut]
     documents: list[DocumentStatus]
     explanation: list[str]
+    error: EvaluationFailure | None = Field(
+        default=None, description="set when the rules cannot be evaluated for an eligible case (the outcome "
+                                  "`error`; `eligible` is then null); null otherwise")
 
 
 # -- one government: every regulation at once --------------------------------------------------
@@ -194,7 +204,7 @@ class RegulationOutcome(Closed):
     title: str | None
     agency: str | None
     hash: str
-    outcome: Literal["eligible", "not eligible", "undetermined", "not in force"]
+    outcome: Literal["eligible", "not eligible", "undetermined", "not in force", "error"]
     eligible: bool | None
     amounts: dict[str, JsonScalar]
     missing: list[str]

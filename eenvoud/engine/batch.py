@@ -33,8 +33,7 @@ from typing import Any, Literal, Protocol, cast
 from sqlglot import exp
 
 from eenvoud.diagnostics import did_you_mean
-from eenvoud.engine import values as v
-from eenvoud.engine.decision import _paid, _status
+from eenvoud.engine.decision import judge
 from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.sql import ROW, Num, SqlProgram, alias, col, compile_sql
 from eenvoud.engine.values import CENT, EvaluationError, Maybe, Value
@@ -99,21 +98,19 @@ class BatchResult:
 
 def decide_row(prog: Program, facts: Mapping[str, Value]) -> dict[str, object]:
     """One person's batch row from the engine: what the SQL computes, and what the batch falls
-    back on. Money in cents (half up, as the engine reports it). Raises EvaluationError."""
-    env = Env(dict(facts))
-    eligible: bool | None = True
+    back on. Money in cents (half up, as the engine reports it). The outcome is the engine's
+    (`decision.judge`); an error outcome raises EvaluationError."""
+    verdict = judge(prog, Env(dict(facts)), full=False)
+    if verdict.error is not None:
+        raise EvaluationError(verdict.error.message, verdict.error.span)
     failed: str | None = None
-    with v.localcontext_exact():
-        for req, cond, exemptions in prog.requirements:
-            status = _status(env, cond, exemptions)[0]
-            if status == "fails":
-                eligible, failed = False, req.name
-                break
-            if status == "unknown":
-                eligible = None
-        paid = [(amount, _paid(eligible, fn(env), amount, prog)) for amount, fn in prog.amounts]
-    row: dict[str, object] = {"eligible": eligible}
-    for amount, value in paid:
+    for (req, _c, _x), (status, *_rest) in zip(prog.requirements, verdict.statuses, strict=False):
+        if status == "fails":
+            failed = req.name
+            break
+    row: dict[str, object] = {"eligible": verdict.eligible}
+    for amount, _fn in prog.amounts:
+        value = verdict.amounts[amount.name]
         if value is not None and isinstance(prog.reg.symbols[amount.name].type, t.MoneyType):
             # outside the exact context, where this rounding (to report cents) is meant
             value = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)  # type: ignore[arg-type]

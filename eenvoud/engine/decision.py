@@ -4,6 +4,7 @@ and a plain-language explanation. Every decision names the regulation, its hash 
 
 from __future__ import annotations
 
+import decimal
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -15,14 +16,28 @@ from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, Program, parameter_value
 from eenvoud.engine.facts import literal_value as _literal_value
 from eenvoud.engine.facts import parse_facts
-from eenvoud.engine.values import EXACT, Maybe, Value
+from eenvoud.engine.values import EXACT, EvaluationError, Maybe, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 from eenvoud.ir.names import collect_names as _names_in
 from eenvoud.ir.printer import percent_text
 
-Status = Literal["holds", "fails", "unknown"]
+Status = Literal["holds", "fails", "unknown", "error"]
+
+
+@dataclass(frozen=True)
+class DecisionError:
+    """An evaluation failure that an eligible case reaches (no bracket row covers a value, a
+    division by zero, a date out of range): an outcome of its own, with where it happened."""
+
+    message: str
+    span: str | None  # path:line:col of the bracket, division or call that failed
+    article: str | None  # the article of the requirement, amount or document being evaluated
+    subject: str  # "requirement `adult`", "amount `zorgtoeslag`", "document `x`"
+
+    def to_json(self) -> dict[str, object]:
+        return {"message": self.message, "span": self.span, "article": self.article, "in": self.subject}
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class Decision:
     questions: tuple[Question, ...]
     documents: tuple[dict[str, object], ...]
     explanation: tuple[str, ...] = field(default=())
+    error: DecisionError | None = None  # set: the outcome is `error` and `eligible` is None
 
     @property
     def missing(self) -> list[str]:
@@ -80,6 +96,8 @@ class Decision:
 
     @property
     def outcome(self) -> str:
+        if self.error is not None:
+            return "error"
         return {True: "eligible", False: "not eligible", None: "undetermined"}[self.eligible]
 
     def to_json(self) -> dict[str, Any]:
@@ -94,6 +112,7 @@ class Decision:
             "reasons": [r.to_json() for r in self.reasons],
             "documents": list(self.documents),
             "explanation": list(self.explanation),
+            "error": None if self.error is None else self.error.to_json(),
         }
 
 
@@ -137,20 +156,126 @@ def default_engine() -> Engine:
     return _DEFAULT
 
 
-def outcome(prog: Program, facts: dict[str, Value]) -> tuple[bool | None, dict[str, Maybe]]:
-    """Eligibility and amounts only: the fast path for batches and benchmarks."""
-    env = Env(facts)
-    with v.localcontext_exact():
-        eligible: bool | None = True
-        for _req, cond, exemptions in prog.requirements:
-            status = _status(env, cond, exemptions)[0]
+# -- the outcome of one case: written once, read by decide, outcome and the batch's engine rows --
+
+
+@dataclass
+class Verdict:
+    """What the rules decide for one case, before it is dressed as a Decision.
+
+    The order is the semantics (docs/language.md, "Outcomes"): every requirement is evaluated; a
+    case that fails one (and no exemption lets it through) is not eligible, whatever else fails to
+    evaluate; otherwise an unknown requirement leaves it undetermined, and a requirement that
+    cannot be evaluated makes it an error. Amounts, and the definitions only they read, are
+    evaluated only for eligible cases, so their failures cannot make an ineligible case an error.
+    A document's condition that cannot be evaluated is an error only for an eligible case."""
+
+    eligible: bool | None
+    statuses: list[tuple[Status, int | None, EvaluationError | None, set[str]]]
+    amounts: dict[str, Maybe]
+    raw_reads: dict[str, set[str]]  # amount -> unknown inputs it read (undetermined cases)
+    documents: list[bool | None]
+    error: DecisionError | None = None
+
+
+_FAILURES = (EvaluationError, decimal.DecimalException, ZeroDivisionError, OverflowError)
+
+
+def _failure(exc: BaseException) -> EvaluationError:
+    if isinstance(exc, EvaluationError):
+        return exc
+    if isinstance(exc, decimal.DecimalException):
+        return EvaluationError("a number grew beyond the 60 digits that exact arithmetic keeps")
+    return EvaluationError(str(exc) or type(exc).__name__)
+
+
+def judge(prog: Program, env: Env, *, full: bool = True) -> Verdict:
+    """The outcome of one case. `full` also collects what a Decision shows (the unknown inputs
+    behind each requirement and amount, every document); the fast path stops at the first
+    failing requirement."""
+    statuses: list[tuple[Status, int | None, EvaluationError | None, set[str]]] = []
+    eligible: bool | None = True
+    first_error: tuple[n.Requirement, EvaluationError] | None = None
+    unknown = False
+    with decimal.localcontext(EXACT):
+        for req, cond, exemptions in prog.requirements:
+            env.reads = set()
+            try:
+                status, exempted = _status(env, cond, exemptions)
+                err = None
+            except _FAILURES as exc:
+                status, exempted, err = "error", None, _failure(exc)
+                if first_error is None:
+                    first_error = (req, err)
+            statuses.append((status, exempted, err, env.reads))
             if status == "fails":
                 eligible = False
-                break
-            if status == "unknown":
+                if not full:
+                    break
+            elif status == "unknown":
+                unknown = True
+        error: DecisionError | None = None
+        if eligible is not False:
+            if unknown:
                 eligible = None
-        amounts = {a.name: _paid(eligible, fn(env), a, prog) for a, fn in prog.amounts}
-    return eligible, amounts
+            elif first_error is not None:
+                eligible = None
+                error = _decision_error(first_error[1], "requirement", first_error[0].name,
+                                        first_error[0].article or first_error[0].label)
+        amounts: dict[str, Maybe] = {}
+        raw_reads: dict[str, set[str]] = {}
+        for a, fn in prog.amounts:
+            if eligible is False:
+                amounts[a.name] = _zero(prog, a)
+                continue
+            if error is not None:
+                amounts[a.name] = None
+                continue
+            env.reads = set()
+            try:
+                value = fn(env)
+            except _FAILURES as exc:
+                if eligible is True:
+                    error = _decision_error(_failure(exc), "amount", a.name, a.article or a.label)
+                value = None  # undetermined: the answers still open may avoid the failure
+            amounts[a.name] = value if eligible is True else None
+            if value is None:
+                raw_reads[a.name] = env.reads
+        documents: list[bool | None] = []
+        env.reads = set()  # what the documents read is no question: they decide nothing
+        if full or eligible is True:
+            for d, doc_fn in prog.documents:
+                if doc_fn is None:
+                    documents.append(True)
+                    continue
+                try:
+                    documents.append(doc_fn(env))  # type: ignore[arg-type]
+                except _FAILURES as exc:
+                    documents.append(None)
+                    if eligible is True and error is None:
+                        error = _decision_error(_failure(exc), "document", d.name, d.label)
+    if error is not None:
+        eligible = None
+        amounts = {a.name: None for a, _fn in prog.amounts}
+    return Verdict(eligible, statuses, amounts, raw_reads, documents, error)
+
+
+def _decision_error(exc: EvaluationError, kind: str, name: str, article: str | None) -> DecisionError:
+    span = exc.span
+    return DecisionError(str(exc), None if span is None else str(span), article, f"{kind} `{name}`")
+
+
+def _zero(prog: Program, amount: n.Amount) -> Maybe:
+    return Decimal("0.00") if isinstance(prog.reg.symbols[amount.name].type, t.MoneyType) else 0
+
+
+def outcome(prog: Program, facts: dict[str, Value]) -> tuple[bool | None, dict[str, Maybe]]:
+    """Eligibility and amounts only: the fast path for batches and benchmarks. An error outcome
+    raises EvaluationError (with the decision's message)."""
+    verdict = judge(prog, Env(facts), full=False)
+    if verdict.error is not None:
+        raise EvaluationError(verdict.error.message)
+    return verdict.eligible, verdict.amounts
 
 
 def _status(env: Env, cond: Any, exemptions: list[Any]) -> tuple[Status, int | None]:
@@ -167,49 +292,34 @@ def _status(env: Env, cond: Any, exemptions: list[Any]) -> tuple[Status, int | N
     return ("unknown" if unknown else "fails"), None
 
 
-def _paid(eligible: bool | None, raw: Maybe, amount: n.Amount, prog: Program) -> Maybe:
-    if eligible is False:
-        return Decimal("0.00") if isinstance(prog.reg.symbols[amount.name].type, t.MoneyType) else 0
-    if eligible is None:
-        return None
-    return raw
-
-
 def decide(prog: Program, facts: dict[str, Value]) -> Decision:
     reg = prog.reg
     env = Env(facts)
-    reasons: list[Reason] = []
-    eligible: bool | None = True
     order = {i.name: k for k, i in enumerate(reg.inputs)}
+    verdict = judge(prog, env)
+    eligible = verdict.eligible
+    reasons: list[Reason] = []
     needed: dict[str, list[str]] = {}
-    with v.localcontext_exact():
-        for req, cond, exemptions in prog.requirements:
-            env.reads = set()
-            status, exempted = _status(env, cond, exemptions)
+    with decimal.localcontext(EXACT):
+        for (req, _cond, _ex), (status, exempted, _err, reads) in zip(prog.requirements, verdict.statuses,
+                                                                      strict=True):
             missing: tuple[str, ...] = ()
             if status == "unknown":
-                missing = tuple(sorted(env.reads, key=order.__getitem__))
+                missing = tuple(sorted(reads, key=order.__getitem__))
             used = _used_values(prog, env, req)
             reasons.append(Reason(
                 req.name, status, req.label, req.article, used,
                 (req.exemptions[exempted].label or "unless") if exempted is not None else None, missing,
             ))
-            if status == "fails":
-                eligible = False
-            elif status == "unknown" and eligible is True:
-                eligible = None
-        raw: dict[str, Maybe] = {}
-        for a, fn in prog.amounts:
-            env.reads = set()
-            raw[a.name] = fn(env)
-            if eligible is not False and raw[a.name] is None:
-                for i in env.reads:
-                    needed.setdefault(i, []).append(a.name)
-        amounts = {a.name: _paid(eligible, raw[a.name], a, prog) for a, _fn in prog.amounts}
-        env.paid.update(amounts)
+        for a, _fn in prog.amounts:
+            for i in verdict.raw_reads.get(a.name, ()):
+                needed.setdefault(i, []).append(a.name)
+        env.paid.update(verdict.amounts)
         env.paid["__eligible__"] = eligible
-        documents = tuple(_document(d, fn, env) for d, fn in prog.documents)
-    if eligible is None:
+        documents: tuple[dict[str, object], ...] = tuple(
+            {"document": d.name, "label": d.label, "provides": list(d.provides), "required": required}
+            for (d, _fn), required in zip(prog.documents, verdict.documents, strict=True))
+    if eligible is None and verdict.error is None:
         for r in reasons:
             for i in r.missing:
                 needed.setdefault(i, []).insert(0, r.requirement)
@@ -218,14 +328,9 @@ def decide(prog: Program, facts: dict[str, Value]) -> Decision:
         for i in reg.inputs if i.name in needed
     )
     money_amounts = frozenset(a.name for a in reg.amounts if isinstance(reg.symbols[a.name].type, t.MoneyType))
-    decision = Decision(reg.name, reg.hash, prog.day, eligible, amounts, money_amounts, tuple(reasons),
-                        questions, documents)
+    decision = Decision(reg.name, reg.hash, prog.day, eligible, verdict.amounts, money_amounts, tuple(reasons),
+                        questions, documents, error=verdict.error)
     return Decision(**{**decision.__dict__, "explanation": tuple(explain(decision, reg))})
-
-
-def _document(d: n.Document, fn: Any, env: Env) -> dict[str, object]:
-    required: bool | None = True if fn is None else fn(env)
-    return {"document": d.name, "label": d.label, "provides": list(d.provides), "required": required}
 
 
 def _used_values(prog: Program, env: Env, req: n.Requirement) -> dict[str, object]:
@@ -237,7 +342,10 @@ def _used_values(prog: Program, env: Env, req: n.Requirement) -> dict[str, objec
         sym = prog.reg.symbols.get(name)
         if sym is None or sym.kind == "builtin":
             continue
-        value = prog.name(name)(env)
+        try:
+            value = prog.name(name)(env)
+        except _FAILURES:
+            value = None  # shown as unknown: the value cannot be evaluated for this case
         out[name] = v.to_json(value, isinstance(sym.type, t.MoneyType))
     return out
 
@@ -284,10 +392,17 @@ def explain(d: Decision, reg: CheckedRegulation) -> list[str]:
             lines.append(f"Met: {what}{art}{why}" + (f" — {values}." if values and not r.exemption else "."))
         elif r.status == "fails":
             lines.append(f"Not met: {what}{art} — {values}." if values else f"Not met: {what}{art}.")
+        elif r.status == "error":
+            lines.append(f"Cannot be evaluated: {what}{art}.")
         else:
             needed = ", ".join(r.missing) if r.missing else "a fact"
             lines.append(f"Not yet known: {what}{art} — needs {needed}.")
-    if d.eligible is True:
+    if d.error is not None:
+        where = f" ({d.error.article})" if d.error.article else ""
+        lines.append(f"Conclusion: the rules cannot be evaluated for this case: {d.error.message}, "
+                     f"in {d.error.subject}{where}. This is a defect of the rules, not of the facts; "
+                     "the agency decides by hand.")
+    elif d.eligible is True:
         lines.append(f"Conclusion: eligible for {reg.title or reg.name} on {d.date.isoformat()}.")
     elif d.eligible is False:
         failed = [r.label or r.requirement for r in d.reasons if r.status == "fails"]
@@ -320,4 +435,5 @@ def parameters_at(reg: CheckedRegulation, day: date) -> dict[str, object]:
     return out
 
 
-__all__ = ["Decision", "Engine", "Reason", "Question", "decide", "outcome", "default_engine", "EXACT"]
+__all__ = ["Decision", "DecisionError", "Engine", "Reason", "Question", "Verdict", "decide", "judge", "outcome",
+           "default_engine", "EXACT"]

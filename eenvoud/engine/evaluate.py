@@ -159,6 +159,7 @@ class Program:
         rows = [(None if r.lo is None else _literal(r.lo), None if r.hi is None else _literal(r.hi), _literal(r.value))
                 for r in version.rows]
         name = b.name
+        span = b.span
         key_is_money = isinstance(self.reg.type_of(b.key), t.MoneyType)
 
         def fn(env: Env) -> Maybe:
@@ -168,7 +169,8 @@ class Program:
             for lo, hi, value in rows:
                 if (lo is None or lo <= k) and (hi is None or k < hi):  # type: ignore[operator]
                     return value
-            raise EvaluationError(f"no row of the bracket `{name}` covers the value {v.to_json(k, key_is_money)}")
+            raise EvaluationError(f"no row of the bracket `{name}` covers the value {v.to_json(k, key_is_money)}",
+                                  span)
 
         return fn
 
@@ -288,12 +290,15 @@ class Program:
             result_int = isinstance(self.reg.type_of(e), t.IntType)
             if isinstance(target, n.Binary) and target.op == "/":
                 num, den = self.expr(target.left), self.expr(target.right)
+                span = target.span
 
                 def rounded_division(env: Env) -> Maybe:
                     a = num(env)
                     b = den(env)
                     if a is None or b is None:
                         return None
+                    if b == 0:
+                        raise EvaluationError("division by zero", span)
                     q = v.divide(a, b, places, func)  # type: ignore[arg-type]
                     return int(q) if result_int else q
 
@@ -307,12 +312,18 @@ class Program:
             return rounded
         args = [self.expr(a) for a in e.args]
         impl = _FUNCTIONS[func]
+        span = e.span
 
         def call(env: Env) -> Maybe:
             values = [a(env) for a in args]
             if any(x is None for x in values):
                 return None
-            return impl(*values)
+            try:
+                return impl(*values)
+            except EvaluationError as exc:  # a date out of range: say where
+                if exc.span is None:
+                    exc.span = span
+                raise
 
         return call
 

@@ -51,7 +51,10 @@ def run_test(reg: CheckedRegulation, test: n.Test, engine: Engine) -> TestResult
     for e in test.expects:
         match e:
             case n.ExpectEligible():
-                if decision.eligible != e.value:
+                if decision.error is not None:
+                    failures.append(f"expected {_outcome(e.value)}, got an error: {decision.error.message} "
+                                    f"(in {decision.error.subject})")
+                elif decision.eligible != e.value:
                     failures.append(f"expected {_outcome(e.value)}, got {_outcome(decision.eligible)}{_why(decision)}")
             case n.ExpectValue():
                 sym = reg.symbols[e.name]

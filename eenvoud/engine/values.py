@@ -46,7 +46,14 @@ def localcontext_exact() -> Iterator[decimal.Context]:
 
 
 class EvaluationError(Exception):
-    """A rule that cannot be evaluated for a case: a division by zero, a bracket with a gap."""
+    """A rule that cannot be evaluated for a case: a division by zero, a bracket with a gap.
+
+    `span` is where in the rules it happened (the bracket, the division), when known; the
+    decision adds the requirement, amount or document it was evaluating and that one's article."""
+
+    def __init__(self, message: str, span: object | None = None):
+        super().__init__(message)
+        self.span = span
 
 
 def round_number(value: int | Decimal, places: int, func: str) -> int | Decimal:

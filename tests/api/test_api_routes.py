@@ -222,26 +222,38 @@ def test_a_date_before_the_regulation_is_in_force(client: TestClient) -> None:
     assert "the parameter `standard_premium` has no value on 2020-01-01" in errors[0]["msg"]
 
 
-def test_rules_that_cannot_be_evaluated_for_a_case_are_422(tmp_path: Path) -> None:
+def test_rules_that_cannot_be_evaluated_for_an_eligible_case_answer_the_error_outcome(tmp_path: Path) -> None:
+    """An evaluation failure is an outcome (docs/language.md, "Outcomes"), not the client's
+    mistake: 200 with `eligible` null and `error` naming the bracket, the value and the rule."""
     from eenvoud.api import create_app
     from eenvoud.api.keys import ApiKeys
 
     (tmp_path / "gap.rules").write_text(
         'regulation gap "with a gap in a bracket"\n'
         "input income : money\n"
+        "input adult : bool\n"
         'bracket rate : percent "r" on income\n'
         "  2025-01-01:\n"
         "    | ..€10_000 => 1%\n"
         "    | €20_000.. => 2%\n"
         "requirement low : rate < 2%\n"
+        'requirement grown "Art. 1" : adult\n'
     )
     lib = Library.load([tmp_path])
     lib.raise_for_errors()
     with TestClient(create_app(lib, keys=ApiKeys())) as c:
-        assert decide(c, {"income": "5000"}, "gap").json()["eligible"] is True
-        e = only_error(decide(c, {"income": "15000"}, "gap"))
-    assert e["loc"] == ["body", "facts"]
-    assert e["msg"].startswith("the rules cannot be evaluated for this case")
+        assert decide(c, {"income": "5000", "adult": True}, "gap").json()["eligible"] is True
+        r = decide(c, {"income": "15000", "adult": True}, "gap")
+        # a requirement that fails decides, whatever cannot be evaluated beside it
+        ineligible = decide(c, {"income": "15000", "adult": False}, "gap").json()
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["eligible"] is None
+    assert body["error"]["message"] == "no row of the bracket `rate` covers the value 15000.00"
+    assert body["error"]["in"] == "requirement `low`"
+    assert body["error"]["span"].endswith("gap.rules:4:9")
+    assert [x["status"] for x in body["reasons"]] == ["error", "holds"]
+    assert ineligible["eligible"] is False and ineligible["error"] is None
 
 
 # -- body size ------------------------------------------------------------------------------------
