@@ -6,7 +6,9 @@ the uncovered stretches of the line, and the maximal groups of rows that share a
 finding per group, not one per pair). Each candidate then goes to Z3: `domain ∧ key ∈ stretch`
 is sat iff some case reaches it, and only a reachable one is reported, with that case as witness.
 The engine replays it: on a gap it stops with "no row covers", on an overlap it takes the first
-row of the group and never reads the others there.
+row of the group and never reads the others there. A gap is reported only when a case that fails
+no requirement reaches it (its outcome is then an error); one that only ineligible cases reach is
+guarded by the requirements and harms no one.
 """
 
 from __future__ import annotations
@@ -52,26 +54,31 @@ def brackets(ctx: Context) -> None:
         rows = [(_point(r.lo), _point(r.hi)) for r in version.rows]
         key_type = ctx.reg.type_of(b.key)
         key = ctx.enc.term(b.key)
+        not_ineligible = conjunction([ctx.enc.meets(r) for r in ctx.enc.requirements])
         if bare is None:
             bare = Prover(ctx.enc.inputs, [], ctx.budget, ctx.stats)
             for ax in ctx.enc.axioms.values():
                 bare.name(ax.name, ax.formula)
         for gap in _gaps(rows):
-            answer = bare.check(list(ctx.enc.axioms), [_inside(key, gap, key_type)])
+            # only a gap that a case reaches without failing a requirement matters: such a case's
+            # outcome is an error; a gap that only ineligible cases reach is guarded by the law
+            answer = bare.check(list(ctx.enc.axioms), [_inside(key, gap, key_type), not_ineligible])
             match answer:
                 case Refuted():
                     case = answer.case
-                    error = _engine_error(ctx, b, case)
-                    if error is None:
-                        ctx.undecided("bracket_gap", b.name, b, "the encoding and the engine disagree on a "
-                                      "witness: please report this")
+                    decision = ctx.decide(case)
+                    error = decision.error.message if decision.error is not None else None
+                    if error is None or f"bracket `{b.name}`" not in error:
+                        ctx.undecided("bracket_gap", b.name, b, "a case that qualifies reaches the gap, but the "
+                                      "engine does not read the bracket there")
                         continue
                     shown = _stretch_text(gap, key_type)
                     ctx.add("bracket_gap", f"{b.name}", version, b.label, [],
-                            f"no row of `{b.name}` covers `{_key_text(b)}` {shown}: the engine cannot decide "
-                            "such a case",
+                            f"no row of `{b.name}` covers `{_key_text(b)}` {shown}, and a case that meets every "
+                            "requirement reaches it: its outcome is an error, not a decision",
                             ctx.witness_raw(case, f"the engine stops: {error}"),
-                            proposal=f"give `{b.name}` a row for `{_key_text(b)}` {shown}")
+                            proposal=f"give `{b.name}` a row for `{_key_text(b)}` {shown}, or a requirement "
+                                     "that excludes such cases")
                 case Unknown():
                     ctx.undecided("bracket_gap", b.name, b, answer.reason)
         for group, stretch in _overlaps(rows):

@@ -17,10 +17,11 @@ from typing import assert_never
 import z3
 
 from eenvoud.analysis.context import Context
-from eenvoud.analysis.encode import names_in, negate
+from eenvoud.analysis.encode import negate
 from eenvoud.analysis.prover import Proved, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.ir import nodes as n
+from eenvoud.ir.names import names_in
 from eenvoud.ir.printer import expr as text
 
 

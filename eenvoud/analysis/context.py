@@ -4,6 +4,7 @@ solver each, the engine program that replays witnesses, and the findings so far.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,12 +14,12 @@ from typing import Any, assert_never
 
 import z3
 
-from eenvoud.analysis.encode import Encoding, negate, numbers_in
+from eenvoud.analysis.encode import Encoding, numbers_in
 from eenvoud.analysis.findings import Finding, Undecided, Witness
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
 from eenvoud.engine import values as v
-from eenvoud.engine.decision import Decision, decide, outcome
+from eenvoud.engine.decision import Decision, decide, judge
 from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
@@ -80,13 +81,15 @@ class Context:
     def prover(self, s: Slice) -> Prover:
         got = self._provers.get(id(s))
         if got is None:
-            background = [negate(self.enc.failures[k]) for k in s.failures if k in self.enc.failures]
-            got = Prover({k: self.enc.inputs[k] for k in sorted(s.inputs)}, background, self.budget, self.stats)
+            # no background: a case the engine cannot evaluate is a case like any other, with the
+            # outcome `error`; leaving such cases out is what once made `adult` "redundant" beside a
+            # bracket that starts at 18
+            got = Prover({k: self.enc.inputs[k] for k in sorted(s.inputs)}, [], self.budget, self.stats)
             for ax in self.enc.axioms.values():
                 if ax.input in s.inputs:
                     got.name(ax.name, ax.formula)
             for r in s.requirements:
-                got.name(r, self.enc.requirements[r].holds)
+                got.name(r, self.enc.meets(r))  # the requirement does not fail (holds, or errors)
             self._provers[id(s)] = got
         return got
 
@@ -112,13 +115,14 @@ class Context:
         return decide(self.prog, dict(facts))
 
     def fast_outcome(self, facts: Mapping[str, Value]) -> tuple[object, ...]:
-        """Eligibility, amounts and the documents required, by the engine's fast path; raises
-        EvaluationError when the engine cannot decide the case."""
-        eligible, amounts = outcome(self.prog, dict(facts))
-        env = Env(dict(facts))
-        with v.localcontext_exact():
-            docs = tuple(True if fn is None else fn(env) for _d, fn in self.prog.documents)
-        return eligible, tuple(amounts.values()), docs
+        """The outcome by the engine (`decision.judge`): ("error", message) for an error,
+        otherwise eligibility, the amounts and the documents required."""
+        verdict = judge(self.prog, Env(dict(facts)))
+        if verdict.error is not None:
+            return ("error", verdict.error.message)
+        if verdict.eligible is False:
+            return (False, tuple(verdict.documents))
+        return verdict.eligible, tuple(verdict.amounts.values()), tuple(verdict.documents)
 
     def _compiled(self) -> None:
         """The engine's closures by item: requirement, amount and document."""
@@ -129,34 +133,57 @@ class Context:
 
     def slice_outcome(self, s: Slice, facts: Mapping[str, Value]) -> tuple[object, ...]:
         """The part of the outcome a slice decides (its requirements, amounts and documents), by
-        the engine. With the other inputs as in the base case (where every requirement holds),
-        it differs between two cases exactly when the whole outcome does. Raises
-        EvaluationError when the engine cannot decide the slice."""
+        the engine, with the semantics of `decision.judge`: not eligible when one of its
+        requirements fails; otherwise ("error",) when one of them, an amount or a document cannot
+        be evaluated; otherwise the amounts. With the other inputs as in the base case (where every
+        other requirement holds and nothing fails), it differs between two cases exactly when the
+        whole outcome does."""
         self._compiled()
         env = Env(dict(facts))
-        out: list[object] = []
-        with v.localcontext_exact():
-            held = True
+        failures = (EvaluationError, decimal.DecimalException)
+        with decimal.localcontext(v.EXACT):
+            failed = error = False
             for r in s.requirements:
                 cond, exemptions = self._closures[f"requirement {r}"]
-                if not (cond(env) is True or any(x(env) is True for x in exemptions)):
-                    held = False
-            out.append(held)
-            out += [self._closures[f"amount {a}"](env) for a in s.amounts]
+                try:
+                    held = cond(env) is True or any(x(env) is True for x in exemptions)
+                except failures:
+                    error = True
+                    continue
+                failed = failed or not held
+            docs: list[object] = []
             for d in s.documents:
                 fn = self._closures[f"document {d}"]
-                out.append(True if fn is None else fn(env))
-        return tuple(out)
+                try:
+                    docs.append(True if fn is None else fn(env))
+                except failures:
+                    docs.append("error")
+                    error = True
+            if failed:
+                return (False, *docs)
+            if error:
+                return ("error",)
+            amounts: list[object] = []
+            for a in s.amounts:
+                try:
+                    amounts.append(self._closures[f"amount {a}"](env))
+                except failures:
+                    return ("error",)
+        return (True, *amounts, *docs)
 
-    def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool]:
-        """Whether each named requirement holds for a complete case, by the engine (fast path)."""
+    def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool | None]:
+        """Whether each named requirement holds for a complete case, by the engine (fast path);
+        None where it cannot be evaluated."""
         self._compiled()
         env = Env(dict(facts))
-        out: dict[str, bool] = {}
-        with v.localcontext_exact():
+        out: dict[str, bool | None] = {}
+        with decimal.localcontext(v.EXACT):
             for name in names:
                 cond, exemptions = self._closures[f"requirement {name}"]
-                out[name] = cond(env) is True or any(x(env) is True for x in exemptions)
+                try:
+                    out[name] = cond(env) is True or any(x(env) is True for x in exemptions)
+                except (EvaluationError, decimal.DecimalException):
+                    out[name] = None
         return out
 
     def witness(self, facts: Mapping[str, Value], changed: Mapping[str, Value] | None = None,
@@ -251,6 +278,7 @@ def span_text(node: n.Node | None) -> str | None:
 def decision_json(d: Decision) -> dict[str, object]:
     return {
         "eligible": d.eligible,
+        **({"error": d.error.message} if d.error is not None else {}),
         "amounts": {k: v.to_json(x, k in d.money_amounts) for k, x in d.amounts.items()},
         "failed": [r.requirement for r in d.reasons if r.status == "fails"],
         "documents": [doc["document"] for doc in d.documents if doc["required"] is True],
@@ -258,7 +286,7 @@ def decision_json(d: Decision) -> dict[str, object]:
 
 
 def same_outcome(a: Decision, b: Decision, documents: bool = False) -> bool:
-    if a.eligible != b.eligible or a.amounts != b.amounts:
+    if a.outcome != b.outcome or a.eligible != b.eligible or a.amounts != b.amounts:
         return False
     if documents:
         return [d["required"] for d in a.documents] == [d["required"] for d in b.documents]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import z3
 
 from eenvoud.analysis.context import Context
-from eenvoud.analysis.encode import negate
+from eenvoud.analysis.encode import FALSE, disjunction, negate
 from eenvoud.analysis.inputs import copy_of, outcome_differs
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.engine.values import EvaluationError
@@ -35,7 +35,8 @@ def documents(ctx: Context) -> None:
         ctx.tick()
         required = ctx.enc.documents[d.name]
         label = f"`{d.name}`"
-        answer = prover.check(domain, [required])
+        # never required, and never an error either (for an eligible case that is an outcome)
+        answer = prover.check(domain, [disjunction([required, ctx.enc.failures.get(f"document {d.name}", FALSE)])])
         if isinstance(answer, Unknown):
             ctx.undecided("unnecessary_document", d.name, d, answer.reason)
             continue

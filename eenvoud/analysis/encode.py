@@ -36,7 +36,6 @@ from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
-from eenvoud.ir.names import names_in
 
 Scope = Literal["rules", "decision"]
 FALSE = z3.BoolVal(False)
@@ -211,8 +210,38 @@ class Encoding:
     # -- the whole regulation -------------------------------------------------------------------
     @property
     def defined(self) -> z3.BoolRef:
-        """The engine decides the case without raising."""
-        return negate(disjunction(self.failures.values()))
+        """The outcome is not an error (a case that fails a requirement is decided, whatever its
+        amounts would do)."""
+        return negate(self.outcome().err)
+
+    def requirement_error(self, r: str) -> z3.BoolRef:
+        return self.failures.get(f"requirement {r}", FALSE)
+
+    def fails(self, r: str) -> z3.BoolRef:
+        """Requirement `r` is evaluated and fails (no exemption lets the case through)."""
+        return conjunction([negate(self.requirement_error(r)), negate(self.requirements[r].holds)])
+
+    def meets(self, r: str) -> z3.BoolRef:
+        """Requirement `r` does not fail: it holds, or it cannot be evaluated (the named literal
+        of a requirement in every prover, so that a core cites the requirements it rests on)."""
+        return negate(self.fails(r))
+
+    def outcome(self, requirements: list[str] | None = None, amounts: list[str] | None = None,
+                documents: list[str] | None = None) -> Outcome:
+        """The outcome over these requirements, amounts and documents (default: all of them)."""
+        reqs = list(self.requirements) if requirements is None else requirements
+        amts = list(self.amounts) if amounts is None else amounts
+        docs = list(self.documents) if documents is None else documents
+        ne = disjunction(self.fails(r) for r in reqs)
+        doc_errs = [self.failures.get(f"document {d}", FALSE) for d in docs]
+        err = conjunction([negate(ne), disjunction([
+            *(self.requirement_error(r) for r in reqs),
+            *(self.failures.get(f"amount {a}", FALSE) for a in amts),
+            *doc_errs])])
+        doc_terms = tuple(
+            fold(z3.If(e, z3.IntVal(2), z3.If(self.documents[d], z3.IntVal(1), z3.IntVal(0))))
+            for d, e in zip(docs, doc_errs, strict=True))
+        return Outcome(ne, err, tuple(self.amounts[a] for a in amts), doc_terms)
 
     def domain(self) -> list[z3.BoolRef]:
         return [a.formula for a in self.axioms.values()]
@@ -537,16 +566,60 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
 
 
 def _requirement_failure(enc: Encoding, r: n.Requirement) -> z3.BoolRef:
-    """As `decision.decide`: the condition, then each exemption until one holds, then every name
-    the requirement mentions (its values are shown in the reasons)."""
+    """As `decision.judge`: the condition, then each exemption until one holds. (The values a
+    reason shows are read afterwards and never make the requirement fail.)"""
     parts = [enc.failure(r.condition)]
     passed: list[z3.BoolRef] = [negate(enc.term(r.condition))]
     for x in r.exemptions:
         parts.append(conjunction([*passed, enc.failure(x.condition)]))
         passed.append(negate(enc.term(x.condition)))
-    for e in (r.condition, *(x.condition for x in r.exemptions)):
-        for name in names_in(e):
-            parts.append(enc.name_failure(name))
+    return disjunction(parts)
+
+
+# -- outcomes: error is an outcome like any other (docs/language.md, "Outcomes") --------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The outcome of a case (or of one slice of it, the others neutral) as Z3 terms, as
+    `decision.judge` decides it: not eligible when a requirement fails (`ne`); otherwise an error
+    when a requirement, an amount or a document's condition cannot be evaluated (`err`);
+    otherwise eligible with `amounts`. `documents` are 0 (not required), 1 (required) or 2 (cannot
+    be evaluated, which for an eligible case is an error)."""
+
+    ne: z3.BoolRef
+    err: z3.BoolRef
+    amounts: tuple[z3.ExprRef, ...]
+    documents: tuple[z3.ExprRef, ...]
+
+    @property
+    def ok(self) -> z3.BoolRef:
+        """Eligible, and every amount and document evaluated."""
+        return conjunction([negate(self.ne), negate(self.err)])
+
+    def substitute(self, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> Outcome:
+        def sub(x: z3.ExprRef) -> z3.ExprRef:
+            return z3.substitute(x, *pairs) if pairs else x
+        return Outcome(sub(self.ne), sub(self.err), tuple(sub(a) for a in self.amounts),
+                       tuple(sub(d) for d in self.documents))
+
+
+def _differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    if z3.eq(a, b):
+        return FALSE
+    a, b = same_sort(a, b)
+    return fold(a != b)
+
+
+def outcomes_differ(a: Outcome, b: Outcome, documents: bool = True) -> z3.BoolRef:
+    """Two outcomes of the same shape differ: in kind (not eligible, error, eligible), in an
+    amount of an eligible case, or in a document of a case that is not an error."""
+    parts = [_differ(a.ne, b.ne), _differ(a.err, b.err)]
+    amounts = disjunction(_differ(x, y) for x, y in zip(a.amounts, b.amounts, strict=True))
+    parts.append(conjunction([a.ok, b.ok, amounts]))
+    if documents:
+        docs = disjunction(_differ(x, y) for x, y in zip(a.documents, b.documents, strict=True))
+        parts.append(conjunction([negate(a.err), negate(b.err), docs]))
     return disjunction(parts)
 
 
@@ -821,6 +894,8 @@ def negate(x: z3.BoolRef) -> z3.BoolRef:
         return FALSE
     if z3.is_false(x):
         return TRUE
+    if z3.is_not(x):
+        return x.arg(0)  # a requirement that cannot fail to evaluate keeps its own term
     return z3.Not(x)
 
 

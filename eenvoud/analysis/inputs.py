@@ -1,8 +1,9 @@
 """Irrelevant inputs, and questions that ask the citizen for what a registry holds.
 
 Irrelevant input: take a second copy `x'` of the input and compare the outcomes of its slice on
-`x` and on `x'`: `domain ∧ domain(x') ∧ defined ∧ defined' ∧ outcome(x) ≠ outcome(x')` is unsat iff
-no answer to the question ever changes eligibility, an amount or a required document: stop asking
+`x` and on `x'`: `domain ∧ domain(x') ∧ outcome(x) ≠ outcome(x')` is unsat iff no answer to the
+question ever changes eligibility, an amount, a required document or whether the case is an error
+(an evaluation failure is an outcome: nothing is assumed about failing cases): stop asking
 it. (Outcomes outside the input's slice do not read it, and the requirements of the other slices
 can be met independently.)
 
@@ -21,7 +22,7 @@ from decimal import Decimal
 import z3
 
 from eenvoud.analysis.context import Context
-from eenvoud.analysis.encode import Var, conjunction, disjunction, negate
+from eenvoud.analysis.encode import Var, outcomes_differ
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.engine.facts import literal_value
@@ -45,20 +46,11 @@ def differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
 
 def outcome_differs(ctx: Context, s: Slice, pairs: list[tuple[z3.ExprRef, z3.ExprRef]],
                     documents: bool = True) -> tuple[z3.BoolRef, list[z3.BoolRef]]:
-    """The slice's outcome on the original inputs differs from that on the copies; and the copy's
-    own conditions (its failures do not happen)."""
-    def sub(x: z3.ExprRef) -> z3.ExprRef:
-        return z3.substitute(x, *pairs)
-
-    eligible = conjunction(ctx.enc.requirements[r].holds for r in s.requirements)
-    eligible2 = sub(eligible)
-    parts = [differ(eligible, eligible2)]
-    amounts = disjunction(differ(ctx.enc.amounts[a], sub(ctx.enc.amounts[a])) for a in s.amounts)
-    parts.append(conjunction([eligible, eligible2, amounts]))
-    if documents:
-        parts += [differ(ctx.enc.documents[d], sub(ctx.enc.documents[d])) for d in s.documents]
-    copies = [negate(sub(ctx.enc.failures[k])) for k in s.failures if k in ctx.enc.failures]
-    return disjunction(parts), copies
+    """The slice's outcome on the original inputs differs from that on the copies, errors being
+    an outcome like any other (an answer that only decides between an amount and a bracket gap
+    matters). The second part, once the copies' own conditions, is empty: nothing is assumed."""
+    mine = ctx.enc.outcome(s.requirements, s.amounts, s.documents if documents else [])
+    return outcomes_differ(mine, mine.substitute(pairs), documents), []
 
 
 def irrelevant(ctx: Context) -> None:

@@ -28,7 +28,7 @@ from typing import assert_never
 import z3
 
 from eenvoud.analysis.context import Context, Disagreement
-from eenvoud.analysis.encode import negate, numbers_in
+from eenvoud.analysis.encode import FALSE, conjunction, disjunction, negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.engine.values import CENT, EvaluationError, Value
@@ -43,19 +43,28 @@ def contradictions(ctx: Context) -> None:
         if not s.requirements and not any(k in ctx.enc.failures for k in s.failures):
             continue  # nothing to meet and nothing that can fail: any answers do
         prover = ctx.prover(s)
-        answer = prover.check(s.requirements + ctx.domain(s))
+        # the base case: every requirement of the slice holds and nothing in it fails to evaluate
+        # (an eligible case whose amounts and documents the engine computes)
+        clean = negate(ctx.enc.outcome(s.requirements, s.amounts, s.documents).err)
+        answer = prover.check(s.requirements + ctx.domain(s), [] if z3.is_true(clean) else [clean])
         ctx.tick()
+        if isinstance(answer, Proved):
+            # is anyone eligible at all, errors aside? If so, every such case is an error
+            bare = prover.check(s.requirements + ctx.domain(s),
+                                [negate(disjunction(ctx.enc.requirement_error(r) for r in s.requirements))])
+            answer = bare if not isinstance(bare, Refuted) else Proved(())
         match answer:
             case Refuted():
                 ctx.base.update({k: answer.case[k] for k in s.inputs})
             case Proved() if not any(c in s.requirements for c in answer.core):
-                # no requirement is to blame: the engine fails (a division by zero, a bracket gap)
-                # on every case of this slice, and nothing can be said about what it decides
+                # no requirement is to blame: every case of this slice that meets its requirements
+                # cannot be evaluated (a division by zero, a bracket gap): an error for everyone
+                # who would qualify; the gap or failure analyses report where
                 ctx.contradiction = True
                 ctx.consistency_unknown = True
                 ctx.undecided("contradiction", ", ".join(s.requirements or s.amounts or s.documents), None,
-                              "the engine cannot decide any case: every one divides by zero or falls in a "
-                              "bracket gap")
+                              "the engine cannot evaluate any case that meets the requirements: every one "
+                              "divides by zero or falls in a bracket gap")
             case Proved():
                 ctx.contradiction = True
                 reqs = [c for c in answer.core if c in s.requirements]
@@ -98,8 +107,7 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
             ctx.stats.without_solver += 1
             continue
         others = [x for x in kept if x != r]
-        holds = ctx.enc.requirements[r].holds
-        query = [negate(holds)]
+        query = [_matters(ctx, s, r, others)]
         hint = _hint(ctx, r, others, bounds, domain)
         answer = prover.check(hint + domain, query) if hint is not None else None
         if not isinstance(answer, Proved):
@@ -113,6 +121,19 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
                 pass
             case Unknown():
                 ctx.undecided("redundant_requirement", r, ctx.requirement_decl[r], answer.reason)
+
+
+def _matters(ctx: Context, s: Slice, r: str, others: list[str]) -> z3.BoolRef:
+    """Some case has another outcome with `r` than without it, given that the `others` do not
+    fail (they are the prover's assumptions, and a case failing one of them is not eligible
+    either way): `r` fails, or `r` cannot be evaluated where nothing else in the slice fails to
+    evaluate (with `r` the case is an error, without it it is eligible). Errors are outcomes: a
+    requirement that keeps a case away from a bracket gap or a division by zero is needed."""
+    rest = disjunction([
+        *(ctx.enc.requirement_error(x) for x in others),
+        *(ctx.enc.failures.get(f"amount {a}", FALSE) for a in s.amounts),
+        *(ctx.enc.failures.get(f"document {d}", FALSE) for d in s.documents)])
+    return disjunction([ctx.enc.fails(r), conjunction([ctx.enc.requirement_error(r), negate(rest)])])
 
 
 def _report(ctx: Context, r: str, core: tuple[str, ...]) -> None:
@@ -305,14 +326,10 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
         decl = ctx.requirement_decl[r]
         for name, value in _boundary_values(ctx, decl):
             case = {**base, name: value}
-            try:
-                status = ctx.requirement_status(case, s.requirements)
-                if not status[r] and all(status[x] for x in s.requirements if x != r):
-                    ctx.slice_outcome(s, case)  # a case the engine decides, not one it raises on
-                    out.add(r)
-                    break
-            except EvaluationError:
-                continue
+            status = ctx.requirement_status(case, s.requirements)
+            if status[r] is False and all(status[x] is True for x in s.requirements if x != r):
+                out.add(r)  # with r: not eligible; without it: eligible or an error
+                break
     return out
 
 

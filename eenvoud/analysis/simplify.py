@@ -7,7 +7,7 @@ reads stays too: removing it would leave a name without a declaration. Definitio
 removed parts read go with them, and so do the facts of removed inputs in documents and tests.
 
 The proof: with both versions encoded over the same inputs (the encodings share their variables
-by name), `domain ∧ (defined ≠ defined' ∨ defined ∧ (eligible ≠ eligible' ∨ some amount ≠ amount'))`
+by name), `domain ∧ outcome ≠ outcome'` with errors as outcomes (`encode.outcomes_differ`)
 is unsat on every analysis date iff the simplified text decides every complete case exactly as the
 original (and fails on exactly the same cases). The drafter's own tests must still pass as well,
 since they may also speak of cases with facts missing. Otherwise simplify refuses and says why.
@@ -25,7 +25,7 @@ from eenvoud.analysis import documents as documents_
 from eenvoud.analysis import inputs as inputs_
 from eenvoud.analysis import requirements as requirements_
 from eenvoud.analysis.context import Context
-from eenvoud.analysis.encode import NoValue, conjunction, disjunction, encode, negate
+from eenvoud.analysis.encode import NoValue, encode, negate, outcomes_differ
 from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats
 from eenvoud.diagnostics import RuleError
@@ -270,15 +270,13 @@ def _equivalent(a: CheckedRegulation, b: CheckedRegulation, day: date, budget: B
     for name, var in eb.inputs.items():
         if name not in ea.inputs or not all(z3.eq(a, b) for a, b in zip(var.consts, ea.inputs[name].consts, strict=True)):
             return f"the input `{name}` changed its type"
-    differs = [eb.eligible != ea.eligible] + [
-        ea.paid[x] != eb.paid[x] for x in ea.paid if x in eb.paid]
     missing = [x for x in ea.paid if x not in eb.paid]
     if missing:
         return "the amount `" + missing[0] + "` would disappear"
-    diff = disjunction([
-        ea.defined != eb.defined,
-        conjunction([ea.defined, disjunction(differs)]),
-    ])
+    # errors are outcomes: the simplified text must fail to evaluate exactly where the original
+    # does (a removed requirement that kept cases away from a bracket gap changes that)
+    amounts = list(ea.amounts)
+    diff = outcomes_differ(ea.outcome(amounts=amounts), eb.outcome(amounts=amounts), documents=False)
     prover = Prover(ea.inputs, [], budget, stats)
     for ax in ea.axioms.values():
         prover.name(ax.name, ax.formula)

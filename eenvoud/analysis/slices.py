@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from eenvoud.analysis.encode import names_in
 from eenvoud.ir import nodes as n
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import names_in
 
 
 @dataclass
