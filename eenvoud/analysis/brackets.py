@@ -54,7 +54,8 @@ def brackets(ctx: Context) -> None:
         rows = [(_point(r.lo), _point(r.hi)) for r in version.rows]
         key_type = ctx.reg.type_of(b.key)
         key = ctx.enc.term(b.key)
-        not_ineligible = conjunction([ctx.enc.meets(r) for r in ctx.enc.requirements])
+        # the case's outcome is an error (it fails no requirement, and something cannot be evaluated)
+        not_ineligible = ctx.enc.outcome().err
         if bare is None:
             bare = Prover(ctx.enc.inputs, [], ctx.budget, ctx.stats)
             for ax in ctx.enc.axioms.values():
