@@ -1,8 +1,9 @@
-"""The checked IR compiled, once per reference date, into Python closures that decide a case.
+"""The lowered core (`eenvoud.core`) compiled, once per reference date, into Python closures that
+evaluate a case; `decision.judge` decides with them.
 
 Three-valued (Kleene): an unknown fact is None, and None spreads only where the answer really
-depends on it (`false and unknown` is false). Node kinds are handled in the same order as in
-`eenvoud.analysis.encode`, so that the two can be read side by side.
+depends on it (`false and unknown` is false). What may fail raises EvaluationError with the span of
+the node that failed (a `Lookup` with no row, a `RoundedDivide` by zero, a date shift out of range).
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from datetime import date
 from decimal import Decimal
 from typing import assert_never
 
+from eenvoud.core import nodes as c
+from eenvoud.core.lower import Core, bracket_rows, lower, parameter_value
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.engine import values as v
-from eenvoud.engine.facts import literal_value as _literal
 from eenvoud.engine.values import EXACT, EvaluationError, Maybe, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
+
+__all__ = ["Compiled", "Env", "Program", "bracket_rows", "parameter_value"]
 
 
 class Env:
@@ -38,91 +42,153 @@ class Env:
 Compiled = Callable[[Env], Maybe]
 
 
-def parameter_value(param: n.Parameter, day: date) -> n.ParamValue | None:
-    """The value of `param` in force on `day`: the last one whose date is not after it."""
-    found = None
-    for pv in param.values:
-        if pv.valid_from <= day:
-            found = pv
-    return found
-
-
-def bracket_rows(bracket: n.Bracket, day: date) -> n.BracketVersion | None:
-    found = None
-    for version in bracket.versions:
-        if version.valid_from <= day:
-            found = version
-    return found
-
-
 class Program:
-    """A regulation compiled at one reference date."""
+    """A regulation compiled at one reference date: the lowered core (`eenvoud.core`) made
+    closures. `requirements`, `amounts` and `documents` pair each declaration with its closures."""
 
     def __init__(self, reg: CheckedRegulation, day: date):
         self.reg = reg
         self.day = day
-        self.problems: list[Diagnostic] = []
+        self.core: Core = lower(reg, day)  # raises RuleError (E0402) for a parameter without a value
         self._names: dict[str, Compiled] = {}
-        self._decls = {
-            **{d.name: d for d in reg.definitions},
-            **{a.name: a for a in reg.amounts},
-            **{b.name: b for b in reg.brackets},
-        }
+        self._terms: dict[int, tuple[c.Expr, Compiled]] = {}
         try:
             self.requirements = [
-                (r, self.expr(r.condition), [self.expr(e.condition) for e in r.exemptions])
-                for r in reg.requirements
+                (r.decl, self.term(r.condition), [self.term(x) for x in r.exemptions])
+                for r in self.core.requirements
             ]
-            self.amounts = [(a, self.name(a.name)) for a in reg.amounts]
-            self.documents = [(d, self.expr(d.required_when) if d.required_when is not None else None)
-                              for d in reg.documents]
+            self.amounts = [(a.decl, self.term(a.formula)) for a in self.core.amounts]
+            self.documents = [(d.decl, self.term(d.required_when) if d.required_when is not None else None)
+                              for d in self.core.documents]
         except RecursionError:
-            # compiling follows chains of definitions; hundreds deep is the drafter's to fix
+            # compiling follows chains of definitions; the checker's limits keep them shallow
             raise RuleError([Diagnostic(
                 "E0005", "the rules nest too deeply to evaluate", reg.regulation.span,
                 "a chain of definitions is hundreds of levels deep; shorten it",
             )]) from None
-        if self.problems:
-            raise RuleError(self.problems)
 
-    # -- names ----------------------------------------------------------------------------------
+    # -- names and IR expressions (for tests, reasons and properties) ----------------------------
     def name(self, name: str) -> Compiled:
         """The compiled value of a declared name (memoised per case for definitions)."""
-        if name in self._names:
-            return self._names[name]
-        sym = self.reg.symbols.get(name)
-        fn: Compiled
-        if name == "reference_date":
-            day = self.day
-            fn = lambda env: day  # noqa: E731
-        elif name == "eligible":
-            fn = lambda env: env.paid.get("__eligible__")  # noqa: E731
-        elif sym is None:
-            raise AssertionError(f"unresolved name {name}")
-        elif sym.kind == "input":
-            def fn(env: Env, name: str = name) -> Maybe:
-                x = env.facts.get(name)
-                if x is None:
-                    env.reads.add(name)
-                return x
-        elif sym.kind == "parameter":
-            assert isinstance(sym.decl, n.Parameter)
-            pv = parameter_value(sym.decl, self.day)
-            if pv is None:
-                first = sym.decl.values[0].valid_from if sym.decl.values else None
-                self.problems.append(Diagnostic(
-                    "E0402", f"the parameter `{name}` has no value on {self.day}", sym.decl.span,
-                    f"its first value is from {first}" if first else "give it a value"))
-                value: Maybe = None
-            else:
-                value = _literal(pv.value)
-            fn = _constant(value)
-        else:
-            fn = self._memoised(name)
-        self._names[name] = fn
-        return fn
+        got = self._names.get(name)
+        if got is None:
+            got = self.term(self.core.ref(name))
+            self.core.raise_problems()  # a parameter without a value on the day, read only here
+            self._names[name] = got
+        return got
+
+    def expr(self, e: n.Expr, decision: bool = False) -> Compiled:
+        """An expression of the checked IR; `decision` (a property): `eligible` and amount names
+        are the decision's (`env.paid`)."""
+        term = self.core.lower(e, decision)
+        self.core.raise_problems()
+        return self.term(term)
+
+    # -- core terms -------------------------------------------------------------------------------
+    def term(self, e: c.Expr) -> Compiled:
+        got = self._terms.get(id(e))
+        if got is None:
+            got = (e, self._term(e))  # the node is kept with its closure, so its id stays its own
+            self._terms[id(e)] = got
+        return got[1]
+
+    def _term(self, e: c.Expr) -> Compiled:
+        match e:
+            case c.Const():
+                value = e.value
+                return lambda env: value
+            case c.InputRef():
+                name = e.name
+
+                def read(env: Env) -> Maybe:
+                    x = env.facts.get(name)
+                    if x is None:
+                        env.reads.add(name)
+                    return x
+                return read
+            case c.DefRef():
+                return self._memoised(e.name)
+            case c.Decided():
+                return lambda env: env.paid.get("__eligible__")
+            case c.Paid():
+                paid = e.name
+                return lambda env: env.paid.get(paid)
+            case c.Unary():
+                operand = self.term(e.operand)
+                match e.op:
+                    case c.UnaryOp.NOT:
+                        return lambda env: None if (x := operand(env)) is None else not x
+                    case c.UnaryOp.NEG:
+                        return lambda env: None if (x := operand(env)) is None else -x  # type: ignore[operator]
+                    case _:
+                        assert_never(e.op)
+            case c.Binary():
+                return self._binary(e)
+            case c.InSet():
+                operand = self.term(e.operand)
+                options = [self.term(o) for o in e.options]
+
+                def in_set(env: Env) -> Maybe:
+                    x = operand(env)
+                    unknown = x is None
+                    for o in options:
+                        y = o(env)
+                        if y is None:
+                            unknown = True
+                        elif x == y:
+                            return True
+                    return None if unknown else False
+
+                return in_set
+            case c.If():
+                cond, then, else_ = self.term(e.cond), self.term(e.then), self.term(e.else_)
+
+                def if_(env: Env) -> Maybe:
+                    k = cond(env)
+                    if k is True:
+                        return then(env)
+                    if k is False:
+                        return else_(env)
+                    a, b = then(env), else_(env)  # unknown condition: known only if both agree
+                    return a if a is not None and a == b else None
+
+                return if_
+            case c.Call():
+                return self._call(e)
+            case c.Round():
+                arg = self.term(e.operand)
+                places, mode = e.places, e.mode.value
+
+                def rounded(env: Env) -> Maybe:
+                    x = arg(env)
+                    return None if x is None else v.round_number(x, places, mode)  # type: ignore[arg-type]
+
+                return rounded
+            case c.RoundedDivide():
+                num, den = self.term(e.num), self.term(e.den)
+                places, mode, span = e.places, e.mode.value, e.span
+                result_int = isinstance(e.type, t.IntType)
+
+                def rounded_division(env: Env) -> Maybe:
+                    a = num(env)
+                    b = den(env)
+                    if a is None or b is None:
+                        return None
+                    if b == 0:
+                        raise EvaluationError("division by zero", span)
+                    q = v.divide(a, b, places, mode)  # type: ignore[arg-type]
+                    return int(q) if result_int else q
+
+                return rounded_division
+            case c.Lookup():
+                return self._lookup(e)
+            case _:
+                assert_never(e)
 
     def _memoised(self, name: str) -> Compiled:
+        got = self._names.get(name)
+        if got is not None:
+            return got
         # placeholder first: a definition used twice is compiled once
         cell: list[Compiled] = []
 
@@ -140,27 +206,14 @@ class Program:
             return got[0]
 
         self._names[name] = fn
-        decl = self._decls[name]
-        match decl:
-            case n.Definition() | n.Amount():
-                cell.append(self.expr(decl.expr))
-            case n.Bracket():
-                cell.append(self._bracket(decl))
-            case _:
-                raise AssertionError(decl)
+        cell.append(self.term(self.core.definitions[name]))
         return fn
 
-    def _bracket(self, b: n.Bracket) -> Compiled:
-        version = bracket_rows(b, self.day)
-        if version is None:
-            self.problems.append(Diagnostic("E0402", f"the bracket `{b.name}` has no rows on {self.day}", b.span))
-            return lambda env: None
-        key = self.expr(b.key)
-        rows = [(None if r.lo is None else _literal(r.lo), None if r.hi is None else _literal(r.hi), _literal(r.value))
-                for r in version.rows]
-        name = b.name
-        span = b.span
-        key_is_money = isinstance(self.reg.type_of(b.key), t.MoneyType)
+    def _lookup(self, e: c.Lookup) -> Compiled:
+        key = self.term(e.key)
+        rows = [(r.lo, r.hi, r.value) for r in e.rows]
+        name, span = e.bracket, e.span
+        key_is_money = isinstance(t.strip_domain(e.key_type), t.MoneyType)
 
         def fn(env: Env) -> Maybe:
             k = key(env)
@@ -174,59 +227,10 @@ class Program:
 
         return fn
 
-    # -- expressions (same order as analysis/encode.py) -------------------------------------------
-    def expr(self, e: n.Expr) -> Compiled:
-        match e:
-            case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit():
-                value = _literal(e)
-                return lambda env: value
-            case n.Name():
-                return self.name(e.name)
-            case n.Unary():
-                operand = self.expr(e.operand)
-                if e.op == "not":
-                    return lambda env: None if (x := operand(env)) is None else not x
-                return lambda env: None if (x := operand(env)) is None else -x  # type: ignore[operator]
-            case n.Binary():
-                return self._binary(e)
-            case n.InSet():
-                operand = self.expr(e.operand)
-                options = [self.expr(o) for o in e.options]
-
-                def in_set(env: Env) -> Maybe:
-                    x = operand(env)
-                    unknown = x is None
-                    for o in options:
-                        y = o(env)
-                        if y is None:
-                            unknown = True
-                        elif x == y:
-                            return True
-                    return None if unknown else False
-
-                return in_set
-            case n.If():
-                cond, then, else_ = self.expr(e.cond), self.expr(e.then), self.expr(e.else_)
-
-                def if_(env: Env) -> Maybe:
-                    c = cond(env)
-                    if c is True:
-                        return then(env)
-                    if c is False:
-                        return else_(env)
-                    a, b = then(env), else_(env)  # unknown condition: known only if both agree
-                    return a if a is not None and a == b else None
-
-                return if_
-            case n.Call():
-                return self._call(e)
-            case _:
-                assert_never(e)
-
-    def _binary(self, e: n.Binary) -> Compiled:
-        left, right = self.expr(e.left), self.expr(e.right)
+    def _binary(self, e: c.Binary) -> Compiled:
+        left, right = self.term(e.left), self.term(e.right)
         match e.op:
-            case "and":
+            case c.Op.AND:
                 def and_(env: Env) -> Maybe:
                     a = left(env)
                     if a is False:
@@ -236,7 +240,7 @@ class Program:
                         return False
                     return None if a is None or b is None else True
                 return and_
-            case "or":
+            case c.Op.OR:
                 def or_(env: Env) -> Maybe:
                     a = left(env)
                     if a is True:
@@ -246,7 +250,7 @@ class Program:
                         return True
                     return None if a is None or b is None else False
                 return or_
-            case "implies":
+            case c.Op.IMPLIES:
                 def implies(env: Env) -> Maybe:
                     a = left(env)
                     if a is False:
@@ -256,62 +260,35 @@ class Program:
                         return True
                     return None if a is None or b is None else False
                 return implies
-            case "/":
-                raise AssertionError("a division is compiled by the rounding around it")
-        op = _OPERATORS[e.op]
-        exact = e.op in ("+", "-", "*") and not isinstance(self.reg.type_of(e), t.IntType)
+            case c.Op.ADD | c.Op.SUB | c.Op.MUL if not isinstance(e.type, t.IntType):
+                # exact decimal arithmetic: the EXACT context traps any result that would round
+                exact_op = _EXACT_OPS[e.op]
 
-        # both sides are evaluated even when the left one is unknown, so that the unknown inputs
-        # of both are read: either could be the fact a portal still has to ask
-        def binary(env: Env) -> Maybe:
-            a = left(env)
-            b = right(env)
-            if a is None or b is None:
-                return None
-            return op(a, b)  # type: ignore[return-value]
-
-        if exact:
-            exact_op = _EXACT_OPS[e.op]
-
-            def exact_binary(env: Env) -> Maybe:
-                a = left(env)
-                b = right(env)
-                if a is None or b is None:
-                    return None
-                return exact_op(Decimal(a), Decimal(b))  # type: ignore[arg-type]
-            return exact_binary
-        return binary
-
-    def _call(self, e: n.Call) -> Compiled:
-        func = e.func
-        if func in ("round", "floor", "ceil"):
-            places = e.args[1].value if len(e.args) == 2 else 0  # type: ignore[union-attr]
-            target = e.args[0]
-            result_int = isinstance(self.reg.type_of(e), t.IntType)
-            if isinstance(target, n.Binary) and target.op == "/":
-                num, den = self.expr(target.left), self.expr(target.right)
-                span = target.span
-
-                def rounded_division(env: Env) -> Maybe:
-                    a = num(env)
-                    b = den(env)
+                def exact_binary(env: Env) -> Maybe:
+                    a = left(env)
+                    b = right(env)
                     if a is None or b is None:
                         return None
-                    if b == 0:
-                        raise EvaluationError("division by zero", span)
-                    q = v.divide(a, b, places, func)  # type: ignore[arg-type]
-                    return int(q) if result_int else q
+                    return exact_op(Decimal(a), Decimal(b))  # type: ignore[arg-type]
+                return exact_binary
+            case c.Op.ADD | c.Op.SUB | c.Op.MUL | c.Op.EQ | c.Op.NE | c.Op.LT | c.Op.LE | c.Op.GT | c.Op.GE:
+                op = _OPERATORS[e.op]
 
-                return rounded_division
-            arg = self.expr(target)
+                # both sides are evaluated even when the left one is unknown, so that the unknown
+                # inputs of both are read: either could be the fact a portal still has to ask
+                def binary(env: Env) -> Maybe:
+                    a = left(env)
+                    b = right(env)
+                    if a is None or b is None:
+                        return None
+                    return op(a, b)  # type: ignore[return-value]
+                return binary
+            case _:
+                assert_never(e.op)
 
-            def rounded(env: Env) -> Maybe:
-                x = arg(env)
-                return None if x is None else v.round_number(x, places, func)  # type: ignore[arg-type]
-
-            return rounded
-        args = [self.expr(a) for a in e.args]
-        impl = _FUNCTIONS[func]
+    def _call(self, e: c.Call) -> Compiled:
+        args = [self.term(a) for a in e.args]
+        impl = _FUNCTIONS[e.func]
         span = e.span
 
         def call(env: Env) -> Maybe:
@@ -334,33 +311,33 @@ def _constant(value: Maybe) -> Compiled:
 
 
 
-_OPERATORS: dict[str, Callable[[object, object], object]] = {
-    "+": lambda a, b: a + b,  # type: ignore[operator]
-    "-": lambda a, b: a - b,  # type: ignore[operator]
-    "*": lambda a, b: a * b,  # type: ignore[operator]
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,  # type: ignore[operator]
-    "<=": lambda a, b: a <= b,  # type: ignore[operator]
-    ">": lambda a, b: a > b,  # type: ignore[operator]
-    ">=": lambda a, b: a >= b,  # type: ignore[operator]
+_OPERATORS: dict[c.Op, Callable[[object, object], object]] = {
+    c.Op.ADD: lambda a, b: a + b,  # type: ignore[operator]
+    c.Op.SUB: lambda a, b: a - b,  # type: ignore[operator]
+    c.Op.MUL: lambda a, b: a * b,  # type: ignore[operator]
+    c.Op.EQ: lambda a, b: a == b,
+    c.Op.NE: lambda a, b: a != b,
+    c.Op.LT: lambda a, b: a < b,  # type: ignore[operator]
+    c.Op.LE: lambda a, b: a <= b,  # type: ignore[operator]
+    c.Op.GT: lambda a, b: a > b,  # type: ignore[operator]
+    c.Op.GE: lambda a, b: a >= b,  # type: ignore[operator]
 }
 
 # Exact decimal arithmetic: the EXACT context traps any result that would need rounding.
-_EXACT_OPS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
-    "+": EXACT.add,
-    "-": EXACT.subtract,
-    "*": EXACT.multiply,
+_EXACT_OPS: dict[c.Op, Callable[[Decimal, Decimal], Decimal]] = {
+    c.Op.ADD: EXACT.add,
+    c.Op.SUB: EXACT.subtract,
+    c.Op.MUL: EXACT.multiply,
 }
 
-_FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "min": lambda *xs: min(xs),
-    "max": lambda *xs: max(xs),
-    "abs": lambda x: abs(x),
-    "years_between": v.years_between,
-    "months_between": v.months_between,
-    "days_between": lambda a, b: (b - a).days,
-    "add_days": v.add_days,
-    "add_months": v.add_months,
-    "add_years": lambda d, years: v.add_months(d, 12 * years),
+_FUNCTIONS: dict[c.Func, Callable[..., Value]] = {
+    c.Func.MIN: lambda *xs: min(xs),
+    c.Func.MAX: lambda *xs: max(xs),
+    c.Func.ABS: lambda x: abs(x),
+    c.Func.YEARS_BETWEEN: v.years_between,
+    c.Func.MONTHS_BETWEEN: v.months_between,
+    c.Func.DAYS_BETWEEN: lambda a, b: (b - a).days,
+    c.Func.ADD_DAYS: v.add_days,
+    c.Func.ADD_MONTHS: v.add_months,
+    c.Func.ADD_YEARS: lambda d, years: v.add_months(d, 12 * years),
 }
