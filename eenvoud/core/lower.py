@@ -6,7 +6,10 @@ checker gave its source. A parameter or bracket without a value on the day is a 
 (E0402), all of them at once, as the engine has always said it.
 
 Lowered cores are kept per (content hash, day), least recently used first out: the engine, the
-analyzer and the SQL compiler share them (one cache, not one per backend).
+analyzer and the SQL compiler share them, and each backend keeps what it compiled from a core in
+the core (`Core.compiled`): one cache, not one per backend. A server takes dates from anyone, so
+the cache is bounded: a client walking through every day of a century costs compile time, not
+memory.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ class Core:
     _problems: list[Diagnostic] = field(default_factory=list, repr=False)
     _decls: dict[str, n.Definition | n.Amount | n.Bracket] = field(default_factory=dict, repr=False)
     _lowering: set[str] = field(default_factory=set, repr=False)
+    # what each backend compiled from this core ("engine": its Program, ...): kept with the core
+    # in the one cache, so that a core and its programs leave memory together
+    compiled: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:

@@ -5,13 +5,12 @@ and a plain-language explanation. Every decision names the regulation, its hash 
 from __future__ import annotations
 
 import decimal
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from eenvoud.core.lower import lower
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, Program, parameter_value
 from eenvoud.engine.explanation import explain
@@ -117,29 +116,15 @@ class Decision:
 
 
 class Engine:
-    """Compiles each regulation once per reference date and decides cases with it."""
-
-    # a server asked about many dates must not grow without end: least recently used go first
-    MAX_PROGRAMS = 512
-
-    def __init__(self) -> None:
-        # keyed by content hash and date: two loads of the same text share a program, and a
-        # reloaded, changed regulation can never be served the old one's program
-        self._programs: OrderedDict[tuple[str, date], Program] = OrderedDict()
-        self._lock = threading.Lock()
+    """Compiles each regulation once per reference date and decides cases with it. The program
+    is kept with the lowered core in the one cache of `eenvoud.core.lower`."""
 
     def program(self, reg: CheckedRegulation, day: date) -> Program:
-        key = (reg.hash, day)
-        with self._lock:
-            prog = self._programs.get(key)
-            if prog is not None:
-                self._programs.move_to_end(key)
-                return prog
-        prog = Program(reg, day)  # compiled outside the lock; a race compiles twice, harmlessly
-        with self._lock:
-            self._programs[key] = prog
-            while len(self._programs) > self.MAX_PROGRAMS:
-                self._programs.popitem(last=False)
+        core = lower(reg, day)  # may raise RuleError: a parameter without a value on that day
+        prog = core.compiled.get("engine")
+        if not isinstance(prog, Program):
+            prog = Program(reg, day)  # a race compiles twice, harmlessly
+            core.compiled["engine"] = prog
         return prog
 
     def decide(self, reg: CheckedRegulation, facts: dict[str, Value], day: date) -> Decision:
