@@ -222,3 +222,36 @@ def test_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         "regulation": "zorgtoeslag", "date": "2025-01-01", "engine": "duckdb", "people": 2, "eligible": 1,
         "not_eligible": 1}
     assert summary["hash"].startswith("sha256:")
+
+
+def test_a_case_failing_a_requirement_is_not_eligible_whatever_its_amount(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 16-year-old beside `requirement adult: age >= 18` and an amount whose bracket starts at
+    18 is not eligible with €0.00 (never an error, and never sent to the engine); an eligible case
+    in a gap of the bracket is an error row, in the errors file and not in the output."""
+    rules = tmp_path / "gaps.rules"
+    rules.write_text("""regulation gaps "Gaten"
+input age : int 0..130 "Leeftijd"
+bracket by_age : money "Bedrag naar leeftijd" on age
+  2024-01-01:
+    | 18..30 => €100.00
+    | 40.. => €200.00
+requirement adult "Volwassen": age >= 18
+amount benefit : money = by_age
+""", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("bsn,age\n1,16\n2,35\n3,20\n", encoding="utf-8")
+    out = tmp_path / "results.csv"
+    code, stdout, _ = batch(capsys, rules, people, out, "--json")
+    assert code == 1
+    summary = json.loads(stdout)
+    assert (summary["people"], summary["decided"], summary["bad_rows"]) == (3, 2, 1)
+    assert summary["engine_rows"] == 1  # the 35-year-old only
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "row,bsn,eligible,benefit,failed_requirement",
+        "1,1,false,0.00,adult",
+        "3,3,true,100.00,",
+    ]
+    errors = read_csv(tmp_path / "results.errors.csv")
+    assert [(e["row"], e["column"]) for e in errors] == [("2", "")]
+    assert errors[0]["message"].startswith("the rules cannot be evaluated: no row of the bracket `by_age`")

@@ -4,6 +4,7 @@ regulations SQL cannot run exactly, refused with a location."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -170,3 +171,63 @@ def test_the_sql_has_no_float_and_no_division(dialect: str) -> None:
     sql = prog.sql(prog.decide(prog.parse(exp.table_("__people"), schema, []), []))
     for word in ("DOUBLE", "FLOAT", "REAL", " / "):
         assert word not in sql.upper()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SHIPPED = sorted(Library.load([ROOT / "rules"]).regulations.items())
+
+
+@pytest.mark.parametrize(("name", "reg"), SHIPPED, ids=[name for name, _ in SHIPPED])
+def test_the_compiled_sql_of_each_shipped_regulation_is_its_golden_file(name: str, reg: CheckedRegulation) -> None:
+    """The decide query of every regulation in rules/ at 2025-01-01 on DuckDB (built as above:
+    every input a VARCHAR column) is tests/engine/golden/<regulation>.duckdb.sql, to the byte.
+    A change to the compiler or to a regulation shows here first; when it is meant, rewrite the
+    files with `EENVOUD_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/engine/test_sql_compile.py`
+    and read their diff before committing it."""
+    prog = compile_sql(reg, DAY, "duckdb")
+    schema = {i.name: "VARCHAR" for i in reg.inputs}
+    sql = prog.sql(prog.decide(prog.parse(exp.table_("__people"), schema, []), [])) + "\n"
+    path = GOLDEN / f"{name}.duckdb.sql"
+    if os.environ.get("EENVOUD_UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(sql, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}: run with EENVOUD_UPDATE_GOLDEN=1 to write it"
+    assert sql == path.read_text(encoding="utf-8"), \
+        f"the SQL of `{name}` differs from {path}; if meant, rewrite it with EENVOUD_UPDATE_GOLDEN=1"
+
+
+def test_a_failure_only_an_amount_reaches_marks_eligible_rows_only() -> None:
+    """A bracket or a division that only an amount reads sends a row to the engine only when the
+    row is eligible: a case that fails a requirement is not eligible whatever its amounts would
+    do. A failure inside a requirement marks the row whatever else holds."""
+    reg = load_text("""
+regulation marks "Markeringen"
+input age : int 0..130 "Leeftijd"
+input parts : int 0..10 "Delen"
+bracket by_age : money "Bedrag naar leeftijd" on age
+  2024-01-01:
+    | 18..30 => €100.00
+    | 40.. => €200.00
+bracket by_parts : int "Stappen" on parts
+  2024-01-01:
+    | 1.. => 1
+requirement adult "Volwassen": age >= 18
+requirement some "Iets": by_parts >= 1 or parts == 0
+amount benefit : money = by_age
+amount share : money = round(by_age / parts, 2)
+""", "marks.rules")
+    people: list[dict[str, Value | None]] = [
+        {"age": 16, "parts": 2},  # not eligible: the gap in by_age is never reached
+        {"age": 35, "parts": 2},  # eligible, in the gap: the engine's error
+        {"age": 20, "parts": 2},  # eligible, in a row
+        {"age": 16, "parts": 0},  # a gap in a requirement's bracket: marked although not eligible
+    ]
+    rows = sql_decide(reg, DAY, people)
+    assert [r["__needs_engine"] for r in rows] == [False, True, False, True]
+    assert (rows[0]["eligible"], rows[0]["benefit"], rows[0]["share"]) == (False, Decimal("0.00"), Decimal("0.00"))
+    assert (rows[2]["eligible"], rows[2]["benefit"], rows[2]["share"]) == (True, Decimal("100.00"), Decimal("50.00"))
+    prog = Program(reg, DAY)
+    assert decide_row(prog, {"age": 16, "parts": 0})["eligible"] is False
+    with pytest.raises(EvaluationError):
+        decide_row(prog, {"age": 35, "parts": 2})
