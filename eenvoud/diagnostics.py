@@ -15,6 +15,7 @@ from typing import Literal
 from eenvoud.source import Span
 
 Severity = Literal["error", "warning"]
+SHOWN = 120  # characters of a source line shown at most
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,22 @@ class Diagnostic:
             text = self.span.file.line(self.span.line)
             gutter = str(self.span.line)
             pad = " " * len(gutter)
+            column = self.span.column - 1
             if self.span.end_line == self.span.line:
                 width = max(1, self.span.end_column - self.span.column)
             else:
-                width = max(1, len(text) - self.span.column + 1)
+                width = max(1, len(text) - column)
+            if len(text) > SHOWN:
+                # a line thousands of characters long (a generated file): show the part around
+                # the span, marked where it is cut
+                start = max(0, column - 20)
+                end = min(len(text), start + SHOWN)
+                text = ("..." if start else "") + text[start:end] + ("..." if end < len(text) else "")
+                width = max(1, min(width, end - column))
+                column += (3 if start else 0) - start
             lines.append(f"{pad} |")
             lines.append(f"{gutter} | {text}")
-            lines.append(f"{pad} | {' ' * (self.span.column - 1)}{'^' * width}")
+            lines.append(f"{pad} | {' ' * column}{'^' * width}")
         if self.help:
             lines.append(f"  = help: {self.help}")
         return "\n".join(lines)

@@ -19,6 +19,12 @@ class SourceFile:
 
     @staticmethod
     def from_text(name: str, text: str) -> SourceFile:
+        """The text as read: a leading byte order mark dropped, and every line break (`\\r\\n`
+        from Windows, a lone `\\r` from an old Mac) made `\\n`, so that lines, columns and
+        comments are where the drafter sees them."""
+        text = text.removeprefix("\ufeff")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         starts = [0]
         for i, ch in enumerate(text):
             if ch == "\n":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import assert_never
 
 from eenvoud.diagnostics import Diagnostic, did_you_mean
+from eenvoud.dsl.limits import check_references
 from eenvoud.dsl.parser import ParsedFile
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -68,6 +69,11 @@ class Checker:
     # -- entry -------------------------------------------------------------------------------
     def run(self) -> CheckedRegulation | None:
         reg = self.parsed.regulation
+        beyond = self._check_limits(reg)
+        if beyond:
+            # too deep to follow: the checks below recurse through chains of definitions
+            self.diagnostics.extend(beyond)
+            return None
         self._declare_imported()
         own = [d for d in reg.declarations]
         for decl in own:
@@ -108,6 +114,18 @@ class Checker:
         if any(d.severity == "error" for d in self.diagnostics):
             return None
         return self._build(requirements, documents, tests, properties)
+
+    def _check_limits(self, reg: n.Regulation) -> list[Diagnostic]:
+        imported = [d for imp in self.imports for d in (*imp.definitions, *imp.amounts, *imp.brackets)]
+        roots: list[tuple[str, n.Expr, Span | None]] = []
+        for decl in reg.declarations:
+            if isinstance(decl, n.Requirement):
+                roots.append((f"the requirement `{decl.name}`", decl.condition, decl.span))
+                roots += [(f"an `unless` of `{decl.name}`", e.condition, e.span) for e in decl.exemptions]
+            elif isinstance(decl, n.Document) and decl.required_when is not None:
+                roots.append((f"the document `{decl.name}`", decl.required_when, decl.span))
+        roots += [(f'the property "{p.name}"', p.expr, p.span) for p in reg.properties]
+        return check_references(reg.declarations, imported, roots)
 
     def _check_includes(self, reg: n.Regulation) -> None:
         """An `event` lists the regulations it bundles and nothing else, and only an event lists
@@ -610,10 +628,11 @@ class Checker:
         return out, self._signature(func, e, ts)
 
     def _signature(self, func: str, e: n.Call, ts: list[t.Type]) -> t.Type | None:
-        def arity(lo: int, hi: int) -> bool:
-            if not lo <= len(ts) <= hi:
-                want = str(lo) if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
-                self.error("E0217", f"`{func}` takes {want} argument{'s' if hi != 1 else ''}, not {len(ts)}", e.span)
+        def arity(lo: int, hi: int | None) -> bool:
+            if len(ts) < lo or hi is not None and len(ts) > hi:
+                want = str(lo) if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
+                plural = "" if (hi or lo) == 1 else "s"
+                self.error("E0217", f"`{func}` takes {want} argument{plural}, not {len(ts)}", e.span)
                 return False
             return True
 
@@ -624,7 +643,7 @@ class Checker:
             return ok
 
         if func in ("min", "max"):
-            if not arity(1, 99):
+            if not arity(1, None):
                 return None
             result = ts[0]
             for typ, arg in zip(ts, e.args, strict=True):
@@ -822,9 +841,6 @@ def outside_domain(lit: n.Literal, want: t.Type) -> str | None:
         return f"below its lowest value `{bound_text(lo, want)}`"
     if hi is not None and value > hi:
         return f"above its highest value `{bound_text(hi, want)}`"
-    if isinstance(want, t.MoneyType) and isinstance(value, Decimal) and value != value.quantize(Decimal("0.01")) \
-            and False:
-        return "more than two decimals"
     return None
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.dsl.check import Checker
+from eenvoud.dsl.limits import MAX_IMPORTS
 from eenvoud.dsl.parser import ParsedFile, parse
 from eenvoud.ir import printer
 from eenvoud.ir.checked import CheckedRegulation
@@ -79,6 +80,13 @@ class Loader:
                 diagnostics.append(Diagnostic("E0111", f"import cycle: {chain}", imp.span,
                                               "move what both files need into a third, shared module"))
                 continue
+            if len(self._loading) >= MAX_IMPORTS and target not in self.cache:
+                diagnostics.append(Diagnostic(
+                    "E0115", f"importing `{imp.path}` makes a chain of more than {MAX_IMPORTS} files, each "
+                    "importing the next", imp.span,
+                    "import the shared modules from the regulation itself, or merge small modules",
+                ))
+                continue
             if not target.is_file():
                 diagnostics.append(Diagnostic("E0110", f"cannot find the imported file `{imp.path}`", imp.span,
                                               f"looked for {target}"))
@@ -96,12 +104,10 @@ class Loader:
 
 
 def _closure(reg: CheckedRegulation) -> list[CheckedRegulation]:
-    out: list[CheckedRegulation] = []
-    for imp in reg.imports:
-        for sub in (*_closure(imp), imp):
-            if sub not in out:
-                out.append(sub)
-    return out
+    """Every file `reg` imports, directly or not, each before the files that import it. A loaded
+    file's imports already hold that closure (see _imports); following them again would take time
+    exponential in the length of a chain of imports."""
+    return list(reg.imports)
 
 
 def _os_message(path: str | Path, exc: Exception) -> str:

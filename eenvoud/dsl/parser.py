@@ -10,6 +10,7 @@ from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInp
 from lark.exceptions import VisitError
 
 from eenvoud.diagnostics import Diagnostic, RuleError, did_you_mean
+from eenvoud.dsl.limits import check_tree
 from eenvoud.dsl.transform import LiteralError, ToIR
 from eenvoud.ir import nodes as n
 from eenvoud.source import SourceFile
@@ -98,6 +99,10 @@ def parse(source: SourceFile) -> ParsedFile:
         comments = tuple(
             Comment(c.line or 0, c.column or 0, str(c).rstrip()) for c in _comments
         )
+    # too deep, too large or too long to go further: the Transformer below recurses
+    beyond = check_tree(source, tree)
+    if beyond:
+        raise RuleError(beyond)
     try:
         regulation = ToIR(source).transform(tree)
     except VisitError as exc:
