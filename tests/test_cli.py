@@ -23,7 +23,7 @@ ZORGTOESLAG = ROOT / "rules" / "nl" / "rijk" / "zorgtoeslag.rules"
 # `eval --json` as issue 2 fixes it, with the questions (which registry holds each missing fact)
 # and the documents the decision asks for
 EVAL_KEYS = {"regulation", "date", "hash", "eligible", "amounts", "missing", "reasons", "explanation",
-             "questions", "documents", "error"}
+             "questions", "documents", "error", "decided_by"}
 REASON_KEYS = {"requirement", "status", "label", "article", "values"}
 
 

@@ -69,10 +69,14 @@ class Question:
     label: str | None
     registry: str | None
     needed_by: tuple[str, ...]
+    # what an answer can still change ("eligible", an amount, "document:NAME"), when the solver
+    # has shown it (eenvoud.analysis.determinacy); None: not computed
+    can_change: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, object]:
         return {"input": self.input, "label": self.label, "registry": self.registry,
-                "ask_citizen": self.registry is None, "needed_by": list(self.needed_by)}
+                "ask_citizen": self.registry is None, "needed_by": list(self.needed_by),
+                "can_change": None if self.can_change is None else list(self.can_change)}
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ class Decision:
     documents: tuple[dict[str, object], ...]
     explanation: tuple[str, ...] = field(default=())
     error: DecisionError | None = None  # set: the outcome is `error` and `eligible` is None
+    # "rules": decided by the engine alone; "solver": proved for every answer to the open questions
+    decided_by: str = "rules"
 
     @property
     def missing(self) -> list[str]:
@@ -112,6 +118,7 @@ class Decision:
             "documents": list(self.documents),
             "explanation": list(self.explanation),
             "error": None if self.error is None else self.error.to_json(),
+            "decided_by": self.decided_by,
         }
 
 
