@@ -86,8 +86,9 @@ def check_tree(source: SourceFile, tree: Tree[Token]) -> list[Diagnostic]:
             diagnostics.append(Diagnostic(
                 "E0005", f"this expression is nested {height[id(root)]:,} levels deep, more than the "
                 f"{MAX_DEPTH} allowed",
-                span, "every operator, `if` and function call is a level, and so is every option of `in` "
-                "after the first (`a + b + c` is two); name parts of it in definitions of their own",
+                span, "every operator, `if` and function call is a level, and so is every option of `in` and "
+                "argument of `min` and `max` after the first (`a + b + c` is two); name parts of it in "
+                "definitions of their own",
             ))
         elif size[id(root)] > MAX_NODES:
             diagnostics.append(Diagnostic(
