@@ -1,0 +1,192 @@
+"""The storage interface of the decision store, the records it keeps, and the one writer thread.
+
+A store is append-only: a decision, once saved, is never changed nor deleted. The two exceptions
+concern its facts, never its outcome or hashes: the retention run removes them, and a key rotation
+re-encrypts them.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or written (a bad URL, a server that does not answer)."""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rule text a decision was made with: the regulation and every file it imports, each as
+    written (the source) and in canonical form, as JSON. `id` is the SHA-256 of `bundle`: stored
+    once, however many decisions use it."""
+
+    id: str
+    regulation_hash: str
+    bundle: str
+
+
+@dataclass(frozen=True)
+class Record:
+    """One decision as saved. `facts` is the ciphertext of the facts as given (JSON) and
+    `facts_key` the id of the key; both None when facts are not kept. `outcome` is the decision
+    JSON exactly as returned."""
+
+    id: str
+    made_at: datetime
+    regulation: str
+    content_hash: str
+    rule_set: RuleSet
+    engine_version: str
+    date: str
+    facts: bytes | None
+    facts_key: str | None
+    outcome: str
+    caller: str | None
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A decision as read back."""
+
+    id: str
+    made_at: datetime
+    regulation: str
+    content_hash: str
+    rule_set: str
+    engine_version: str
+    date: str
+    facts: bytes | None
+    facts_key: str | None
+    facts_removed_at: datetime | None
+    outcome: str
+    caller: str | None
+    previous: str | None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A batch run: one regulation, one date, one population file, and its counts."""
+
+    id: str
+    made_at: datetime
+    regulation: str
+    content_hash: str
+    rule_set: RuleSet
+    engine_version: str
+    date: str
+    population: str
+    population_hash: str
+    output_hash: str | None
+    people: int
+    eligible: int
+    not_eligible: int
+    undetermined: int
+    errors: int
+    caller: str | None
+
+
+class DecisionStore(Protocol):
+    """What the audit needs of a database; SQLite and PostgreSQL implement it."""
+
+    kind: str
+
+    def save(self, records: Sequence[Record]) -> None:
+        """Save the records (and their rule sets, when new) in one transaction."""
+
+    def get(self, decision_id: str) -> Stored | None: ...
+
+    def rule_set(self, rule_set_id: str) -> str | None:
+        """The bundle of a rule set."""
+
+    def later(self, decision_id: str) -> list[str]:
+        """The decisions that redecided this one, oldest first."""
+
+    def count(self) -> int: ...
+
+    def ids(self) -> list[str]:
+        """Every decision id, oldest first."""
+
+    def remove_facts(self, made_before: datetime, now: datetime) -> int:
+        """Remove the facts of every decision made before `made_before`; the number removed."""
+
+    def encrypted_facts(self, not_key: str) -> list[tuple[str, bytes, str]]:
+        """(id, facts, key id) of every decision whose facts are under a key other than `not_key`."""
+
+    def replace_facts(self, rows: Sequence[tuple[str, bytes, str]]) -> None:
+        """Re-encrypted facts: (id, facts, key id)."""
+
+    def save_run(self, run: Run) -> None: ...
+
+    def get_run(self, run_id: str) -> Run | None: ...
+
+    def close(self) -> None: ...
+
+
+class Writer:
+    """The one thread that writes. Callers hand it records and wait for their commit; records that
+    arrive while a transaction is being written go together in the next one (group commit), so a
+    busy server pays for one commit per batch, not per decision, and nothing is answered before it
+    is stored."""
+
+    def __init__(self, store: DecisionStore, max_batch: int = 512) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[Record, Future[None]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, record: Record) -> Future[None]:
+        future: Future[None] = Future()
+        if self._thread is None:
+            with self._lock:
+                if self._closed:
+                    raise StoreError("the decision store is closed")
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="eenvoud-audit-writer", daemon=True)
+                    self._thread.start()
+        self._queue.put((record, future))
+        return future
+
+    def save(self, record: Record) -> None:
+        self.submit(record).result()
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                break
+            batch = [item]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            try:
+                self.store.save([r for r, _ in batch])
+            except BaseException as exc:  # every waiting caller hears of it
+                for _, f in batch:
+                    f.set_exception(exc)
+            else:
+                for _, f in batch:
+                    f.set_result(None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
