@@ -10,9 +10,12 @@ called instead, so that the two cannot disagree on a constant.
 from __future__ import annotations
 
 from datetime import date
+from typing import assert_never
 
 import z3
 
+from eenvoud.analysis.terms import constant_leaves, fold
+from eenvoud.core.nodes import Op
 from eenvoud.engine import values as v
 from eenvoud.engine.values import EvaluationError
 
@@ -148,21 +151,24 @@ def same_day(a: Civil, b: Civil) -> z3.BoolRef:
     return _fold(z3.And(*(_fold(x == y) for x, y in zip(a, b, strict=True))))
 
 
-def compare(op: str, a: Civil, b: Civil) -> z3.BoolRef:
+def compare(op: Op, a: Civil, b: Civil) -> z3.BoolRef:
     match op:
-        case "<":
+        case Op.LT:
             return earlier(a, b)
-        case ">":
+        case Op.GT:
             return earlier(b, a)
-        case "<=":
+        case Op.LE:
             return _fold(z3.Not(earlier(b, a)))
-        case ">=":
+        case Op.GE:
             return _fold(z3.Not(earlier(a, b)))
-        case "==":
+        case Op.EQ:
             return same_day(a, b)
-        case "!=":
+        case Op.NE:
             return _fold(z3.Not(same_day(a, b)))
-    raise AssertionError(op)
+        case Op.ADD | Op.SUB | Op.MUL | Op.AND | Op.OR | Op.IMPLIES:
+            raise AssertionError(f"{op} is not a comparison")
+        case _:
+            assert_never(op)
 
 
 def years_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
@@ -217,6 +223,70 @@ def add_months_parts(p: Civil, months: int) -> tuple[Civil, z3.BoolRef]:
         nd = z3.If(m == month, day, nd)
     ny = _fold(y + offset_t)
     return (ny, nm, nd), _fold(z3.Or(ny < 1, ny > 9999))
+
+
+class Calendar:
+    """The parts of the date terms of one encoding: a date input's (year, month, day), and what
+    comparisons, `if`s and `add_months` by constants make of them, by the id of the day-number
+    term (the terms are kept, so that their ids stay theirs)."""
+
+    def __init__(self) -> None:
+        self._parts: dict[int, Civil] = {}
+        self._keep: list[z3.ExprRef] = []
+        self._shifted: dict[tuple[int, int], tuple[z3.ExprRef, z3.BoolRef]] = {}
+
+    def parts(self, term: z3.ExprRef) -> Civil | None:
+        if z3.is_int_value(term):
+            k = term.as_long()
+            return parts(k) if FIRST <= k <= LAST else None
+        return self._parts.get(term.get_id())
+
+    def with_parts(self, term: z3.ExprRef, p: Civil) -> z3.ExprRef:
+        self._parts[term.get_id()] = p
+        self._keep.append(term)
+        return term
+
+    def date_of(self, p: Civil) -> z3.ExprRef:
+        """The day number of parts (a numeral when they are numerals)."""
+        if all(z3.is_int_value(x) for x in p):
+            y, m, d = (x.as_long() for x in p)
+            try:
+                return z3.IntVal(date(y, m, d).toordinal())
+            except ValueError:
+                return z3.IntVal(FIRST)  # out of range: the failure condition says so
+        return self.with_parts(ordinal(*p), p)
+
+    def choose_date(self, cond: z3.BoolRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
+        """`if cond then a else b` for dates, keeping their parts."""
+        out = fold(z3.If(cond, a, b))
+        pa, pb = self.parts(a), self.parts(b)
+        if pa is not None and pb is not None and not z3.is_int_value(out) and out.get_id() not in self._parts:
+            self.with_parts(out, tuple(fold(z3.If(cond, x, y)) for x, y in zip(pa, pb, strict=True)))
+        return out
+
+    def add_months(self, d: z3.ExprRef, months: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
+        """`add_months`, and when the engine raises; by parts when the months are constants
+        (or a bracket's constants)."""
+        key = (d.get_id(), months.get_id())
+        got = self._shifted.get(key)
+        if got is None:
+            p = self.parts(d)
+            if p is not None and not z3.is_int_value(d) and constant_leaves(months):
+                got = self._add_months_parts(p, months)
+            else:
+                got = add_months(d, months)
+            self._shifted[key] = got
+            self._keep += [d, months]
+        return got
+
+    def _add_months_parts(self, p: Civil, months: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
+        if z3.is_int_value(months):
+            q, fails = add_months_parts(p, months.as_long())
+            return self.date_of(q), fails
+        cond = months.arg(0)
+        a, fa = self._add_months_parts(p, months.arg(1))
+        b, fb = self._add_months_parts(p, months.arg(2))
+        return self.choose_date(cond, a, b), fold(z3.If(cond, fa, fb))
 
 
 def _known(x: z3.ArithRef) -> int | None:

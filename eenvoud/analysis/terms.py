@@ -1,0 +1,247 @@
+"""Z3 term constructors that fold constants (as Cedar's symbolic compiler does), and the values of
+the core (`eenvoud.core.nodes.Value`) as Z3 numerals.
+
+z3 builds `2 + 3` unevaluated and `And(True, x)` as written; these constructors fold what is
+constant, so that a requirement that cannot fail keeps its own term, a bracket's rate times an
+income stays linear (a constant is pushed into the branches of an `if` of constants), and the
+solver sees no more than the rules say. Sorts follow the types: bool is Bool; int, date (a day
+number) and an enumeration (the option's index) are Int; money, decimal and percent are Real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import assert_never
+
+import z3
+
+from eenvoud.core import nodes as c
+from eenvoud.core.lower import literal_value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+
+FALSE = z3.BoolVal(False)
+TRUE = z3.BoolVal(True)
+
+
+def real(x: Fraction | int) -> z3.RatNumRef:
+    f = Fraction(x)
+    return z3.RealVal(f"{f.numerator}/{f.denominator}")
+
+
+def is_int_sorted(typ: t.Type) -> bool:
+    return isinstance(typ, t.IntType | t.DateType | t.EnumType)
+
+
+def constant(value: c.Value, typ: t.Type) -> z3.ExprRef:
+    """A value of the core as a numeral of `typ` (a whole number in a decimal place is a Real)."""
+    match value:
+        case bool():
+            return z3.BoolVal(value)
+        case int():
+            return z3.IntVal(value) if is_int_sorted(typ) else real(value)
+        case Decimal():
+            return real(Fraction(value))
+        case date():
+            return z3.IntVal(value.toordinal())
+        case str():
+            assert isinstance(typ, t.EnumType), typ
+            return z3.IntVal(typ.members.index(value))
+        case _:
+            assert_never(value)
+
+
+def literal(lit: n.Literal, typ: t.Type) -> z3.ExprRef:
+    """A literal of the IR as a value of `typ`."""
+    return constant(literal_value(lit), typ)
+
+
+def zero(typ: t.Type) -> z3.ExprRef:
+    return z3.IntVal(0) if is_int_sorted(typ) else real(0)
+
+
+def is_value(x: z3.ExprRef) -> bool:
+    return z3.is_int_value(x) or z3.is_rational_value(x) or z3.is_true(x) or z3.is_false(x)
+
+
+def fold(x: z3.ExprRef) -> z3.ExprRef:
+    """Simplify a term whose operands are all values (z3 itself builds `2 + 3` unevaluated)."""
+    if z3.is_app(x) and x.num_args() > 0 and all(is_value(k) for k in x.children()):
+        return z3.simplify(x)
+    if z3.is_app_of(x, z3.Z3_OP_ITE):
+        cond = x.arg(0)
+        if z3.is_true(cond):
+            return x.arg(1)
+        if z3.is_false(cond):
+            return x.arg(2)
+        if z3.eq(x.arg(1), x.arg(2)):
+            return x.arg(1)
+    return x
+
+
+def to_real(x: z3.ExprRef) -> z3.ExprRef:
+    if x.sort() == z3.IntSort():
+        return real(x.as_long()) if z3.is_int_value(x) else z3.ToReal(x)
+    return x
+
+
+def same_sort(*xs: z3.ExprRef) -> tuple[z3.ExprRef, ...]:
+    if any(x.sort() == z3.RealSort() for x in xs):
+        return tuple(to_real(x) for x in xs)
+    return xs
+
+
+def equal(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    a, b = same_sort(a, b)
+    return fold(a == b)
+
+
+def compare(op: c.Op, a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    """A comparison of two numbers (or enumeration indexes, or day numbers)."""
+    match op:
+        case c.Op.EQ:
+            return equal(a, b)
+        case c.Op.NE:
+            return fold(z3.Not(equal(a, b)))
+        case c.Op.LT | c.Op.LE | c.Op.GT | c.Op.GE:
+            a, b = same_sort(a, b)
+            return fold(_order(op, a, b))
+        case c.Op.ADD | c.Op.SUB | c.Op.MUL | c.Op.AND | c.Op.OR | c.Op.IMPLIES:
+            raise AssertionError(f"{op} is not a comparison")
+        case _:
+            assert_never(op)
+
+
+def _order(op: c.Op, a: z3.ArithRef, b: z3.ArithRef) -> z3.BoolRef:
+    if op is c.Op.LT:
+        return a < b
+    if op is c.Op.LE:
+        return a <= b
+    if op is c.Op.GT:
+        return a > b
+    return a >= b
+
+
+def arithmetic(op: c.Op, x: z3.ExprRef, y: z3.ExprRef) -> z3.ExprRef:
+    match op:
+        case c.Op.ADD:
+            return fold(x + y)
+        case c.Op.SUB:
+            return fold(x - y)
+        case c.Op.MUL:
+            return multiply(x, y)
+        case c.Op.EQ | c.Op.NE | c.Op.LT | c.Op.LE | c.Op.GT | c.Op.GE | c.Op.AND | c.Op.OR | c.Op.IMPLIES:
+            raise AssertionError(f"{op} is not arithmetic")
+        case _:
+            assert_never(op)
+
+
+def multiply(a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
+    """a * b, kept linear where it can be: a constant is pushed into the branches of an `if`
+    whose leaves are constants (a bracket's rate times an income is a piecewise-linear term)."""
+    if is_value(a) and is_value(b):
+        return fold(a * b)
+    if is_value(a):
+        a, b = b, a
+    if is_value(b):
+        # (x * c1) * c2 is x * (c1 * c2): one coefficient, as a drafter would write it
+        if z3.is_app_of(a, z3.Z3_OP_MUL) and a.num_args() == 2 and is_value(a.arg(1)):
+            return multiply(a.arg(0), fold(a.arg(1) * b))
+        if z3.is_rational_value(b) and Fraction(b.as_fraction()) == 1:
+            return a
+        if z3.is_int_value(b) and b.as_long() == 1:
+            return a
+        return a * b
+    if constant_leaves(a):
+        return _distribute(a, b)
+    if constant_leaves(b):
+        return _distribute(b, a)
+    return a * b
+
+
+def scale_leaves(x: z3.ExprRef, k: int) -> z3.ExprRef:
+    """x * k, pushed into the leaves of an `if` tree of constants."""
+    if is_value(x):
+        return fold(x * k)
+    if z3.is_app_of(x, z3.Z3_OP_ITE) and constant_leaves(x):
+        return z3.If(x.arg(0), scale_leaves(x.arg(1), k), scale_leaves(x.arg(2), k))
+    return x * k
+
+
+def constant_leaves(x: z3.ExprRef) -> bool:
+    """A value, or an `if` tree whose leaves are values (a bracket of constants)."""
+    if is_value(x):
+        return True
+    return z3.is_app_of(x, z3.Z3_OP_ITE) and constant_leaves(x.arg(1)) and constant_leaves(x.arg(2))
+
+
+def _distribute(ite: z3.ExprRef, other: z3.ExprRef) -> z3.ExprRef:
+    if is_value(ite):
+        return fold(ite * other)
+    return z3.If(ite.arg(0), _distribute(ite.arg(1), other), _distribute(ite.arg(2), other))
+
+
+def divide(num: z3.ExprRef, den: z3.ExprRef) -> z3.ExprRef:
+    if is_value(den) and not is_value(num):
+        d = Fraction(den.as_fraction())
+        if d != 0:
+            return multiply(num, real(1 / d))
+    return fold(num / den)
+
+
+def rounded(x: z3.ExprRef, places: int, mode: c.Rounding) -> z3.ExprRef:
+    """round (half away from zero), floor or ceil of a Real to `places` decimals, exactly."""
+    scale = 10 ** places
+    r = multiply(x, real(scale))
+    q: z3.ExprRef
+    match mode:
+        case c.Rounding.FLOOR:
+            q = z3.ToInt(r)
+        case c.Rounding.CEIL:
+            q = -z3.ToInt(-r)
+        case c.Rounding.ROUND:
+            half = real(Fraction(1, 2))
+            q = z3.If(r >= 0, z3.ToInt(r + half), -z3.ToInt(-r + half))
+        case _:
+            assert_never(mode)
+    if is_value(r):
+        q = z3.simplify(q)
+    return fold(multiply(z3.ToReal(q), real(Fraction(1, scale))) if not is_value(q)
+                else real(Fraction(q.as_long(), scale)))
+
+
+def conjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    parts = []
+    for x in xs:
+        if z3.is_false(x):
+            return FALSE
+        if not z3.is_true(x):
+            parts.append(x)
+    if not parts:
+        return TRUE
+    return parts[0] if len(parts) == 1 else z3.And(parts)
+
+
+def disjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    parts = []
+    for x in xs:
+        if z3.is_true(x):
+            return TRUE
+        if not z3.is_false(x):
+            parts.append(x)
+    if not parts:
+        return FALSE
+    return parts[0] if len(parts) == 1 else z3.Or(parts)
+
+
+def negate(x: z3.BoolRef) -> z3.BoolRef:
+    if z3.is_true(x):
+        return FALSE
+    if z3.is_false(x):
+        return TRUE
+    if z3.is_not(x):
+        return x.arg(0)  # a requirement that cannot fail to evaluate keeps its own term
+    return z3.Not(x)
