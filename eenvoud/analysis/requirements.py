@@ -31,7 +31,7 @@ from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import FALSE, conjunction, disjunction, negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
-from eenvoud.engine.values import CENT, EvaluationError, Value
+from eenvoud.engine.values import CENT, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.printer import expr as printer_expr
@@ -80,11 +80,10 @@ def contradictions(ctx: Context) -> None:
                 ctx.consistency_unknown = True
                 ctx.undecided("contradiction", ", ".join(s.requirements), None, answer.reason)
     if not ctx.contradiction:
-        try:
-            eligible = ctx.decide(ctx.base).eligible
-        except EvaluationError as exc:
-            raise Disagreement(f"the engine cannot decide the base case of `{ctx.reg.name}`: {exc}") from None
-        if eligible is not True:
+        base = ctx.decide(ctx.base)
+        if base.error is not None:
+            raise Disagreement(f"the engine cannot decide the base case of `{ctx.reg.name}`: {base.error.message}")
+        if base.eligible is not True:
             raise Disagreement(f"the engine finds the base case of `{ctx.reg.name}` not eligible")
 
 

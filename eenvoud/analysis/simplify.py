@@ -24,7 +24,7 @@ import z3
 from eenvoud.analysis import documents as documents_
 from eenvoud.analysis import inputs as inputs_
 from eenvoud.analysis import requirements as requirements_
-from eenvoud.analysis.context import Context
+from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import NoValue, encode, negate, outcomes_differ
 from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats
@@ -60,11 +60,15 @@ def simplify(reg: CheckedRegulation, budget: Budget | None = None, day: date | N
         for d in analysis_dates(reg, day):
             ctx = context_at(reg, d, budget, stats)
             if isinstance(ctx, Context):
-                requirements_.contradictions(ctx)
-                if not ctx.contradiction:
-                    requirements_.redundant(ctx)
-                    inputs_.irrelevant(ctx)
-                    documents_.documents(ctx)
+                try:
+                    requirements_.contradictions(ctx)
+                    if not ctx.contradiction:
+                        requirements_.redundant(ctx)
+                        inputs_.irrelevant(ctx)
+                        documents_.documents(ctx)
+                except Disagreement as exc:
+                    return Simplified(None, note=f"the encoding and the engine disagree on {d.isoformat()}, so "
+                                      f"nothing is proved: {exc}")
                 contexts.append(ctx)
     if not contexts:
         return Simplified(None, note="there is no date on which the regulation can be analyzed")
