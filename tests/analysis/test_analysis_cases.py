@@ -62,3 +62,81 @@ def test_every_kind_has_two_defects_and_clean_twins() -> None:
     for kind in KINDS:
         assert defects.get(kind, 0) >= 2, kind
         assert clean.get(kind, 0) >= 2, kind
+
+
+# The complete findings of each case, sorted: a finding the analyzer adds, or one it loses, fails.
+# Read against the files: beside the planted defect, a requirement whose exemption holds for
+# everyone is also redundant and the input only it reads irrelevant (constant_exemption_*); the
+# input that only a dead branch reads is irrelevant (dead_branch_a); a document providing only
+# what a registry already gives is also unnecessary (registry_question_b).
+EXPECTED: dict[str, list[tuple[str, str]]] = {
+    "bracket_gap_a.rules": [("bracket_gap", "rate")],
+    "bracket_gap_a_clean.rules": [],
+    "bracket_gap_b.rules": [("bracket_gap", "rate")],
+    "bracket_gap_b_clean.rules": [],
+    "bracket_overlap_a.rules": [("bracket_overlap", "rate.rows.1,2")],
+    "bracket_overlap_a_clean.rules": [],
+    "bracket_overlap_b.rules": [("bracket_overlap", "category.rows.2,3")],
+    "bracket_overlap_b_clean.rules": [],
+    "constant_exemption_a.rules": [
+        ("constant_exemption", "income_test.unless.1"),
+        ("irrelevant_input", "income"),
+        ("redundant_requirement", "income_test"),
+    ],
+    "constant_exemption_a_clean.rules": [],
+    "constant_exemption_b.rules": [
+        ("constant_exemption", "income_test.unless.1"),
+        ("irrelevant_input", "income"),
+        ("redundant_requirement", "income_test"),
+    ],
+    "constant_exemption_b_clean.rules": [],
+    "contradiction_a.rules": [("contradiction", "adult, minor")],
+    "contradiction_a_clean.rules": [],
+    "contradiction_b.rules": [("contradiction", "employed_only, retired_only")],
+    "contradiction_b_clean.rules": [],
+    "dead_branch_a.rules": [
+        ("dead_branch", "limit.if.1.then"),
+        ("irrelevant_input", "age"),
+    ],
+    "dead_branch_a_clean.rules": [],
+    "dead_branch_b.rules": [("dead_branch", "benefit.if.1.then")],
+    "dead_branch_b_clean.rules": [],
+    "dead_exemption_a.rules": [("dead_exemption", "asset_test.unless.1")],
+    "dead_exemption_a_clean.rules": [],
+    "dead_exemption_b.rules": [("dead_exemption", "asset_test.unless.1")],
+    "dead_exemption_b_clean.rules": [],
+    "irrelevant_input_a.rules": [("irrelevant_input", "shoe_size")],
+    "irrelevant_input_a_clean.rules": [],
+    "irrelevant_input_b.rules": [("irrelevant_input", "has_car")],
+    "irrelevant_input_b_clean.rules": [],
+    "property_violated_a.rules": [("property_violated", "nobody under 18 qualifies")],
+    "property_violated_a_clean.rules": [],
+    "property_violated_b.rules": [("property_violated", "the benefit is never negative")],
+    "property_violated_b_clean.rules": [],
+    "redundant_a.rules": [("redundant_requirement", "adult")],
+    "redundant_a_clean.rules": [],
+    "redundant_b.rules": [("redundant_requirement", "floor_y")],
+    "redundant_b_clean.rules": [],
+    "registry_question_a": [("registry_data_requested", "age")],
+    "registry_question_a_clean": [],
+    "registry_question_b.rules": [
+        ("registry_data_requested", "income_statement"),
+        ("unnecessary_document", "income_statement"),
+    ],
+    "registry_question_b_clean.rules": [],
+    "unnecessary_document_a.rules": [("unnecessary_document", "proof_of_age")],
+    "unnecessary_document_a_clean.rules": [],
+    "unnecessary_document_b.rules": [("unnecessary_document", "asset_statement")],
+    "unnecessary_document_b_clean.rules": [],
+    "unnecessary_document_c.rules": [("unnecessary_document", "partner_statement")],
+    "unnecessary_document_c_clean.rules": [],
+}
+
+
+def test_every_case_has_its_complete_findings_written_down() -> None:
+    assert sorted(EXPECTED) == [e.name for e in ENTRIES]
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[e.name for e in ENTRIES])
+def test_planted_case_has_exactly_its_findings(entry: Path) -> None:
+    assert _findings(entry) == EXPECTED[entry.name]
