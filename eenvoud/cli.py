@@ -94,10 +94,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     facts = parse_facts(reg, raw)
     day = args.date or date.today()
     decision = default_engine().decide(reg, facts, day)
+    stored_id: str | None = None
+    if args.store:
+        audit = _audit()
+        try:
+            made = audit.make(reg, day, raw if isinstance(raw, dict) else {}, decision.to_json())
+            audit.save(made)
+        finally:
+            audit.close()
+        stored_id = made.id
     if args.json:
-        _emit_json(decision.to_json())
+        _emit_json(decision.to_json() if stored_id is None else {"decision_id": stored_id, **decision.to_json()})
     else:
         _print_decision(decision, reg.title or reg.name)
+        if stored_id is not None:
+            out.print(f"stored as decision {stored_id}", markup=False)
     if decision.error is not None:
         # an outcome, but one the rules' drafter must hear of: a defect of the rules for this case
         where = f" at {decision.error.span}" if decision.error.span else ""
@@ -400,6 +411,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"no regulations in {rules}: nothing to serve")
     if not 0 < args.port < 65536:
         raise UsageError(f"`{args.port}` is not a port number (1-65535)")
+    from eenvoud.audit import ENV_STORE
+
+    # read by the app each worker builds: the store is on unless --no-store
+    os.environ[ENV_STORE] = "off" if args.no_store else "on"
+    if not args.no_store:
+        _audit().close()  # a store that cannot be opened stops the command before it listens
+        err.print(f"eenvoud: decisions are kept in {_store_name()} (docs/audit.md; --no-store to keep none)",
+                  markup=False)
     try:
         return serve(lib, Path(rules), host=args.host, port=args.port, workers=args.workers,
                      access_log=not args.no_access_log)
@@ -434,9 +453,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
                                spark_master=args.spark_master)
         except BatchError as exc:
             raise UsageError(str(exc)) from None
+    run_id: str | None = None
+    if args.store:
+        audit = _audit()
+        try:
+            run_id = audit.record_run(regs[0], day, Path(args.input), Path(args.output), {
+                "people": result.people, "eligible": result.eligible, "not_eligible": result.not_eligible,
+                "undetermined": result.undetermined, "errors": result.bad_rows}).id
+        finally:
+            audit.close()
     if args.json:
-        _emit_json(result.to_json())
+        _emit_json(result.to_json() if run_id is None else {"run_id": run_id, **result.to_json()})
         return 1 if result.bad_rows else 0
+    if run_id is not None:
+        out.print(f"stored as run {run_id}", markup=False)
     for name in result.missing_columns:
         err.print(f"warning: the input has no column `{name}`: it is unknown for every person", markup=False)
     rate = result.people / result.seconds if result.seconds else 0.0
@@ -458,6 +488,86 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if result.bad_rows > 10 or len(result.errors) > 10:
             err.print("  ...", markup=False)
         return 1
+    return 0
+
+
+# -- the decision store: replay, retention, key rotation ---------------------------------------------
+
+
+def _audit() -> Any:
+    from eenvoud.audit import Audit, StoreError
+    from eenvoud.audit.crypto import KeyRingError
+
+    try:
+        return Audit.from_env()
+    except (StoreError, KeyRingError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _store_name() -> str:
+    """The store's URL without a password."""
+    import re
+
+    from eenvoud.audit import database_url
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", database_url())
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from eenvoud.audit import CannotReplay, NotFound
+
+    audit = _audit()
+    try:
+        result = audit.replay(args.decision_id)
+    except (NotFound, CannotReplay) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        audit.close()
+    if args.json:
+        _emit_json(result.to_json())
+        return 0 if result.identical else 1
+    versions = f"engine {result.engine_then} then, {result.engine_now} now"
+    if result.identical:
+        out.print(f"decision {result.decision_id}: replayed from the stored rule text and facts: identical, "
+                  f"{len(result.stored)} bytes ({versions})", markup=False)
+        return 0
+    out.print(f"decision {result.decision_id}: the replay DIFFERS from the stored decision ({versions}):",
+              markup=False)
+    for d in result.differences:
+        out.print(f"  {d.text()}", markup=False)
+    return 1
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    if args.days < 0:
+        raise UsageError("--days is a number of days, 0 or more")
+    audit = _audit()
+    try:
+        removed = audit.remove_facts(timedelta(days=args.days))
+    finally:
+        audit.close()
+    out.print(f"removed the facts of {removed} decision{'s' if removed != 1 else ''} made more than {args.days} "
+              f"day{'s' if args.days != 1 else ''} ago; their outcomes, hashes and rule text remain", markup=False)
+    return 0
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    from eenvoud.audit.crypto import FactsUnreadable
+
+    audit = _audit()
+    try:
+        if audit.cipher is None:
+            raise UsageError("this store keeps no facts (EENVOUD_STORE_FACTS=no): nothing to re-encrypt")
+        n = audit.rekey()
+        current = audit.cipher.current
+    except FactsUnreadable as exc:
+        raise UsageError(f"{exc}: put every key still in use in EENVOUD_FACTS_KEY, after the new one") from None
+    finally:
+        audit.close()
+    out.print(f"re-encrypted the facts of {n} decision{'s' if n != 1 else ''} under the key `{current}`",
+              markup=False)
     return 0
 
 
@@ -483,6 +593,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the decision as JSON")
     p.add_argument("--rules", metavar="DIR",
                    help="for a life-event file: the folder holding its regulations (default: the `rules` folder above it)")
+    p.add_argument("--store", action="store_true",
+                   help="keep the decision in the decision store (EENVOUD_DATABASE_URL; docs/audit.md)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("test", help="run the test blocks of rule files")
@@ -522,6 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     p.add_argument("--no-access-log", action="store_true", help="no line per request in the log")
+    p.add_argument("--no-store", action="store_true",
+                   help="keep no decisions (by default each is stored: EENVOUD_DATABASE_URL, docs/audit.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("batch", help="decide a whole population file (CSV or Parquet) with SQL")
@@ -534,7 +648,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="duckdb in-process (default) or Apache Spark")
     p.add_argument("--spark-master", metavar="URL", help="Spark master (default: local[*])")
     p.add_argument("--json", action="store_true", help="the summary as JSON")
+    p.add_argument("--store", action="store_true",
+                   help="record the run (rules, date, the population file's hash, counts) in the decision store")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("replay", help="decide a stored decision again from its stored rules and facts")
+    p.add_argument("decision_id", metavar="ID", help="the decision's id (`decision_id`, X-Decision-Id)")
+    p.add_argument("--json", action="store_true", help="the comparison as JSON")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("retention", help="remove the facts of old decisions from the store (keeps outcomes)")
+    p.add_argument("--days", type=int, required=True, metavar="N",
+                   help="remove the facts of decisions made more than N days ago")
+    p.set_defaults(func=cmd_retention)
+
+    p = sub.add_parser("rekey", help="re-encrypt the stored facts under the first key of EENVOUD_FACTS_KEY")
+    p.set_defaults(func=cmd_rekey)
 
     return parser
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,10 @@ from eenvoud.api import describe, errors
 from eenvoud.api.analysis import Analyses
 from eenvoud.api.keys import ApiKeys
 from eenvoud.api.limits import MAX_BODY, BodyLimit
-from eenvoud.api.routes import analysis, eligibility, health, regulations
+from eenvoud.api.routes import analysis, decisions, eligibility, health, regulations
 from eenvoud.api.security import OPEN_PATHS, SCHEME, KeyCheck
 from eenvoud.api.service import Service
+from eenvoud.audit import ENV_STORE, Audit
 from eenvoud.library import Library
 
 ENV_RULES = "EENVOUD_RULES"
@@ -29,7 +32,18 @@ every regulation at once, and get each open question once.
   that could still decide it, and whether a base registry holds each.
 * Every decision names the regulation, its content hash and the reference date.
 * When the server has API keys, every route but `/health` needs `Authorization: Bearer <key>`.
+* When the server keeps decisions, each one has a `decision_id` (also in `X-Decision-Id`) and can be
+  read back, replayed and decided again after an objection under `/decisions`.
 """
+
+_FROM_ENV: Any = object()
+
+
+def audit_from_env(default: bool = False) -> Audit | None:
+    """The decision store when EENVOUD_STORE is `on` (or unset and `default`); see docs/audit.md."""
+    setting = os.environ.get(ENV_STORE, "").strip().lower()
+    on = setting in ("on", "1", "yes", "true") if setting else default
+    return Audit.from_env() if on else None
 
 
 def create_app(
@@ -38,10 +52,23 @@ def create_app(
     keys: ApiKeys | None = None,
     max_body: int = MAX_BODY,
     analyses: Analyses | None = None,
+    audit: Audit | None = _FROM_ENV,
 ) -> FastAPI:
     """The API over `library`. Keys default to those in the environment (EENVOUD_API_KEYS,
-    EENVOUD_API_KEY_FILE); with none, the API is open."""
+    EENVOUD_API_KEY_FILE); with none, the API is open. The decision store defaults to the one the
+    environment names when EENVOUD_STORE=on (`eenvoud serve` sets it), else none; the app closes
+    it when it shuts down."""
+    if audit is _FROM_ENV:
+        audit = audit_from_env()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if audit is not None:
+            audit.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Eenvoud eligibility API",
         description=DESCRIPTION,
         version="1",
@@ -49,16 +76,20 @@ def create_app(
             {"name": "regulations", "description": "what each regulation asks, and one case decided"},
             {"name": "eligibility", "description": "one government: a case against every regulation"},
             {"name": "analysis", "description": "proved findings about a regulation's rules"},
+            {"name": "decisions", "description": "the decisions kept: read back, replayed, decided again"},
             {"name": "health", "description": "for load balancers"},
         ],
     )
     app.state.keys = keys if keys is not None else ApiKeys.from_env()
-    app.state.service = Service(library, analyses)
+    app.state.key_names = decisions.key_names()
+    app.state.service = Service(library, analyses, audit)
     examples = _examples(library)
     # routes are matched in order: the decisions first, as nearly every request is one
     app.include_router(regulations.router(examples))
     app.include_router(eligibility.router(examples))
     app.include_router(analysis.router())
+    if audit is not None:  # the store's routes exist only on a server that keeps decisions
+        app.include_router(decisions.router())
     app.include_router(health.router)
     errors.install(app)
     _document(app, sorted(library.regulations))
@@ -120,4 +151,4 @@ def app_from_env() -> FastAPI:
         raise SystemExit("error: no rules folder: set EENVOUD_RULES")
     library = Library.load([rules])
     library.raise_for_errors()
-    return create_app(library)
+    return create_app(library, audit=audit_from_env(default=True))  # serving: decisions are kept by default

@@ -14,6 +14,7 @@ from eenvoud.api import describe, government, schema
 from eenvoud.api.analysis import Analyses, AnalysisResult, find_analyzer
 from eenvoud.api.models import EligibilityRequest
 from eenvoud.api.programs import Programs
+from eenvoud.audit import Audit, Made
 from eenvoud.diagnostics import did_you_mean
 from eenvoud.engine.facts import parse_facts
 from eenvoud.ir.checked import CheckedRegulation
@@ -31,8 +32,9 @@ def _iso(x: object) -> str:
 
 
 class Service:
-    def __init__(self, library: Library, analyses: Analyses | None = None) -> None:
+    def __init__(self, library: Library, analyses: Analyses | None = None, audit: Audit | None = None) -> None:
         self.library = library
+        self.audit = audit  # the decision store; None: decisions are not kept
         self.programs = Programs()
         self.analyses = analyses if analyses is not None else Analyses(
             analyzer=find_analyzer([*library.regulations.values(), *library.modules.values()]))
@@ -60,6 +62,14 @@ class Service:
         reg = self.regulation(regulation_id)
         facts = parse_facts(reg, request.facts)
         return dump(self.programs.decide(reg, facts, request.date or date.today()).to_json())
+
+    def decide_for_store(self, regulation_id: str, request: EligibilityRequest, caller: str | None) -> Made:
+        """The decision with its id, and the record the caller must store before answering."""
+        assert self.audit is not None
+        reg = self.regulation(regulation_id)
+        facts = parse_facts(reg, request.facts)
+        day = request.date or date.today()
+        return self.audit.make(reg, day, request.facts, self.programs.decide(reg, facts, day).to_json(), caller)
 
     def event(self, event_id: str) -> CheckedRegulation:
         event = self.library.events.get(event_id)

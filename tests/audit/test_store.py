@@ -196,8 +196,8 @@ def test_the_store_is_append_only(audit: Audit, library: Library, store_url: str
         conn = psycopg.connect(store_url, autocommit=True)  # type: ignore[assignment]
         errors = (psycopg.Error,)
     try:
-        for sql in ("UPDATE decisions SET outcome = '{}' WHERE id = '%s'" % made.id,
-                    "DELETE FROM decisions WHERE id = '%s'" % made.id,
+        for sql in (f"UPDATE decisions SET outcome = '{{}}' WHERE id = '{made.id}'",
+                    f"DELETE FROM decisions WHERE id = '{made.id}'",
                     "DELETE FROM rule_sets"):
             with pytest.raises(errors, match="append-only"):
                 conn.execute(sql)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from eenvoud.api.body import eligibility_request
-from eenvoud.api.models import DecisionOut, RegulationDetail, RegulationSummary
+from eenvoud.api.models import RegulationDetail, RegulationSummary
 from eenvoud.api.routes.common import (
     INVALID,
     NOT_FOUND,
@@ -18,6 +18,7 @@ from eenvoud.api.routes.common import (
     request_body,
     service,
 )
+from eenvoud.api.routes.decisions import StoredDecisionOut, caller, store
 
 JSON = "application/json"
 
@@ -44,15 +45,20 @@ def router(examples: dict[str, Any]) -> APIRouter:
 
     @r.post(
         "/{regulation_id}/eligibility",
-        response_model=DecisionOut,
+        response_model=StoredDecisionOut,
         responses={**NOT_FOUND, **INVALID, **TOO_LARGE},
         summary="decide one case: eligibility, amounts, reasons and the questions still open",
         description="The same decision object as `eenvoud eval --json`. A fact left out or null is "
-                    "unknown: the decision is then `eligible: null` with the facts that could decide it.",
+                    "unknown: the decision is then `eligible: null` with the facts that could decide it. When "
+                    "the server keeps decisions, the answer has `decision_id`, also in the `X-Decision-Id` header, "
+                    "and is stored before it is given.",
         openapi_extra=request_body(examples),
     )
     async def eligibility(regulation_id: RegulationId, request: Request) -> Response:
         body = await eligibility_request(request)
-        return Response(service(request).decide(regulation_id, body), media_type=JSON)
+        svc = service(request)
+        if svc.audit is None:
+            return Response(svc.decide(regulation_id, body), media_type=JSON)
+        return await store(svc.audit, svc.decide_for_store(regulation_id, body, caller(request)))
 
     return r
