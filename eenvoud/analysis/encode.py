@@ -53,6 +53,7 @@ from eenvoud.analysis.variables import Axiom, NotDecimal, Var, finite_decimal, i
 from eenvoud.core import nodes as c
 from eenvoud.core.lower import Core, lower
 from eenvoud.diagnostics import RuleError
+from eenvoud.engine import values as v
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -284,8 +285,25 @@ class Encoding:
                 return fold(args[1] - args[0])
             case c.Func.ADD_DAYS | c.Func.ADD_MONTHS | c.Func.ADD_YEARS:
                 return self._shift(e.func, args[0], args[1])[0]
+            case c.Func.FIRST_DAY_OF_NEXT_MONTH:
+                return self._next_month(args[0])[0]
             case _:
                 assert_never(e.func)
+
+    def _next_month(self, d: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
+        """The first day of the next month, by the date's parts, and when the engine raises
+        (after December 9999)."""
+        known = dates.constant(d)
+        if known is not None:
+            day = date.fromordinal(known)
+            if (day.year, day.month) == (9999, 12):
+                return z3.IntVal(known), z3.BoolVal(True)
+            return z3.IntVal(v.first_day_of_next_month(day).toordinal()), z3.BoolVal(False)
+        p = self.calendar.parts(d)
+        y, m, _ = p if p is not None else dates.civil(d)
+        december = m == 12
+        nxt = (fold(z3.If(december, y + 1, y)), fold(z3.If(december, z3.IntVal(1), m + 1)), z3.IntVal(1))
+        return self.calendar.date_of(nxt), fold(z3.And(december, y == 9999))
 
     def _shift(self, func: c.Func, d: z3.ExprRef, k: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
         """A date shifted by days, months or years, and when the engine raises (out of range)."""
@@ -382,7 +400,9 @@ class Encoding:
                 return disjunction([f(e.cond), branch])
             case c.Call():
                 parts = [f(a) for a in e.args]
-                if e.func.may_fail:
+                if e.func is c.Func.FIRST_DAY_OF_NEXT_MONTH:
+                    parts.append(self._next_month(term(e.args[0]))[1])
+                elif e.func.may_fail:
                     parts.append(self._shift(e.func, term(e.args[0]), term(e.args[1]))[1])
                 return disjunction(parts)
             case c.Round():

@@ -70,10 +70,12 @@ class Func(Enum):
     ADD_DAYS = "add_days"  # may fail: a date out of range
     ADD_MONTHS = "add_months"  # may fail
     ADD_YEARS = "add_years"  # may fail
+    # "met ingang van de eerste dag van de maand volgend op ...": may fail (after December 9999)
+    FIRST_DAY_OF_NEXT_MONTH = "first_day_of_next_month"
 
     @property
     def may_fail(self) -> bool:
-        return self in (Func.ADD_DAYS, Func.ADD_MONTHS, Func.ADD_YEARS)
+        return self in (Func.ADD_DAYS, Func.ADD_MONTHS, Func.ADD_YEARS, Func.FIRST_DAY_OF_NEXT_MONTH)
 
 
 class Rounding(Enum):

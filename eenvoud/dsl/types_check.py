@@ -220,6 +220,13 @@ class Typing(Names):
                     self.error("E0218", f"`{func}` needs two dates, not `{t.kind(typ)}`", arg.span)
                     return None
             return t.INT
+        if func == "first_day_of_next_month":
+            if not arity(1, 1):
+                return None
+            if not isinstance(ts[0], t.DateType):
+                self.error("E0218", f"`{func}` needs a date, not `{t.kind(ts[0])}`", e.args[0].span)
+                return None
+            return t.DATE
         if func in ("add_days", "add_months", "add_years"):
             if not arity(2, 2):
                 return None

@@ -340,4 +340,5 @@ _FUNCTIONS: dict[c.Func, Callable[..., Value]] = {
     c.Func.ADD_DAYS: v.add_days,
     c.Func.ADD_MONTHS: v.add_months,
     c.Func.ADD_YEARS: lambda d, years: v.add_months(d, 12 * years),
+    c.Func.FIRST_DAY_OF_NEXT_MONTH: v.first_day_of_next_month,
 }

@@ -440,6 +440,9 @@ class _Compiler(SqlArithmetic):
             case c.Func.ADD_YEARS:
                 months = _bin(exp.Mul, args[1].sql, exp.Literal.number(12))
                 return self.checked_date(exp.AddMonths(this=args[0].sql, expression=_cast(months, "INT")))
+            case c.Func.FIRST_DAY_OF_NEXT_MONTH:
+                start = exp.DateTrunc(this=args[0].sql, unit=exp.var("MONTH"))
+                return self.checked_date(exp.AddMonths(this=_cast(start, "DATE"), expression=exp.Literal.number(1)))
             case _:
                 assert_never(func)
 

@@ -112,6 +112,17 @@ def add_months(d: date, months: int) -> date:
     return date(year, month + 1, min(d.day, last))
 
 
+def first_day_of_next_month(d: date) -> date:
+    """The first day of the month after the one `d` falls in: where Dutch law says "met ingang
+    van de eerste dag van de maand volgend op die waarin ..." (a right from the month after a
+    birthday, for example)."""
+    if d.month == 12:
+        if d.year == 9999:
+            raise EvaluationError("date out of range")
+        return date(d.year + 1, 1, 1)
+    return date(d.year, d.month + 1, 1)
+
+
 def add_days(d: date, days: int) -> date:
     try:
         return date.fromordinal(d.toordinal() + days)

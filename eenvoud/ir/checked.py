@@ -24,6 +24,7 @@ DECISION_VALUES = ("eligible",)
 FUNCTIONS = (
     "min", "max", "round", "floor", "ceil", "abs",
     "years_between", "months_between", "days_between", "add_days", "add_months", "add_years",
+    "first_day_of_next_month",
 )
 
 _TOKEN = object()
