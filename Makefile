@@ -22,9 +22,13 @@ run: $(STAMP)
 	$(BIN)/eenvoud eval rules/nl/events/low_income.rules --facts examples/events/low_income.json --date 2024-03-01
 	$(BIN)/eenvoud analyze rules/ --out examples/reports/analysis.html --out examples/reports/analysis.md --out examples/reports/analysis.json
 
-## test: lint first (a lint error fails the build), then the whole test suite
+## test: lint first (a lint error fails the build), then the whole test suite; .ci/postgres.sh installs and starts
+##       a PostgreSQL for the decision store's tests when it can (it says what is skipped when not; CI=true skips
+##       nothing); servers the tests start keep their decisions in a temporary data folder (EENVOUD_DATA_DIR)
 test: lint
-	$(BIN)/python -m pytest -n 2 tests
+	url=$$(.ci/postgres.sh) && data=$$(mktemp -d) && \
+	  EENVOUD_TEST_POSTGRES_URL="$$url" EENVOUD_DATA_DIR="$$data" $(BIN)/python -m pytest -n 2 -rs tests; \
+	  status=$$?; rm -rf "$$data"; exit $$status
 
 ## serve: the eligibility API on http://127.0.0.1:8000 (Ctrl-C to stop)
 serve: $(STAMP)
