@@ -17,7 +17,7 @@ eligible with amounts and documents) is built from those, as `decision.judge` de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, assert_never
@@ -52,6 +52,7 @@ from eenvoud.analysis.terms import (
 from eenvoud.analysis.variables import Axiom, NotDecimal, Var, finite_decimal, input_var, numbers_in
 from eenvoud.core import nodes as c
 from eenvoud.core.lower import Core, lower
+from eenvoud.core.outcome import order
 from eenvoud.diagnostics import RuleError
 from eenvoud.engine import values as v
 from eenvoud.engine.values import Value
@@ -123,12 +124,11 @@ class Encoding:
         reqs = list(self.requirements) if requirements is None else requirements
         amts = list(self.amounts) if amounts is None else amounts
         docs = list(self.documents) if documents is None else documents
-        ne = disjunction(self.fails(r) for r in reqs)
         doc_errs = [self.failures.get(f"document {d}", FALSE) for d in docs]
-        err = conjunction([negate(ne), disjunction([
-            *(self.requirement_error(r) for r in reqs),
-            *(self.failures.get(f"amount {a}", FALSE) for a in amts),
-            *doc_errs])])
+        # the order of the outcome is written once, in the core
+        kind = order(_Z3_LOGIC, [self.fails(r) for r in reqs], [self.requirement_error(r) for r in reqs],
+                     [*(self.failures.get(f"amount {a}", FALSE) for a in amts), *doc_errs])
+        ne, err = kind.ne, kind.err
         doc_terms = tuple(
             fold(z3.If(e, z3.IntVal(2), z3.If(self.documents[d], z3.IntVal(1), z3.IntVal(0))))
             for d, e in zip(docs, doc_errs, strict=True))
@@ -473,6 +473,22 @@ def _reads(e: c.Expr, enc: Encoding) -> bool:
 
 
 # -- building the encoding ------------------------------------------------------------------------
+
+
+class _Z3Logic:
+    """Z3's Boolean operations, folding constants, for `eenvoud.core.outcome.order`."""
+
+    def any(self, xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        return disjunction(xs)
+
+    def all(self, xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        return conjunction(xs)
+
+    def negate(self, x: z3.BoolRef) -> z3.BoolRef:
+        return negate(x)
+
+
+_Z3_LOGIC = _Z3Logic()
 
 
 def encode(reg: CheckedRegulation, day: date) -> Encoding:

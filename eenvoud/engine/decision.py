@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from eenvoud.core.lower import lower
+from eenvoud.core.outcome import requirements_outcome
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, Program, parameter_value
 from eenvoud.engine.explanation import explain
@@ -186,9 +187,7 @@ def judge(prog: Program, env: Env, *, full: bool = True) -> Verdict:
     behind each requirement and amount, every document); the fast path stops at the first
     failing requirement."""
     statuses: list[tuple[Status, int | None, EvaluationError | None, set[str]]] = []
-    eligible: bool | None = True
     first_error: tuple[n.Requirement, EvaluationError] | None = None
-    unknown = False
     with decimal.localcontext(EXACT):
         for req, cond, exemptions in prog.requirements:
             env.reads = set()
@@ -200,20 +199,16 @@ def judge(prog: Program, env: Env, *, full: bool = True) -> Verdict:
                 if first_error is None:
                     first_error = (req, err)
             statuses.append((status, exempted, err, env.reads))
-            if status == "fails":
-                eligible = False
-                if not full:
-                    break
-            elif status == "unknown":
-                unknown = True
+            if status == "fails" and not full:
+                break
+        # the order of the outcome is written once, in the core
+        kind = requirements_outcome(s[0] for s in statuses)
         error: DecisionError | None = None
-        if eligible is not False:
-            if unknown:
-                eligible = None
-            elif first_error is not None:
-                eligible = None
-                error = _decision_error(first_error[1], "requirement", first_error[0].name,
-                                        first_error[0].article or first_error[0].label)
+        eligible: bool | None = {"not eligible": False, "eligible": True}.get(kind)
+        if kind == "error":
+            assert first_error is not None
+            error = _decision_error(first_error[1], "requirement", first_error[0].name,
+                                    first_error[0].article or first_error[0].label)
         amounts: dict[str, Maybe] = {}
         raw_reads: dict[str, set[str]] = {}
         for a, fn in prog.amounts:
