@@ -83,6 +83,7 @@ class Encoding:
     day: date
     core: Core
     inputs: dict[str, Var] = field(default_factory=dict)
+    memo: dict[str, object] = field(default_factory=dict, repr=False)  # derived terms, built once
     axioms: dict[str, Axiom] = field(default_factory=dict)
     requirements: dict[str, RequirementTerms] = field(default_factory=dict)
     amounts: dict[str, z3.ExprRef] = field(default_factory=dict)  # the formula

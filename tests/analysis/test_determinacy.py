@@ -1,0 +1,147 @@
+"""Decided for every open answer, and only questions that can still change something (issue 12).
+
+Laws over generated regulations and partial cases: whenever the answer says the outcome is decided
+for every open answer, every completion the engine decides gets that outcome; whenever a question
+is left out, changing that fact alone changes nothing; and the issue's own examples on the shipped
+zorgtoeslag.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from eenvoud.analysis.determinacy import settle
+from eenvoud.analysis.prover import Budget
+from eenvoud.diagnostics import RuleError
+from eenvoud.dsl.load import load_text
+from eenvoud.engine.decision import default_engine
+from eenvoud.library import Library
+
+DAY = date(2025, 1, 1)
+BUDGET = Budget(1.0)  # generous: these laws are about soundness, not speed
+
+
+@st.composite
+def regulations(draw: st.DrawFn) -> tuple[str, dict[str, list[object]]]:
+    """Small regulations over two ints and two bools, with an `if`, an exemption, a bracket with
+    a possible gap and a document; and the values each input can take."""
+    a_hi = draw(st.integers(1, 6))
+    b_hi = draw(st.integers(1, 6))
+    c1 = draw(st.integers(0, a_hi))
+    c2 = draw(st.integers(0, b_hi))
+    gap = draw(st.booleans())
+    rows = f"    | ..{c2} => €10.00\n" + ("" if gap else f"    | {c2}..{c2 + 1} => €15.00\n") + \
+        f"    | {c2 + 1}.. => €20.00\n"
+    op = draw(st.sampled_from(["<=", ">=", "<", ">", "==", "!="]))
+    exemption = draw(st.sampled_from(["", "\n  unless q", "\n  unless b == 0"]))
+    amount = draw(st.sampled_from([
+        "if p then rate else €1.00", "rate", "€5.00", "if a > b then €2.00 else rate"]))
+    doc_when = draw(st.sampled_from(["p", "q and a >= 1", "b > a"]))
+    text = f"""regulation g "generated"
+input a : int 0..{a_hi} "a"
+input b : int 0..{b_hi} "b"
+input p : bool "p"
+input q : bool "q"
+bracket rate : money "r" on b
+  2024-01-01:
+{rows}requirement r1 "r1" : a {op} {c1}{exemption}
+requirement r2 "r2" : p or b <= {b_hi - 1 if b_hi > 1 else b_hi}
+amount pay : money "pay" = {amount}
+document d "d"
+  provides q
+  required when {doc_when}
+"""
+    domains: dict[str, list[object]] = {"a": list(range(a_hi + 1)), "b": list(range(b_hi + 1)),
+                                        "p": [False, True], "q": [False, True]}
+    return text, domains
+
+
+def _outcome(d: object) -> tuple[object, ...]:
+    return (d.outcome, d.eligible, tuple(sorted(d.amounts.items())),  # type: ignore[attr-defined]
+            tuple(doc["required"] for doc in d.documents))  # type: ignore[attr-defined]
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(regulations(), st.data())
+def test_what_the_solver_decides_every_completion_decides_and_a_dropped_question_changes_nothing(
+        generated: tuple[str, dict[str, list[object]]], data: st.DataObject) -> None:
+    text, domains = generated
+    try:
+        reg = load_text(text, "g.rules")
+    except RuleError:
+        assume(False)
+        return
+    names = list(domains)
+    known = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
+    facts = {x: data.draw(st.sampled_from(domains[x])) for x in known}
+    settled = settle(reg, facts, DAY, budget=BUDGET)
+    d = settled.decision
+    engine = default_engine()
+    open_names = [x for x in names if x not in facts]
+    completions = [dict(zip(open_names, values, strict=True))
+                   for values in itertools.product(*(domains[x] for x in open_names))]
+    outcomes = {c_key: engine.decide(reg, {**facts, **c}, DAY)
+                for c_key, c in ((tuple(c.items()), c) for c in completions)}
+    if settled.decided_by == "solver" and d.eligible is not None:
+        for full in outcomes.values():
+            assert full.eligible == d.eligible, (text, facts, full.eligible)
+            if d.eligible:
+                for name, value in d.amounts.items():
+                    if value is not None:
+                        assert full.amounts[name] == value, (text, facts, name)
+    if settled.decided_by == "solver":
+        asked = {q.input for q in d.questions}
+        for x in open_names:
+            if x in asked:
+                continue
+            # not asked: no answer to x alone changes the outcome of any completion
+            for c in completions:
+                base = _outcome(outcomes[tuple(c.items())])
+                for value in domains[x]:
+                    other = {**c, x: value}
+                    assert _outcome(outcomes[tuple(other.items())]) == base, (text, facts, x, c, value)
+
+
+def _zorgtoeslag() -> object:
+    return Library.load(["rules/nl/rijk/zorgtoeslag.rules"]).regulations["zorgtoeslag"]
+
+
+def test_a_high_income_is_not_eligible_whatever_the_partner_answer() -> None:
+    reg = _zorgtoeslag()
+    facts = {"age": 30, "insured": True, "income": Decimal("60000.00"), "assets": Decimal("0.00")}
+    assert default_engine().decide(reg, facts, DAY).eligible is None  # three-valued: undetermined
+    settled = settle(reg, facts, DAY, budget=BUDGET)
+    d = settled.decision
+    assert settled.decided_by == "solver"
+    assert d.eligible is False
+    assert d.amounts == {"zorgtoeslag": Decimal("0.00"), "monthly_payment": Decimal("0.00")}
+    assert any("Whatever the answers to" in line for line in d.explanation)
+    # what is still asked, and why: the partner's answer only changes a document now
+    assert [(q.input, q.can_change) for q in d.questions] == [("has_partner", ("document:partner_details",))]
+
+
+def test_partner_insured_is_asked_only_when_it_can_change_something() -> None:
+    reg = _zorgtoeslag()
+    single = {"age": 30, "insured": True, "has_partner": False, "income": Decimal("20000.00"),
+              "assets": Decimal("0.00")}
+    d = settle(reg, single, DAY, budget=BUDGET).decision
+    assert d.eligible is True and "partner_insured" not in d.missing
+    partial = {"age": 30, "insured": True, "income": Decimal("20000.00"), "assets": Decimal("0.00")}
+    d = settle(reg, partial, DAY, budget=BUDGET).decision
+    asked = {q.input: q.can_change for q in d.questions}
+    assert asked["has_partner"] is not None and "zorgtoeslag" in asked["has_partner"]
+    assert d.eligible is True  # eligible with or without a partner at this income; the amount waits
+
+
+def test_out_of_budget_is_the_three_valued_answer_marked_as_such() -> None:
+    reg = _zorgtoeslag()
+    facts = {"age": 30, "insured": True, "income": Decimal("60000.00"), "assets": Decimal("0.00")}
+    settled = settle(reg, facts, DAY, budget=Budget(0.0000001))
+    if settled.decided_by == "rules":
+        assert settled.note is not None and "budget" in settled.note or "time limit" in (settled.note or "")
+        assert settled.decision.eligible is None
