@@ -1,9 +1,11 @@
 """Errors as a client sees them, and the handlers that make sure a client's mistake is a 4xx.
 
 Validation errors keep FastAPI's shape, `{"detail": [{"loc": [...], "msg": ..., "type": ...}]}`,
-with the JSON path of the field in `loc` (["body", "facts", "income"]). The value sent is never
-echoed back nor logged: facts are personal data. An internal error is logged with where it
-happened, never with the request body or the exception's message, which may quote a fact.
+with the JSON path of the field in `loc` (["body", "facts", "income"]). An answer lists at most
+MAX_ERRORS problems; when there were more, `"omitted"` counts the rest. The value sent is never
+echoed back nor logged: facts are personal data (a message names the field and says what was
+expected, and the JSON type of what came). An internal error is logged with where it happened,
+never with the request body or the exception's message, which may quote a fact.
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ log = logging.getLogger("eenvoud.api")
 
 Loc = Sequence[str | int]
 
+MAX_ERRORS = 50  # problems listed in one answer; "omitted" counts the rest
+
 
 class ClientError(Exception):
-    """A mistake in the request, at a JSON path."""
+    """A mistake in the request, at a JSON path; `omitted`: more problems, found but not listed."""
 
-    def __init__(self, errors: list[dict[str, Any]]):
+    def __init__(self, errors: list[dict[str, Any]], omitted: int = 0):
         self.errors = errors
-        super().__init__(f"{len(errors)} error(s) in the request")
+        self.omitted = omitted
+        super().__init__(f"{len(errors) + omitted} error(s) in the request")
 
     @staticmethod
     def at(loc: Loc, msg: str, type_: str = "value_error") -> ClientError:
@@ -42,16 +47,34 @@ class ClientError(Exception):
 
 
 def facts_errors(exc: FactsError, prefix: Loc = ("body", "facts")) -> ClientError:
-    """The engine names each wrong field; the API puts it at its place in the request body."""
+    """The engine names each wrong field; the API puts it at its place in the request body. The
+    API's own check (body.py) refuses every value the engine would, with messages that quote no
+    value; should the engine still refuse one, its message (which may quote it) is not passed on."""
     errors = []
     for e in exc.errors:
         loc = list(prefix) if e.field == "facts" else [*prefix, e.field]
-        errors.append({"loc": loc, "msg": e.message, "type": "facts"})
+        errors.append({"loc": loc, "msg": "the value is not valid for this input", "type": "facts"})
     return ClientError(errors)
 
 
-def unprocessable(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse({"detail": errors}, status_code=422)
+def safe_text(text: str) -> str:
+    """Text that can be sent as UTF-8: an unpaired surrogate is shown as its escape, `\\ud800`."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def unprocessable(errors: list[dict[str, Any]], omitted: int = 0) -> JSONResponse:
+    """422 with the first MAX_ERRORS problems, and how many more there were."""
+    omitted += max(0, len(errors) - MAX_ERRORS)
+    shown = [{"loc": [x if isinstance(x, int) else safe_text(str(x)) for x in e["loc"]],
+              "msg": safe_text(str(e["msg"])), "type": str(e["type"])} for e in errors[:MAX_ERRORS]]
+    body: dict[str, Any] = {"detail": shown}
+    if omitted:
+        body["omitted"] = omitted
+    return JSONResponse(body, status_code=422)
 
 
 def pydantic_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -69,7 +92,7 @@ def pydantic_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ClientError)
     async def client_error(_request: Request, exc: ClientError) -> JSONResponse:
-        return unprocessable(exc.errors)
+        return unprocessable(exc.errors, exc.omitted)
 
     @app.exception_handler(RequestValidationError)
     async def request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -89,7 +112,7 @@ def install(app: FastAPI) -> None:
     async def evaluation_error(_request: Request, exc: EvaluationError) -> JSONResponse:
         return unprocessable([{
             "loc": ["body", "facts"],
-            "msg": f"the rules cannot be evaluated for this case: {exc}",
+            "msg": "the rules cannot be evaluated for this case",  # the message may quote a fact
             "type": "evaluation",
         }])
 

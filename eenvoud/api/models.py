@@ -6,12 +6,14 @@ client's float can round it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 JsonScalar = str | int | bool | None
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Closed(BaseModel):
@@ -38,16 +40,21 @@ class EligibilityRequest(Closed):
     @field_validator("date", mode="before")
     @classmethod
     def _iso_date(cls, value: object) -> object:
-        # only an ISO date: pydantic would also take a number of seconds since 1970
-        if value is None or isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        shown = f'"{value}"' if isinstance(value, str) else type(value).__name__
-        raise PydanticCustomError("date", 'expected a date like "2025-01-01", got {shown}', {"shown": shown})
+        return iso_date(value)
+
+
+def iso_date(value: object) -> object:
+    """Only a date written YYYY-MM-DD: pydantic would also take a number of seconds since 1970, and
+    Python's fromisoformat "20250101" and "2025-W01-1". The message does not quote what came."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    kind = "text" if isinstance(value, str) else "a number" if isinstance(value, int | float) else "another kind"
+    raise PydanticCustomError("date", 'expected a date like "2025-01-01" (YYYY-MM-DD), got {kind}', {"kind": kind})
 
 
 # -- regulations -----------------------------------------------------------------------------------
@@ -263,4 +270,6 @@ class FieldError(BaseModel):
 
 
 class ValidationErrorOut(BaseModel):
-    detail: list[FieldError]
+    detail: list[FieldError] = Field(description="at most 50 problems, each at the JSON path of its field")
+    omitted: int | None = Field(default=None, description="present when there were more problems than "
+                                                          "listed: how many more")

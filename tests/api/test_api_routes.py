@@ -14,6 +14,7 @@ from eenvoud.library import Library
 RULES = Path(__file__).parent / "rules"
 
 DAY = "2025-01-01"
+JSON_TYPE = {"content-type": "application/json"}  # the API refuses a body sent as anything else (415)
 SINGLE_LOW_INCOME = {"age": 30, "insured": True, "has_partner": False, "income": "20000.00", "assets": "0.00"}
 
 
@@ -156,7 +157,7 @@ def test_money_is_exact_whether_sent_as_number_or_string(client: TestClient) -> 
     assert as_number == as_string
     # a number with more digits than a float holds keeps every one of them (a float would give .02)
     big = '{"date": "2025-01-01", "facts": {"assets": 100000000000000.01}}'
-    d = client.post("/regulations/zorgtoeslag/eligibility", content=big).json()
+    d = client.post("/regulations/zorgtoeslag/eligibility", content=big, headers=JSON_TYPE).json()
     asset_reason = next(r for r in d["reasons"] if r["requirement"] == "asset_test")
     assert asset_reason["values"]["assets"] == "100000000000000.01"
 
@@ -173,10 +174,10 @@ def test_each_wrong_fact_is_named_by_its_json_path(client: TestClient) -> None:
     assert r.status_code == 422
     errors = {tuple(e["loc"]): e["msg"] for e in r.json()["detail"]}
     assert errors == {
-        ("body", "facts", "age"): 'expected a whole number, got "thirty"',
-        ("body", "facts", "insured"): 'expected true or false, got "yes"',
-        ("body", "facts", "income"): 'money has at most two decimals (cents), got "12.345"',
-        ("body", "facts", "assets"): "-5 is below the lowest allowed value 0",
+        ("body", "facts", "age"): "expected a whole number like 30, got text",
+        ("body", "facts", "insured"): "expected true or false, got text",
+        ("body", "facts", "income"): "money has at most two decimals (cents)",
+        ("body", "facts", "assets"): "below the lowest allowed value 0.00",
         ("body", "facts", "incme"): "`zorgtoeslag` has no input `incme`; did you mean `income`?",
     }
 
@@ -184,10 +185,10 @@ def test_each_wrong_fact_is_named_by_its_json_path(client: TestClient) -> None:
 def test_value_outside_the_domain(client: TestClient) -> None:
     e = only_error(decide(client, {"age": 131}))
     assert e["loc"] == ["body", "facts", "age"]
-    assert e["msg"] == "131 is above the highest allowed value 130"
+    assert e["msg"] == "above the highest allowed value 130"
     e = only_error(decide(client, {"housing": "castle"}, "huurtoeslag"))
     assert e["loc"] == ["body", "facts", "housing"]
-    assert e["msg"].startswith('expected one of "rent_independent", "rent_room", "owner", got "castle"')
+    assert e["msg"].startswith('expected one of "rent_independent", "rent_room", "owner", got text')
 
 
 @pytest.mark.parametrize(
@@ -207,7 +208,7 @@ def test_value_outside_the_domain(client: TestClient) -> None:
 )
 def test_malformed_bodies_are_422_at_their_place(client: TestClient, body: str | bytes, loc: list,
                                                  fragment: str) -> None:
-    r = client.post("/regulations/zorgtoeslag/eligibility", content=body)
+    r = client.post("/regulations/zorgtoeslag/eligibility", content=body, headers=JSON_TYPE)
     assert r.status_code == 422, r.text
     errors = r.json()["detail"]
     assert errors[0]["loc"] == loc
@@ -282,7 +283,7 @@ def test_body_just_under_the_limit_is_read(client: TestClient) -> None:
     body = json.dumps({"date": DAY, "facts": {"age": 30}})
     body += " " * (1024 * 1024 - len(body))
     assert decide(client, {"age": 30}).json() == client.post(
-        "/regulations/zorgtoeslag/eligibility", content=body).json()
+        "/regulations/zorgtoeslag/eligibility", content=body, headers=JSON_TYPE).json()
 
 
 # -- the documentation ------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
+from pydantic import BeforeValidator
 
-from eenvoud.api.models import EligibilityRequest, ErrorOut, ValidationErrorOut
+from eenvoud.api.models import EligibilityRequest, ErrorOut, ValidationErrorOut, iso_date
 from eenvoud.api.service import Service
 
 
@@ -20,7 +21,8 @@ def service(request: Request) -> Service:
 # any id but the library's is a 404, so a plain string, not an enum; app.py adds the library's ids
 # as examples to the OpenAPI document
 RegulationId = Annotated[str, Path(description="a regulation's id, as listed by GET /regulations")]
-DateQuery = Annotated[dt.date | None, Query(description="the reference date; today when left out")]
+DateQuery = Annotated[dt.date | None, BeforeValidator(iso_date),
+                      Query(description="the reference date (YYYY-MM-DD); today when left out")]
 
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"model": ErrorOut, "description": "an API key is needed"}}
@@ -29,6 +31,9 @@ INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationErrorOut, "description": "a field is wrong: `loc` is its JSON path"}
 }
 TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {"model": ErrorOut, "description": "the body is over 1 MiB"}}
+NOT_JSON: dict[int | str, dict[str, Any]] = {
+    415: {"model": ErrorOut, "description": "the body was not sent as `Content-Type: application/json`"}
+}
 
 
 def request_body(examples: dict[str, Any]) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from eenvoud.api.body import eligibility_request
+from eenvoud.api.body import eligibility_request, regulation_scope
 from eenvoud.api.models import RegulationDetail, RegulationSummary
 from eenvoud.api.routes.common import (
     INVALID,
     NOT_FOUND,
+    NOT_JSON,
     TOO_LARGE,
     UNAUTHORIZED,
     DateQuery,
@@ -46,7 +47,7 @@ def router(examples: dict[str, Any]) -> APIRouter:
     @r.post(
         "/{regulation_id}/eligibility",
         response_model=StoredDecisionOut,
-        responses={**NOT_FOUND, **INVALID, **TOO_LARGE},
+        responses={**NOT_FOUND, **INVALID, **TOO_LARGE, **NOT_JSON},
         summary="decide one case: eligibility, amounts, reasons and the questions still open",
         description="The same decision object as `eenvoud eval --json`. A fact left out or null is "
                     "unknown: the decision is then `eligible: null` with the facts that could decide it. When "
@@ -55,8 +56,8 @@ def router(examples: dict[str, Any]) -> APIRouter:
         openapi_extra=request_body(examples),
     )
     async def eligibility(regulation_id: RegulationId, request: Request) -> Response:
-        body = await eligibility_request(request)
         svc = service(request)
+        body = await eligibility_request(request, lambda: regulation_scope(svc.regulation(regulation_id)))
         if svc.audit is None:
             return Response(svc.decide(regulation_id, body), media_type=JSON)
         return await store(svc.audit, svc.decide_for_store(regulation_id, body, caller(request)))
