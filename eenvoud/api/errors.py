@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eenvoud.diagnostics import RuleError
@@ -143,6 +144,9 @@ class Guard:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # the client went away, or the server closed a request too slow to arrive: no one to answer
+            log.debug("the client left during %s %s", scope.get("method"), scope.get("path"))
         except Exception as exc:
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("internal error on %s %s: %s\n%s", scope.get("method"), scope.get("path"),

@@ -4,16 +4,36 @@ With several workers, each worker process binds its own listening socket to the 
 SO_REUSEPORT, and the kernel spreads the connections evenly over them. (uvicorn's own `--workers`
 shares one socket, and under load a few workers can end up holding most keep-alive connections,
 which shows as a long tail of latency.) The library is loaded and checked once, before the
-workers fork.
+workers fork. The parent supervises the workers: one that dies (a crash, `kill -9`, the OOM
+killer) is logged and replaced by a fresh fork; one that keeps dying stops the server.
+
+Every worker guards itself against slow and idle clients (defaults below, in docs/api.md):
+
+- a client has TIMEOUT_REQUEST seconds to send a whole request (head and body), counted from its
+  connection or from the last answer; then the connection is closed;
+- an idle keep-alive connection is closed after TIMEOUT_KEEP_ALIVE seconds (uvicorn's own);
+- at most MAX_CONNECTIONS connections are open per worker: one more closes the oldest connection
+  still waiting for its request (an idle or half-sent one), else the new one. So half-sent
+  requests cannot hold all the worker's files, and a normal client still gets in;
+- a request head is at most H11_MAX_HEAD bytes (h11; httptools has its own limit, 80 KiB).
+
+The access log has the method, the path without its query string, and the status: `?bsn=...`
+never reaches it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import socket
 import sys
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +50,106 @@ class ServeError(Exception):
     """A server that cannot start: a bad key file, a port in use."""
 
 
-def _options(access_log: bool) -> dict[str, Any]:
-    # the access log has method, path and status: no facts
-    return {"log_level": "info", "server_header": False, "access_log": access_log}
+TIMEOUT_REQUEST = 10.0  # seconds to send a whole request, from the connection or the last answer
+TIMEOUT_KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open (uvicorn's default)
+MAX_CONNECTIONS = 512  # open connections per worker, well under the usual limit of 1,024 files
+H11_MAX_HEAD = 64 * 1024  # bytes of a request head, when uvicorn speaks h11
+MAX_RESTARTS = 5  # workers replaced within RESTART_WINDOW seconds before the server gives up
+RESTART_WINDOW = 60.0
+
+
+class QueryFree(logging.Filter):
+    """uvicorn's access log line without the query string: `POST /eligibility?bsn=1` is logged as
+    `POST /eligibility`. A filter on the logger, so every handler (and pytest's capture) sees the
+    line without it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
+
+
+def leave_queries_out_of_the_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryFree) for f in access.filters):
+        access.addFilter(QueryFree())
+
+
+def guarded_protocol(request_timeout: float = TIMEOUT_REQUEST, max_connections: int = MAX_CONNECTIONS) -> Any:
+    """uvicorn's HTTP protocol (httptools) with a deadline for each request and a cap on open
+    connections; see the module's docstring. None when httptools is missing (uvicorn then speaks
+    h11, with only the keep-alive timeout and the head limit)."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools
+        return None
+
+    order = itertools.count()
+
+    class Guarded(HttpToolsProtocol):
+        waiting_since: int | None = None  # waiting for (the rest of) a request since then (an order, not a time)
+        deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._wait()
+            open_ = [c for c in self.connections if not c.transport.is_closing()]
+            if len(open_) > max_connections:
+                waiting = [c for c in open_ if isinstance(c, Guarded) and c is not self and c.waiting_since is not None]
+                victim = min(waiting, key=lambda c: c.waiting_since or 0) if waiting else self
+                victim._cancel()
+                victim.waiting_since = None
+                victim.transport.close()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self.waiting_since = None
+            self._cancel()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._wait()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel()
+            self.waiting_since = None
+            super().connection_lost(exc)
+
+        def _wait(self) -> None:
+            self._cancel()
+            self.waiting_since = next(order)
+            self.deadline = self.loop.call_later(request_timeout, self._too_slow)
+
+        def _cancel(self) -> None:
+            if self.deadline is not None:
+                self.deadline.cancel()
+                self.deadline = None
+
+        def _too_slow(self) -> None:
+            self.deadline = None
+            if self.waiting_since is not None and not self.transport.is_closing():
+                self.transport.close()
+
+    return Guarded
+
+
+def _options(access_log: bool, request_timeout: float = TIMEOUT_REQUEST,
+             max_connections: int = MAX_CONNECTIONS) -> dict[str, Any]:
+    # the access log has method, path (without the query string) and status: no facts
+    leave_queries_out_of_the_access_log()
+    options: dict[str, Any] = {
+        "log_level": "info", "server_header": False, "access_log": access_log,
+        "timeout_keep_alive": TIMEOUT_KEEP_ALIVE,
+        # uvicorn answers 503 beyond this many requests at once; the guard keeps the connections under it
+        "limit_concurrency": max_connections + 1,
+        "h11_max_incomplete_event_size": H11_MAX_HEAD,
+    }
+    protocol = guarded_protocol(request_timeout, max_connections)
+    if protocol is not None:
+        options["http"] = protocol
+    return options
 
 
 def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -42,7 +159,9 @@ def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 80
     except KeyFileError as exc:
         raise ServeError(str(exc)) from None
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(create_app(library, keys=keys), host=host, port=port, workers=1, **_options(access_log))
+        config = uvicorn.Config(create_app(library, keys=keys), host=host, port=port, **_options(access_log))
+        leave_queries_out_of_the_access_log()  # again: the config set up logging
+        uvicorn.Server(config).run()
         return 0
     try:
         # without SO_REUSEPORT: fails when anything, another `eenvoud serve` too, holds the port
@@ -51,10 +170,13 @@ def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 80
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     context = multiprocessing.get_context("fork")
     ready = context.Semaphore(0)
-    children = [context.Process(target=_worker, args=(library, keys, host, port, access_log, ready), daemon=True)
-                for _ in range(workers)]
-    for child in children:
+
+    def start() -> Any:
+        child = context.Process(target=_worker, args=(library, keys, host, port, access_log, ready), daemon=True)
         child.start()
+        return child
+
+    children = [start() for _ in range(workers)]
     # say "serving" once every worker listens: a client connecting earlier would find only some of
     # them, and its keep-alive connections would stay there
     for _ in children:
@@ -65,19 +187,63 @@ def serve(library: Library, rules: Path, host: str = "127.0.0.1", port: int = 80
                 raise ServeError("a worker stopped while starting; see the log above")
     print(f"eenvoud: serving {len(library.regulations)} regulations on http://{host}:{port} "
           f"with {workers} workers (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    stopping = False
 
     def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
         for child in children:
             if child.is_alive() and child.pid is not None:
                 os.kill(child.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for child in children:
-        child.join()
+    return _supervise(children, start, lambda: stopping)
+
+
+def _supervise(children: list[Any], start: Any, stopping: Any) -> int:
+    """Wait for the workers; replace one that dies while the server is not stopping. More than
+    MAX_RESTARTS deaths within RESTART_WINDOW seconds stop the server (exit 1): a worker that
+    cannot live would otherwise be forked forever."""
+    deaths: deque[float] = deque()
+    while True:
+        running = [c for c in children if c.exitcode is None]
+        if not running:
+            break
+        multiprocessing.connection.wait([c.sentinel for c in running], timeout=1.0)
+        if stopping():
+            continue
+        for i, child in enumerate(children):
+            if child.exitcode is None:
+                continue
+            now = time.monotonic()
+            deaths.append(now)
+            while deaths and deaths[0] < now - RESTART_WINDOW:
+                deaths.popleft()
+            if len(deaths) > MAX_RESTARTS:
+                print(f"eenvoud: worker {child.pid} stopped ({_how(child.exitcode)}); {len(deaths)} workers "
+                      f"stopped within {RESTART_WINDOW:g} s: stopping the server", file=sys.stderr, flush=True)
+                for other in children:
+                    if other.is_alive():
+                        other.terminate()
+                for other in children:
+                    other.join(30)
+                return 1
+            children[i] = start()
+            print(f"eenvoud: worker {child.pid} stopped ({_how(child.exitcode)}); started worker "
+                  f"{children[i].pid} in its place", file=sys.stderr, flush=True)
     # uvicorn shuts down on SIGTERM and then re-raises it: a worker ended by it stopped as asked
     stopped = (0, -signal.SIGTERM, -signal.SIGINT)
     return max((0 if child.exitcode in stopped else abs(child.exitcode or 1)) for child in children)
+
+
+def _how(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def _bind(host: str, port: int, share: bool = True) -> socket.socket:
@@ -105,10 +271,14 @@ class _Server(uvicorn.Server):
 
 def _worker(library: Library, keys: ApiKeys, host: str, port: int, access_log: bool, ready: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers with SIGTERM
+    # a worker forked in place of a dead one would inherit the parent's handler: uvicorn restores
+    # it when it stops and raises the signal again, which must end the worker, not run the parent's
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     sock = _bind(host, port)
     sock.set_inheritable(True)
     config = uvicorn.Config(create_app(library, keys=keys), host=host, port=port, backlog=2048,
                             **_options(access_log))
+    leave_queries_out_of_the_access_log()  # again: the config set up logging
     server = _Server(config, ready)
     server.run(sockets=[sock])
     sys.exit(0)

@@ -5,15 +5,26 @@ a body is held by counting the work done (parses, suggestions, comparisons)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from eenvoud.api import body as body_module
 from eenvoud.api import create_app
 from eenvoud.api.keys import ApiKeys
+from eenvoud.api.server import MAX_CONNECTIONS, _options
 from eenvoud.library import Library
 
 DAY = "2025-01-01"
@@ -278,3 +289,186 @@ def test_a_wrong_date_is_not_quoted_either(client: TestClient) -> None:
     assert r.status_code == 422 and "1987" not in r.text
     r = client.get("/regulations/zorgtoeslag?date=1987-13-45")
     assert r.status_code == 422 and "1987" not in r.text
+
+
+# -- the server: slow clients, a cap on connections, supervised workers, the access log -------------
+
+
+@pytest.fixture
+def guarded(library: Library) -> Iterator[str]:
+    """The API under uvicorn with `eenvoud serve`'s options, in a thread on a free loopback port,
+    with a short request deadline (0.5 s) and a cap of 8 connections, so the guards act at once."""
+    yield from running(library, request_timeout=0.5, max_connections=8)
+
+
+@pytest.fixture
+def crowded(library: Library) -> Iterator[str]:
+    """A cap of 8 connections and a request deadline long enough not to act in the test."""
+    yield from running(library, request_timeout=120, max_connections=8)
+
+
+@pytest.fixture
+def loaded(library: Library) -> Iterator[str]:
+    """As `guarded`, with the default cap of connections."""
+    yield from running(library, request_timeout=0.5, max_connections=MAX_CONNECTIONS)
+
+
+def running(library: Library, request_timeout: float, max_connections: int) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(library, keys=ApiKeys()), log_config=None,
+                            **_options(access_log=False, request_timeout=request_timeout,
+                                       max_connections=max_connections))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def half_sent(address: str, data: bytes) -> socket.socket:
+    host, port = address.split(":")
+    s = socket.create_connection((host, int(port)), timeout=30)
+    if data:
+        s.sendall(data)
+    return s
+
+
+def closed_by_server(s: socket.socket, within: float = 30.0) -> bool:
+    """Whether the server closes the connection (EOF or reset) within a bounded wait."""
+    s.settimeout(within)
+    try:
+        return s.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_half_sent_and_idle_connections_are_closed(guarded: str) -> None:
+    slow = [half_sent(guarded, b""),  # idle: never sends a byte
+            half_sent(guarded, b"POST /eligibility HTTP/1.1\r\nHost: x\r\n"),  # half a head
+            half_sent(guarded, b"POST /eligibility HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 100\r\n\r\n{\"date\": ")]  # half a body
+    try:
+        assert all(closed_by_server(s) for s in slow)
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_half_sent_requests_cannot_crowd_out_a_normal_client(crowded: str) -> None:
+    """40 half-sent requests against a cap of 8: each new connection closes the oldest one still
+    waiting for its request, so a normal client gets in (before, the half-sent ones held the
+    worker's files until they ran out)."""
+    slow = [half_sent(crowded, b"POST /eligibility HTTP/1.1\r\nHost: x\r\n") for _ in range(40)]
+    try:
+        with httpx.Client(base_url=f"http://{crowded}", timeout=30) as http:
+            for _ in range(5):
+                r = http.post("/regulations/zorgtoeslag/eligibility", json={"date": DAY, "facts": VALID})
+                assert r.status_code == 200
+        assert all(closed_by_server(s) for s in slow[:32])  # the oldest, closed for the newer
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_a_bounded_load_with_bad_requests_mixed_in(loaded: str) -> None:
+    """8 clients x 40 requests on loopback, a third of them hostile (60,000 names, surrogates,
+    half-sent); every valid one is answered correctly and nothing is a 5xx. Bounded by its count;
+    every call has a timeout, so it ends by itself."""
+    big = body({f"f{i:05d}": 1 for i in range(60_000)})
+    bad = [big, '{"date": "\\ud800", "facts": {}}', body({"income": "١٢٣"}), '{"date": "2025-01-01", "facts": {"age": 1, "age": 2}}']
+    expected = post_one(loaded, body(VALID))
+    statuses: list[int] = []
+    wrong: list[str] = []
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=f"http://{loaded}", timeout=30, headers=JSON_TYPE) as http:
+            for i in range(40):
+                if i % 3 == 2:
+                    r = http.post(ROUTES[i % 2], content=bad[(n + i) % len(bad)])
+                    statuses.append(r.status_code)
+                    if i % 9 == 2:
+                        half_sent(loaded, b"POST /eligibility HTTP/1.1\r\n").close()
+                else:
+                    r = http.post(ROUTES[0], content=body(VALID))
+                    statuses.append(r.status_code)
+                    if r.content != expected:
+                        wrong.append(r.text[:200])
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert not any(th.is_alive() for th in threads)
+    assert len(statuses) == 8 * 40 and not wrong
+    assert set(statuses) <= {200, 422}
+
+
+def post_one(address: str, raw: str) -> bytes:
+    r = httpx.post(f"http://{address}{ROUTES[0]}", content=raw, headers=JSON_TYPE, timeout=30)
+    assert r.status_code == 200
+    return r.content
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def children(pid: int) -> set[int]:
+    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists() or not hasattr(socket, "SO_REUSEPORT"),
+                    reason="reads the workers from /proc; needs SO_REUSEPORT")
+def test_a_killed_worker_is_logged_and_replaced_and_queries_stay_out_of_the_log() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(ROOT / "tests" / "api" / "rules"),
+         "--workers", "2", "--port", str(port), "--no-store"],
+        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def answered(n: int) -> bool:
+        try:
+            return all(httpx.get(f"{url}/health", timeout=5).status_code == 200 for _ in range(n))
+        except httpx.HTTPError:
+            return False
+
+    def until(check: Any, what: str, within: float = 60.0) -> None:
+        deadline = time.monotonic() + within
+        while not check():
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, what
+            time.sleep(0.05)
+
+    try:
+        until(lambda: answered(1) and len(children(process.pid)) == 2, "the server did not start")
+        before = children(process.pid)
+        r = httpx.get(f"{url}/regulations/kinderbijslag?date=2025-01-01&bsn=999999990", timeout=10)
+        assert r.status_code == 200
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        until(lambda: len(children(process.pid)) == 2 and victim not in children(process.pid),
+              "the killed worker was not replaced")
+        until(lambda: answered(20), "requests are not answered after the kill")
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        log = process.communicate(timeout=30)[0]
+    assert f"eenvoud: worker {victim} stopped (killed by SIGKILL); started worker" in log
+    assert "GET /regulations/kinderbijslag HTTP/1.1" in log
+    assert "bsn" not in log and "999999990" not in log and "date=2025" not in log
+    assert process.returncode == 0, log
