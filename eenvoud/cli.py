@@ -93,7 +93,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     raw = _read_facts(args.facts)
     facts = parse_facts(reg, raw)
     day = args.date or date.today()
-    decision = default_engine().decide(reg, facts, day)
+    from eenvoud.analysis.determinacy import decision as settled_decision  # Z3 only when deciding
+
+    decision = settled_decision(reg, facts, day)
     stored_id: str | None = None
     if args.store:
         audit = _audit()
@@ -153,8 +155,10 @@ def _eval_event(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file} is not an event file of {root}")
     regs = lib.event_regulations(event)
     day = args.date or date.today()
+    from eenvoud.analysis.determinacy import decision as settled_decision  # Z3 only when deciding
+
     result = decide_all(regs, _read_facts(args.facts), day, default_engine().program,
-                        scope=f" of the event `{event.name}`")
+                        scope=f" of the event `{event.name}`", settle=settled_decision)
     result.raise_for_errors()
     for o in result.outcomes:
         if o.not_in_force is not None:  # on the command line, a regulation not in force is an error

@@ -41,7 +41,7 @@ from eenvoud.ir.checked import CheckedRegulation
 
 # a partial-facts decision may spend this much solver effort (rlimit units, deterministic; about
 # 10 ms here) before it falls back to the three-valued answer
-DEFAULT_BUDGET = Budget(0.01)
+DEFAULT_BUDGET = Budget(0.01, backstop=False)
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,16 @@ def settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decisi
         while len(_SETTLED) > 4096:
             _SETTLED.popitem(last=False)
     return out
+
+
+def decision(reg: CheckedRegulation, facts: Mapping[str, Value], day: date) -> Decision:
+    """The decision every interface returns: the engine's, settled for every open answer by the
+    solver where it can be (the same bytes on any machine: a resource limit, no clock)."""
+    prog = default_engine().program(reg, day)
+    first = decide(prog, dict(facts))
+    if first.error is not None or _settled(first):
+        return first
+    return settle(reg, facts, day, budget=DEFAULT_BUDGET).decision
 
 
 _LOCK = threading.Lock()

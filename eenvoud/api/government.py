@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from eenvoud.analysis.determinacy import decision as settled_decision
 from eenvoud.api.programs import Programs
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.engine import government as gov
@@ -23,7 +24,7 @@ def decide_all(library: Library, programs: Programs, raw: object, day: date,
     any regulation of the library declares it (the others of an event ignore it)."""
     regs = library.event_regulations(event) if event is not None else list(library.regulations.values())
     known = {i.name for reg in library.regulations.values() for i in reg.inputs}
-    result = gov.decide_all(regs, raw, day, programs.get, known)
+    result = gov.decide_all(regs, raw, day, programs.get, known, settle=settled_decision)
     result.raise_for_errors()
     decided = [(o.regulation, o.decision) for o in result.outcomes if o.decision is not None]
     if regs and not decided:

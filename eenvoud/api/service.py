@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from eenvoud.analysis.determinacy import decision as settled_decision
 from eenvoud.api import describe, government, schema
 from eenvoud.api.analysis import Analyses, AnalysisResult, find_analyzer
 from eenvoud.api.models import EligibilityRequest
@@ -61,7 +62,7 @@ class Service:
         """The decision as JSON bytes: the same object as `eenvoud eval --json`."""
         reg = self.regulation(regulation_id)
         facts = parse_facts(reg, request.facts)
-        return dump(self.programs.decide(reg, facts, request.date or date.today()).to_json())
+        return dump(settled_decision(reg, facts, request.date or date.today()).to_json())
 
     def decide_for_store(self, regulation_id: str, request: EligibilityRequest, caller: str | None) -> Made:
         """The decision with its id, and the record the caller must store before answering."""
@@ -69,7 +70,7 @@ class Service:
         reg = self.regulation(regulation_id)
         facts = parse_facts(reg, request.facts)
         day = request.date or date.today()
-        return self.audit.make(reg, day, request.facts, self.programs.decide(reg, facts, day).to_json(), caller)
+        return self.audit.make(reg, day, request.facts, settled_decision(reg, facts, day).to_json(), caller)
 
     def event(self, event_id: str) -> CheckedRegulation:
         event = self.library.events.get(event_id)

@@ -17,12 +17,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from eenvoud.analysis.determinacy import decision as settled_decision
 from eenvoud.audit import rules as stored_rules
 from eenvoud.audit.config import ENV_KEEP_FACTS, data_dir, database_url, open_store
 from eenvoud.audit.crypto import FactsCipher
 from eenvoud.audit.diff import Difference, byte_differences, explain
 from eenvoud.audit.store import DecisionStore, Record, Run, Stored, Writer
-from eenvoud.engine.decision import decide, default_engine
 from eenvoud.engine.facts import parse_facts
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -159,7 +159,7 @@ class Audit:
     def decide(self, reg: CheckedRegulation, facts: Mapping[str, Any], day: date, caller: str | None = None,
                previous: str | None = None) -> Made:
         """Decide, and store the decision (waiting for its commit)."""
-        decision = decide(default_engine().program(reg, day), parse_facts(reg, dict(facts))).to_json()
+        decision = settled_decision(reg, parse_facts(reg, dict(facts)), day).to_json()
         made = self.make(reg, day, facts, decision, caller, previous)
         self.save(made)
         return made
@@ -227,7 +227,7 @@ class Audit:
                                f"run{when}, or never stored); its outcome and hashes remain")
         reg = self.rules(stored)
         day = date.fromisoformat(stored.date)
-        decision = decide(default_engine().program(reg, day), parse_facts(reg, facts)).to_json()
+        decision = settled_decision(reg, parse_facts(reg, facts), day).to_json()
         replayed = encode({"decision_id": stored.id, **decision})
         stored_bytes = stored.outcome.encode()
         return Replay(stored.id, stored_bytes, replayed, stored.engine_version, self.version,

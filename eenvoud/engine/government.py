@@ -88,9 +88,12 @@ def parse_for_all(raw: object, regs: Sequence[CheckedRegulation], known: Collect
 
 
 def decide_all(regs: Sequence[CheckedRegulation], raw: object, day: date, program: Compile,
-               known: Collection[str] | None = None, scope: str = "") -> Government:
+               known: Collection[str] | None = None, scope: str = "",
+               settle: Callable[[CheckedRegulation, dict[str, Value], date], Decision] | None = None) -> Government:
     """`raw` decided against each of `regs` on `day`, each compiled by `program`. `known`: the input
-    names accepted in `raw` (default: those of `regs`); see `parse_for_all`."""
+    names accepted in `raw` (default: those of `regs`); see `parse_for_all`. `settle`: how a layer
+    above decides one regulation (the solver's decision for every open answer); by default the
+    engine's three-valued decision."""
     if known is None:
         known = {i.name for reg in regs for i in reg.inputs}
     facts, errors = parse_for_all(raw, regs, known, scope)
@@ -103,7 +106,8 @@ def decide_all(regs: Sequence[CheckedRegulation], raw: object, day: date, progra
         except RuleError as exc:
             result.outcomes.append(Outcome(reg, None, exc))
             continue
-        result.outcomes.append(Outcome(reg, decide(prog, facts[reg.name])))
+        decided = decide(prog, facts[reg.name]) if settle is None else settle(reg, facts[reg.name], day)
+        result.outcomes.append(Outcome(reg, decided))
     return result
 
 

@@ -21,8 +21,13 @@ def test_each_question_once_the_one_bearing_on_most_regulations_first(client: Te
     assert out["eligible"] == [] and out["not_eligible"] == []
     questions = out["questions"]
     # assets bears on two regulations; children and rent each on a requirement and an amount; among
-    # equals, what a registry holds comes first
-    assert [q["input"] for q in questions] == ["assets", "children", "rent", "resident", "insured", "housing"]
+    # equals, what a registry holds comes first; has_partner is asked too, since the answer decides
+    # whether the income statement must be filed (a question is what can change the outcome,
+    # documents included, not only what a requirement reads)
+    assert [q["input"] for q in questions] == ["assets", "children", "rent", "resident", "insured", "has_partner",
+                                               "housing"]
+    partner = next(q for q in questions if q["input"] == "has_partner")
+    assert partner["needed_by"] == [{"regulation": "zorgtoeslag", "rules": ["document:income_statement"]}]
     assets = questions[0]
     assert assets == {
         "input": "assets", "label": "Vermogen op 1 januari", "registry": None, "ask_citizen": True, "settles": 0,

@@ -132,7 +132,9 @@ def test_undetermined_decision_lists_the_questions(client: TestClient) -> None:
     assert d["amounts"] == {"zorgtoeslag": None}
     assert d["missing"] == ["assets"]
     assert d["questions"] == [{"input": "assets", "label": "Vermogen op 1 januari", "registry": None,
-                               "ask_citizen": True, "needed_by": ["asset_test"], "can_change": None}]
+                               "ask_citizen": True, "needed_by": ["asset_test"],
+                               "can_change": ["eligible", "zorgtoeslag"]}]
+    assert d["decided_by"] == "solver"
 
 
 def test_not_eligible_pays_zero(client: TestClient) -> None:
