@@ -117,8 +117,8 @@ def main() -> None:
         start = time.perf_counter()
         for case in cases:
             full = engine.decide(reg, case, DAY)
-            by_rules = session(reg, case, lambda known: engine.decide(reg, known, DAY))
-            by_solver = session(reg, case, lambda known: settle(reg, known, DAY).decision)
+            by_rules = session(reg, case, lambda known, reg=reg: engine.decide(reg, known, DAY))
+            by_solver = session(reg, case, lambda known, reg=reg: settle(reg, known, DAY).decision)
             for policy, (asked, d) in (("rules", by_rules), ("solver", by_solver)):
                 if d.error is None and full.error is None and (d.eligible, d.amounts) != (full.eligible, full.amounts):
                     raise SystemExit(f"{name}: the {policy} session ended in {d.eligible} {d.amounts}, the complete "
