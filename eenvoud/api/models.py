@@ -146,6 +146,9 @@ class QuestionOut(Closed):
     registry: str | None
     ask_citizen: bool
     needed_by: list[str] = Field(description="the requirements and amounts this fact could still decide")
+    can_change: list[str] | None = Field(
+        default=None, description="what an answer can still change, as the solver showed it: \"eligible\", an "
+                                  "amount's name or \"document:NAME\"; null when only the engine decided")
 
 
 class ReasonOut(Closed):
@@ -186,6 +189,8 @@ class DecisionOut(Closed):
     error: EvaluationFailure | None = Field(
         default=None, description="set when the rules cannot be evaluated for an eligible case (the outcome "
                                   "`error`; `eligible` is then null); null otherwise")
+    decided_by: Literal["rules", "solver"] = Field(
+        default="rules", description="\"solver\": proved the same for every answer to the open questions")
 
 
 # -- one government: every regulation at once --------------------------------------------------
