@@ -495,6 +495,97 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- diff ------------------------------------------------------------------------------------------
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from eenvoud.analysis.diff import DiffError, compare, count_population
+    from eenvoud.analysis.prover import Budget
+
+    if args.new is None and args.new_date is None:
+        raise UsageError("give a second file (`diff OLD.rules NEW.rules --date D`) or a second date "
+                         "(`diff FILE --date D1 --new-date D2`)")
+    old_lib = _load([args.old])
+    old_lib.raise_for_errors()
+    new_lib = old_lib if args.new is None else _load([args.new])
+    new_lib.raise_for_errors()
+    regs = []
+    for path, lib in ((args.old, old_lib), (args.new or args.old, new_lib)):
+        found = list(lib.regulations.values())
+        if len(found) != 1:
+            raise UsageError(f"{path} is not one regulation: there is no eligibility to compare")
+        regs.append(found[0])
+    old_day = args.date or date.today()
+    new_day = args.new_date or old_day
+    try:
+        result = compare(regs[0], old_day, regs[1], new_day, budget=Budget(args.timeout), bound=args.regions)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from None
+    if args.population:
+        from eenvoud.engine.batch import BatchError
+
+        if not Path(args.population).exists():
+            raise UsageError(f"no such file: {args.population}")
+        with tempfile.TemporaryDirectory(prefix="eenvoud-diff-") as work:
+            try:
+                count_population(result, args.population, work)
+            except BatchError as exc:
+                raise UsageError(str(exc)) from None
+    if args.json:
+        _emit_json(result.to_json())
+        return 0
+    _print_diff(result)
+    return 0
+
+
+def _print_diff(result: Any) -> None:
+    o, n = result.old, result.new
+    out.print(f"[bold]{o.reg.title or o.reg.name}[/bold]: {o.reg.file.name} on {o.day.isoformat()} -> "
+              f"{n.reg.file.name} on {n.day.isoformat()}")
+    words = {"gains": "gain eligibility", "loses": "lose eligibility", "more": "get more", "less": "get less"}
+    kinds = [("eligible", "gains"), ("eligible", "loses")]
+    kinds += [(a, c) for a in result.amounts for c in ("more", "less")]
+    for outcome, change in kinds:
+        regions = [r for r in result.regions if (r.outcome, r.change) == (outcome, change)]
+        subject = "" if outcome == "eligible" else f" {outcome}"
+        complete = result.complete.get(f"{outcome}/{change}", False)
+        if not regions:
+            note = "proved: nobody" if complete else "none found (not proved)"
+            out.print(f"\n[bold]who {words[change]}{subject}[/bold]: {note}", markup=True)
+            continue
+        more = "" if complete else f" (the first {len(regions)}; there may be more)"
+        out.print(f"\n[bold]who {words[change]}{subject}[/bold]: {len(regions)} region"
+                  f"{'s' if len(regions) != 1 else ''}{more}")
+        for i, r in enumerate(regions, 1):
+            exact = "" if r.exact else " (some cases in)"
+            out.print(f"  {i}.{exact} " + "\n     and ".join(
+                (a.text if pos else a.negated) + (f"  ({a.label})" if a.label else "") for a, pos in r.literals),
+                markup=False)
+            facts = ", ".join(f"{k} = {json.dumps(x, ensure_ascii=False)}"
+                              for k, x in r.to_json((o.reg, n.reg))["witness"].items())
+            out.print(f"     e.g. {facts}: {r.old_value} -> {r.new_value}", markup=False)
+    for x in result.extremes:
+        word = "largest gain" if x.kind == "largest_gain" else "largest loss"
+        out.print(f"\n{word} of {x.amount}: {x.to_json((o.reg, n.reg))['change']} "
+                  f"({x.old_value} -> {x.new_value})", markup=False)
+    if result.errors:
+        out.print(f"\n[yellow]{len(result.errors)} region{'s' if len(result.errors) != 1 else ''} where only one "
+                  "version cannot be evaluated[/yellow] (see --json)")
+    for u in result.unknown:
+        out.print(f"[yellow]unknown[/yellow] {u['outcome']} {u['change']}: {u['reason']}", markup=False)
+    if result.population is not None:
+        p = result.population
+        out.print(f"\n[bold]population[/bold]: {p['people']:,} people ({p['seconds']} s)")
+        for c in p["changes"]:
+            euros = f", {c['euros']} euros ({c['amount']})" if c.get("euros") is not None else ""
+            out.print(f"  {c['outcome']} {c['change']}: {c['people']:,} people{euros}", markup=False)
+        for name, tot in p.get("totals", {}).items():
+            out.print(f"  total {name}: {tot['old']} -> {tot['new']} ({tot['change']})", markup=False)
+    out.print(f"\n{result.queries} solver queries, {result.seconds:.1f} s", markup=False)
+
+
 # -- the decision store: replay, retention, key rotation ---------------------------------------------
 
 
@@ -626,6 +717,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reference date (default: every date on which a parameter changes)")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
     p.set_defaults(func=cmd_simplify)
+
+    p = sub.add_parser("diff", help="who gains and who loses between two versions of a regulation (Z3)")
+    p.add_argument("old", metavar="OLD", help="the regulation's rule file (the old version)")
+    p.add_argument("new", metavar="NEW", nargs="?", help="the new version (default: OLD on --new-date)")
+    p.add_argument("--date", type=_date, metavar="D", help="reference date (of the old version; default: today)")
+    p.add_argument("--new-date", type=_date, metavar="D2", help="reference date of the new version (default: --date)")
+    p.add_argument("--population", metavar="PEOPLE", help="count each change on a population (.csv or .parquet)")
+    p.add_argument("--regions", type=int, default=8, help="at most this many regions per change (default 8)")
+    p.add_argument("--json", action="store_true", help="the comparison as JSON")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("fmt", help="rewrite rule files in canonical form")
     p.add_argument("paths", nargs="+", metavar="PATH")
