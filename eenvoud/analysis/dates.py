@@ -288,6 +288,21 @@ class Calendar:
         b, fb = self._add_months_parts(p, months.arg(2))
         return self.choose_date(cond, a, b), fold(z3.If(cond, fa, fb))
 
+    def next_month(self, d: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
+        """The first day of the next month, by the date's parts, and when the engine raises
+        (after December 9999)."""
+        known = constant(d)
+        if known is not None:
+            day = date.fromordinal(known)
+            if (day.year, day.month) == (9999, 12):
+                return z3.IntVal(known), z3.BoolVal(True)
+            return z3.IntVal(v.first_day_of_next_month(day).toordinal()), z3.BoolVal(False)
+        p = self.parts(d)
+        y, m, _ = p if p is not None else civil(d)
+        december = m == 12
+        nxt = (fold(z3.If(december, y + 1, y)), fold(z3.If(december, z3.IntVal(1), m + 1)), z3.IntVal(1))
+        return self.date_of(nxt), fold(z3.And(december, y == 9999))
+
 
 def _known(x: z3.ArithRef) -> int | None:
     return x.as_long() if z3.is_int_value(x) else None

@@ -17,7 +17,7 @@ eligible with amounts and documents) is built from those, as `decision.judge` de
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, assert_never
@@ -25,7 +25,7 @@ from typing import Literal, assert_never
 import z3
 
 from eenvoud.analysis import dates
-from eenvoud.analysis.outcomes import Outcome, outcomes_differ
+from eenvoud.analysis.outcomes import Z3_LOGIC, Outcome, outcomes_differ
 from eenvoud.analysis.terms import (
     FALSE,
     TRUE,
@@ -44,6 +44,7 @@ from eenvoud.analysis.terms import (
     negate,
     real,
     rounded,
+    row_matches,
     same_sort,
     scale_leaves,
     to_real,
@@ -54,7 +55,6 @@ from eenvoud.core import nodes as c
 from eenvoud.core.lower import Core, lower
 from eenvoud.core.outcome import order
 from eenvoud.diagnostics import RuleError
-from eenvoud.engine import values as v
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -127,7 +127,7 @@ class Encoding:
         docs = list(self.documents) if documents is None else documents
         doc_errs = [self.failures.get(f"document {d}", FALSE) for d in docs]
         # the order of the outcome is written once, in the core
-        kind = order(_Z3_LOGIC, [self.fails(r) for r in reqs], [self.requirement_error(r) for r in reqs],
+        kind = order(Z3_LOGIC, [self.fails(r) for r in reqs], [self.requirement_error(r) for r in reqs],
                      [*(self.failures.get(f"amount {a}", FALSE) for a in amts), *doc_errs])
         ne, err = kind.ne, kind.err
         doc_terms = tuple(
@@ -287,24 +287,9 @@ class Encoding:
             case c.Func.ADD_DAYS | c.Func.ADD_MONTHS | c.Func.ADD_YEARS:
                 return self._shift(e.func, args[0], args[1])[0]
             case c.Func.FIRST_DAY_OF_NEXT_MONTH:
-                return self._next_month(args[0])[0]
+                return self.calendar.next_month(args[0])[0]
             case _:
                 assert_never(e.func)
-
-    def _next_month(self, d: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
-        """The first day of the next month, by the date's parts, and when the engine raises
-        (after December 9999)."""
-        known = dates.constant(d)
-        if known is not None:
-            day = date.fromordinal(known)
-            if (day.year, day.month) == (9999, 12):
-                return z3.IntVal(known), z3.BoolVal(True)
-            return z3.IntVal(v.first_day_of_next_month(day).toordinal()), z3.BoolVal(False)
-        p = self.calendar.parts(d)
-        y, m, _ = p if p is not None else dates.civil(d)
-        december = m == 12
-        nxt = (fold(z3.If(december, y + 1, y)), fold(z3.If(december, z3.IntVal(1), m + 1)), z3.IntVal(1))
-        return self.calendar.date_of(nxt), fold(z3.And(december, y == 9999))
 
     def _shift(self, func: c.Func, d: z3.ExprRef, k: z3.ExprRef) -> tuple[z3.ExprRef, z3.BoolRef]:
         """A date shifted by days, months or years, and when the engine raises (out of range)."""
@@ -402,7 +387,7 @@ class Encoding:
             case c.Call():
                 parts = [f(a) for a in e.args]
                 if e.func is c.Func.FIRST_DAY_OF_NEXT_MONTH:
-                    parts.append(self._next_month(term(e.args[0]))[1])
+                    parts.append(self.calendar.next_month(term(e.args[0]))[1])
                 elif e.func.may_fail:
                     parts.append(self._shift(e.func, term(e.args[0]), term(e.args[1]))[1])
                 return disjunction(parts)
@@ -414,19 +399,6 @@ class Encoding:
                 return disjunction([f(e.key), self._lookup(e, paid)[1]])
             case _:
                 assert_never(e)
-
-
-def row_matches(key: z3.ExprRef, row: c.Row, key_type: t.Type) -> z3.BoolRef:
-    """lo <= key < hi for a row of a bracket whose key is a number."""
-    parts: list[z3.BoolRef] = []
-    plain = t.strip_domain(key_type)
-    if row.lo is not None:
-        lo, k = same_sort(constant(row.lo, plain), key)
-        parts.append(fold(lo <= k))
-    if row.hi is not None:
-        hi, k = same_sort(constant(row.hi, plain), key)
-        parts.append(fold(k < hi))
-    return conjunction(parts)
 
 
 def _date_parts(x: c.Value) -> dates.Civil:
@@ -474,22 +446,6 @@ def _reads(e: c.Expr, enc: Encoding) -> bool:
 
 
 # -- building the encoding ------------------------------------------------------------------------
-
-
-class _Z3Logic:
-    """Z3's Boolean operations, folding constants, for `eenvoud.core.outcome.order`."""
-
-    def any(self, xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
-        return disjunction(xs)
-
-    def all(self, xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
-        return conjunction(xs)
-
-    def negate(self, x: z3.BoolRef) -> z3.BoolRef:
-        return negate(x)
-
-
-_Z3_LOGIC = _Z3Logic()
 
 
 def encode(reg: CheckedRegulation, day: date) -> Encoding:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import z3
@@ -55,3 +56,19 @@ def outcomes_differ(a: Outcome, b: Outcome, documents: bool = True) -> z3.BoolRe
         docs = disjunction(_differ(x, y) for x, y in zip(a.documents, b.documents, strict=True))
         parts.append(conjunction([negate(a.err), negate(b.err), docs]))
     return disjunction(parts)
+
+
+class _Z3Logic:
+    """Z3's Boolean operations, folding constants, for `eenvoud.core.outcome.order`."""
+
+    def any(self, xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        return disjunction(xs)
+
+    def all(self, xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
+        return conjunction(xs)
+
+    def negate(self, x: z3.BoolRef) -> z3.BoolRef:
+        return negate(x)
+
+
+Z3_LOGIC = _Z3Logic()

@@ -245,3 +245,16 @@ def negate(x: z3.BoolRef) -> z3.BoolRef:
     if z3.is_not(x):
         return x.arg(0)  # a requirement that cannot fail to evaluate keeps its own term
     return z3.Not(x)
+
+
+def row_matches(key: z3.ExprRef, row: c.Row, key_type: t.Type) -> z3.BoolRef:
+    """lo <= key < hi for a row of a bracket whose key is a number."""
+    parts: list[z3.BoolRef] = []
+    plain = t.strip_domain(key_type)
+    if row.lo is not None:
+        lo, k = same_sort(constant(row.lo, plain), key)
+        parts.append(fold(lo <= k))
+    if row.hi is not None:
+        hi, k = same_sort(constant(row.hi, plain), key)
+        parts.append(fold(k < hi))
+    return conjunction(parts)
