@@ -125,6 +125,15 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
             result = simplify_.simplify(reg, budget=budget, day=day, stats=stats, analysed=contexts)
             entry.simplified = result.text
             entry.simplify_note = result.note
+    if library and sum(1 for r in regs if r.is_regulation()) > 1:  # across regulations: one concept, two definitions
+        from eenvoud.analysis.divergence import diverging_definitions
+
+        on = day or max((d for reg in library for d in reg.change_dates()), default=date.today())
+        found, undecided = diverging_definitions(library, on, budget)
+        report.findings += merge_periods(found, (on,), True)
+        report.unknown += merge_periods(undecided, (on,), True)
+        for reg in library:
+            report.regs.setdefault(reg.name, reg)
     report.queries = stats.queries
     report.seconds = time.perf_counter() - started
     if progress is not None:

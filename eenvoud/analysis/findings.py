@@ -26,6 +26,7 @@ KINDS = (
     "bracket_overlap",
     "bracket_gap",
     "property_violated",
+    "diverging_definition",
 )
 
 TITLES = {
@@ -40,6 +41,7 @@ TITLES = {
     "bracket_overlap": "Overlapping bracket rows",
     "bracket_gap": "Gap in a bracket",
     "property_violated": "Property violated",
+    "diverging_definition": "Diverging definitions of one concept across regulations",
 }
 
 

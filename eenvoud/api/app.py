@@ -14,7 +14,7 @@ from eenvoud.api import describe, errors
 from eenvoud.api.analysis import Analyses
 from eenvoud.api.keys import ApiKeys
 from eenvoud.api.limits import MAX_BODY, BodyLimit
-from eenvoud.api.routes import analysis, decisions, eligibility, health, regulations
+from eenvoud.api.routes import analysis, decisions, diff, eligibility, health, regulations
 from eenvoud.api.security import OPEN_PATHS, SCHEME, KeyCheck
 from eenvoud.api.service import Service
 from eenvoud.audit import ENV_STORE, Audit
@@ -88,6 +88,7 @@ def create_app(
     app.include_router(regulations.router(examples))
     app.include_router(eligibility.router(examples))
     app.include_router(analysis.router())
+    app.include_router(diff.router())
     if audit is not None:  # the store's routes exist only on a server that keeps decisions
         app.include_router(decisions.router())
     app.include_router(health.router)

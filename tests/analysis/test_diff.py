@@ -183,3 +183,18 @@ def test_population_counts_equal_the_engine_person_by_person(forward: Diff, tmp_
         assert c["people"] == counts.get(key, 0), key
         assert Decimal(c["euros"]) == euros.get(key, Decimal(0)), key
     assert counts[("eligible", "gains")] > 0 and counts[("zorgtoeslag", "more")] > 0
+
+
+def test_diverging_definitions_in_the_shipped_library() -> None:
+    from eenvoud.analysis.divergence import diverging_definitions
+    from eenvoud.library import Library
+
+    lib = Library.load([ROOT / "rules"])
+    found, _ = diverging_definitions(list(lib.files.values()), D2025)
+    subjects = {f.subject for f in found}
+    # the partner: the Awir's toeslagpartner (huurtoeslag) against the Participatiewet's gezamenlijke huishouding
+    partner = next(f for f in found if f.subject == "kwijtschelding.aow_household / huurtoeslag.elderly_household")
+    assert partner.witness is not None and partner.witness.facts["has_partner"] != partner.witness.facts[
+        "lives_with_partner"]
+    assert "huurtoeslag.asset_limit / zorgtoeslag.asset_limit" in subjects
+    assert all(f.kind == "diverging_definition" and f.witness is not None for f in found)

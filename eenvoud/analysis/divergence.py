@@ -1,0 +1,282 @@
+"""Diverging definitions across regulations (issue 13, part 3): two definitions that describe the
+same concept, declared in different files, and whether they agree.
+
+Pairs. A definition declared in one file and one declared in another are a pair when they have the
+same type and either the same name or similar labels (at least half of the words of the shorter
+label, of four letters or more, occur in the other), read at least one input in common, and read
+only inputs declared in shared modules: a definition that reads an input of its own regulation
+(the municipality's own tax assessment) is about that regulation's own subject, not a shared concept.
+
+Agreement. With both files encoded on the date (`encode`; the encodings share their inputs by
+name), `domain ∧ defined ∧ defined' ∧ value ≠ value'` is unsat iff they agree on every case. When
+it is sat, the regions where they differ are described as `eenvoud diff` describes them (all-SAT
+over the atoms of both definitions, each cube generalised), with a witness whose two values the
+engine computes again: a witness the engine does not confirm is reported as unknown, never as a
+finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import z3
+
+from eenvoud.analysis.context import span_text
+from eenvoud.analysis.diff import Atom, _leaves, _negated_text
+from eenvoud.analysis.encode import Encoding, NoValue, encode
+from eenvoud.analysis.findings import Finding, Undecided, Witness, facts_json
+from eenvoud.analysis.prover import Budget
+from eenvoud.analysis.terms import conjunction, negate, same_sort
+from eenvoud.engine import values as v
+from eenvoud.engine.decision import default_engine
+from eenvoud.engine.evaluate import Env
+from eenvoud.engine.values import EvaluationError, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import printer
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+
+KIND = "diverging_definition"
+REGIONS = 3
+
+
+@dataclass
+class _Decl:
+    reg: CheckedRegulation  # the file that declares it
+    defn: n.Definition
+    enc: Encoding
+    inputs: frozenset[str]
+
+    @property
+    def where(self) -> str:
+        return f"{self.reg.name}.{self.defn.name}"
+
+
+_STOP = {"heeft", "onder", "voor", "zonder", "incl", "maand", "jaar", "wordt", "naar", "deze", "niet", "zijn",
+         "worden", "bedrag"}
+
+
+def _words(label: str | None) -> set[str]:
+    text = re.sub(r"\([^)]*\)", " ", (label or "").lower())  # article references say where, not what
+    return {w for w in re.findall(r"[a-zà-ÿ0-9]+", text) if len(w) >= 4 and w not in _STOP}
+
+
+def _similar(a: n.Definition, b: n.Definition) -> bool:
+    if a.name == b.name:
+        return True
+    wa, wb = _words(a.label), _words(b.label)
+    shared = len(wa & wb)
+    return shared >= 2 and shared * 2 >= min(len(wa), len(wb))
+
+
+def _reads(reg: CheckedRegulation, e: n.Expr, name: str) -> bool:
+    """Whether `e` reads the definition `name`, directly or through other definitions."""
+    defs = {d.name: d.expr for d in reg.definitions}
+    todo, seen = [e], set()
+    while todo:
+        x = todo.pop()
+        match x:
+            case n.Name():
+                if x.name == name:
+                    return True
+                if x.name in defs and x.name not in seen:
+                    seen.add(x.name)
+                    todo.append(defs[x.name])
+            case n.Unary():
+                todo.append(x.operand)
+            case n.Binary():
+                todo += [x.left, x.right]
+            case n.InSet():
+                todo += [x.operand, *x.options]
+            case n.If():
+                todo += [x.cond, x.then, x.else_]
+            case n.Call():
+                todo += list(x.args)
+            case _:
+                pass
+    return False
+
+
+def _declared_here(reg: CheckedRegulation, name: str) -> bool:
+    origin = reg.symbols[name].origin
+    return Path(origin).resolve() == Path(reg.file.name).resolve()
+
+
+def _inputs_of(enc: Encoding, term: z3.ExprRef) -> frozenset[str]:
+    names: dict[str, str] = {}
+    for name, var in enc.inputs.items():
+        for c in var.consts:
+            names[str(c)] = name
+    out: set[str] = set()
+    todo, seen = [term], set()
+    while todo:
+        x = todo.pop()
+        if x.get_id() in seen:
+            continue
+        seen.add(x.get_id())
+        if z3.is_const(x) and str(x) in names:
+            out.add(names[str(x)])
+        todo.extend(x.children())
+    return frozenset(out)
+
+
+def _decls(files: Sequence[CheckedRegulation], day: date) -> list[_Decl]:
+    out: list[_Decl] = []
+    seen: set[str] = set()
+    for reg in files:
+        if reg.is_event():
+            continue
+        key = str(Path(reg.file.name).resolve())
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            enc = encode(reg, day)
+        except NoValue:
+            continue
+        for d in reg.definitions:
+            if not _declared_here(reg, d.name) or isinstance(t.strip_domain(reg.symbols[d.name].type), t.DateType):
+                continue
+            try:
+                term = enc.term(d.expr)
+            except NoValue:
+                continue
+            out.append(_Decl(reg, d, enc, _inputs_of(enc, term)))
+    return out
+
+
+def _module_inputs(files: Sequence[CheckedRegulation]) -> set[str]:
+    return {i.name for reg in files if not reg.is_regulation() and not reg.is_event()
+            for i in reg.regulation.items if isinstance(i, n.Input)}
+
+
+def diverging_definitions(files: Sequence[CheckedRegulation], day: date, budget: Budget | None = None
+                          ) -> tuple[list[Finding], list[Undecided]]:
+    budget = budget or Budget()
+    decls = _decls(files, day)
+    shared_inputs = _module_inputs(files)
+    findings: list[Finding] = []
+    unknown: list[Undecided] = []
+    for i, a in enumerate(decls):
+        for b in decls[i + 1:]:
+            if a.reg is b.reg or not _similar(a.defn, b.defn):
+                continue
+            ta = t.kind(t.strip_domain(a.reg.symbols[a.defn.name].type))
+            if ta != t.kind(t.strip_domain(b.reg.symbols[b.defn.name].type)):
+                continue
+            if not (a.inputs & b.inputs) or not (a.inputs | b.inputs) <= shared_inputs:
+                continue
+            # one built from the other (a total from its part) is not a second definition of it
+            if _reads(b.reg, b.defn.expr, a.defn.name) or _reads(a.reg, a.defn.expr, b.defn.name):
+                continue
+            got = _compare(a, b, day, budget)
+            if isinstance(got, Finding):
+                findings.append(got)
+            elif isinstance(got, Undecided):
+                unknown.append(got)
+    # the differences that touch most of the shared inputs first
+    findings.sort(key=lambda f: (-len(f.because), f.subject))
+    return findings, unknown
+
+
+def _value(decl: _Decl, facts: dict[str, Value], day: date) -> object:
+    prog = default_engine().program(decl.reg, day)
+    own = {k: x for k, x in facts.items() if k in decl.reg.input_map}
+    with v.localcontext_exact():
+        return prog.name(decl.defn.name)(Env(own))
+
+
+def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecided | None:
+    ta, tb = same_sort(a.enc.term(a.defn.expr), b.enc.term(b.defn.expr))
+    defined = [negate(a.enc.failure(a.defn.expr)), negate(b.enc.failure(b.defn.expr))]
+    differ = conjunction([*defined, ta != tb])
+    domain = [ax.formula for enc in (a.enc, b.enc) for ax in enc.axioms.values()
+              if ax.input in a.inputs | b.inputs]
+    subject = f"{a.where} / {b.where}"
+    s = z3.Solver()
+    s.set("rlimit", budget.rlimit)
+    s.set("timeout", budget.timeout_ms)
+    s.add(*domain)
+    same = z3.Solver()
+    same.set("rlimit", budget.rlimit)
+    same.set("timeout", budget.timeout_ms)
+    same.add(*domain, negate(differ))
+    atoms = _atoms(a, b)
+    regions: list[str] = []
+    witness: dict[str, Value] | None = None
+    values: tuple[object, object] | None = None
+    blocked: list[z3.BoolRef] = []
+    for _ in range(REGIONS):
+        got = s.check(differ, *blocked)
+        if got == z3.unsat:
+            break
+        if got != z3.sat:
+            if not regions:
+                return Undecided(KIND, a.reg.name, subject, span_text(a.defn),
+                                 f"the solver ran out of its time limit ({budget.seconds:g} s)", day=day)
+            break
+        model = s.model()
+        lits = [(x, z3.is_true(model.eval(x.term, model_completion=True))) for x in atoms]
+
+        def term(lit: tuple[Atom, bool]) -> z3.BoolRef:
+            return lit[0].term if lit[1] else negate(lit[0].term)
+
+        kept = list(lits)
+        for lit in lits:
+            trial = [term(x) for x in kept if x is not lit]
+            if same.check(*trial, negate(term(lit))) == z3.unsat:
+                kept = [x for x in kept if x is not lit]
+        blocked.append(negate(conjunction([term(x) for x in kept])))
+        regions.append(" and ".join(x.text if pos else x.negated for x, pos in kept) or "every case")
+        if witness is None:
+            facts = {**{k: var.decode(model) for k, var in a.enc.inputs.items() if k in a.inputs | b.inputs},
+                     **{k: var.decode(model) for k, var in b.enc.inputs.items() if k in a.inputs | b.inputs}}
+            try:
+                va, vb = _value(a, facts, day), _value(b, facts, day)
+            except EvaluationError as exc:
+                return Undecided(KIND, a.reg.name, subject, span_text(a.defn),
+                                 f"the engine cannot evaluate the witness: {exc}", day=day)
+            if va == vb:
+                return Undecided(KIND, a.reg.name, subject, span_text(a.defn),
+                                 "the encoding and the engine disagree on the witness", day=day)
+            witness, values = facts, (va, vb)
+    if witness is None or values is None:
+        return None  # they agree on every case: nothing to report
+    show = {**facts_json({k: x for k, x in witness.items() if k in a.reg.input_map}, a.reg),
+            **facts_json({k: x for k, x in witness.items() if k in b.reg.input_map}, b.reg)}
+    case = ", ".join(f"{k} = {x}" for k, x in show.items())
+    ma = a.reg.symbols[a.defn.name].type
+    mb = b.reg.symbols[b.defn.name].type
+
+    def shown(x: object, typ: t.Type) -> object:
+        return v.to_json(x, isinstance(t.strip_domain(typ), t.MoneyType))  # type: ignore[arg-type]
+
+    message = (f"`{a.defn.name}` of {a.reg.name} (\"{a.defn.label}\") and `{b.defn.name}` of {b.reg.name} "
+               f"(\"{b.defn.label}\") describe the same concept but differ: for {case} the first is "
+               f"{shown(values[0], ma)} and the second {shown(values[1], mb)}. They differ where "
+               + "; or where ".join(regions))
+    decision = {"values": {a.where: shown(values[0], ma), b.where: shown(values[1], mb)},
+                "regions": regions}
+    return Finding(KIND, a.reg.name, subject, span_text(a.defn), None,
+                   tuple(sorted(a.inputs | b.inputs)), Witness(day, witness, decision), message, day=day,
+                   proposal=f"align `{b.defn.name}` with `{a.defn.name}` (or declare why they differ)")
+
+
+def _atoms(a: _Decl, b: _Decl) -> list[Atom]:
+    by_term: dict[int, Atom] = {}
+    for d in (a, b):
+        leaves: list[n.Expr] = []
+        _leaves(d.reg, d.defn.expr, leaves)
+        for leaf in leaves:
+            try:
+                term = d.enc.term(leaf)
+            except NoValue:
+                continue
+            if z3.is_true(term) or z3.is_false(term) or term.get_id() in by_term:
+                continue
+            by_term[term.get_id()] = Atom(term, printer.expr(leaf), _negated_text(leaf), None, {d.reg.name})
+    return sorted(by_term.values(), key=lambda x: (-len(x.text), x.text))
