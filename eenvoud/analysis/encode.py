@@ -149,7 +149,7 @@ class Encoding:
         are the decision's."""
         got = self.core.lower(e, decision=scope == "decision")
         try:
-            self.core.raise_problems()  # a parameter without a value, read only by `e`
+            self.core.raise_problems(got)  # a parameter without a value, read only by `e`
         except RuleError as exc:
             raise NoValue("; ".join(d.message for d in exc.diagnostics)) from None
         return got
@@ -406,29 +406,7 @@ def _date_parts(x: c.Value) -> dates.Civil:
     return dates.parts(x.toordinal())
 
 
-def children(e: c.Expr) -> tuple[c.Expr, ...]:
-    """The operands of a core node (a `DefRef` names a definition; it has none)."""
-    match e:
-        case c.Const() | c.InputRef() | c.DefRef() | c.Decided() | c.Paid():
-            return ()
-        case c.Unary():
-            return (e.operand,)
-        case c.Binary():
-            return (e.left, e.right)
-        case c.InSet():
-            return (e.operand, *e.options)
-        case c.If():
-            return (e.cond, e.then, e.else_)
-        case c.Call():
-            return e.args
-        case c.Round():
-            return (e.operand,)
-        case c.RoundedDivide():
-            return (e.num, e.den)
-        case c.Lookup():
-            return (e.key,)
-        case _:
-            assert_never(e)
+children = c.children
 
 
 def _reads(e: c.Expr, enc: Encoding) -> bool:

@@ -74,7 +74,7 @@ class Core:
     definitions: dict[str, c.Expr] = field(default_factory=dict)
     _memo: dict[tuple[int, bool], c.Expr] = field(default_factory=dict, repr=False)
     _keep: list[n.Expr] = field(default_factory=list, repr=False)  # so that the ids in _memo stay theirs
-    _problems: list[Diagnostic] = field(default_factory=list, repr=False)
+    _problem_memo: dict[int, tuple[Diagnostic, ...]] = field(default_factory=dict, repr=False)
     _decls: dict[str, n.Definition | n.Amount | n.Bracket] = field(default_factory=dict, repr=False)
     _lowering: set[str] = field(default_factory=set, repr=False)
     # what each backend compiled from this core ("engine": its Program, ...): kept with the core
@@ -104,10 +104,35 @@ class Core:
             self._keep.append(e)
         return got
 
-    def raise_problems(self) -> None:
-        if self._problems:
-            problems, self._problems = self._problems, []
-            raise RuleError(problems)
+    def problems(self, term: c.Expr) -> tuple[Diagnostic, ...]:
+        """The parameters and brackets without a value on the day that `term` reads, through the
+        definitions it names (E0402), each once."""
+        got = self._problem_memo.get(id(term))
+        if got is not None:
+            return got
+        found: dict[str, Diagnostic] = {}
+        seen: set[str] = set()
+        todo: list[c.Expr] = [term]
+        while todo:
+            e = todo.pop()
+            if e.missing is not None:
+                found.setdefault(e.missing.message, e.missing)
+            if isinstance(e, c.DefRef) and e.name not in seen and e.name in self.definitions:
+                seen.add(e.name)
+                todo.append(self.definitions[e.name])
+            todo.extend(c.children(e))
+        out = tuple(found.values())
+        self._problem_memo[id(term)] = out
+        return out
+
+    def raise_problems(self, *terms: c.Expr) -> None:
+        """Refuse `terms` when they read a parameter or bracket without a value on the day."""
+        found: dict[str, Diagnostic] = {}
+        for term in terms:
+            for d in self.problems(term):
+                found.setdefault(d.message, d)
+        if found:
+            raise RuleError(list(found.values()))
 
     # -- expressions ----------------------------------------------------------------------------
     def _lower(self, e: n.Expr, decision: bool) -> c.Expr:
@@ -164,10 +189,10 @@ class Core:
                 pv = parameter_value(sym.decl, self.day)
                 if pv is None:
                     first = sym.decl.values[0].valid_from if sym.decl.values else None
-                    self._problem(Diagnostic(
+                    missing = Diagnostic(
                         "E0402", f"the parameter `{name}` has no value on {self.day}", sym.decl.span,
-                        f"its first value is from {first}" if first else "give it a value"))
-                    return c.Const(sym.type, _placeholder(sym.type), span=sp)
+                        f"its first value is from {first}" if first else "give it a value")
+                    return c.Const(sym.type, _placeholder(sym.type), span=sp, missing=missing)
                 return c.Const(sym.type, literal_value(pv.value), span=sp)
             case "amount" if decision:
                 return c.Paid(sym.type, name, span=sp)
@@ -183,31 +208,30 @@ class Core:
         if name in self.definitions or name in self._lowering:
             return
         self._lowering.add(name)  # the checker rejects cycles; this only guards the recursion
-        decl = self._decls[name]
-        match decl:
-            case n.Definition() | n.Amount():
-                self.definitions[name] = self.lower(decl.expr)
-            case n.Bracket():
-                self.definitions[name] = self._bracket(decl)
-            case _:
-                assert_never(decl)
-        self._lowering.discard(name)
+        try:
+            decl = self._decls[name]
+            match decl:
+                case n.Definition() | n.Amount():
+                    self.definitions[name] = self.lower(decl.expr)
+                case n.Bracket():
+                    self.definitions[name] = self._bracket(decl)
+                case _:
+                    assert_never(decl)
+        finally:
+            self._lowering.discard(name)
 
     def _bracket(self, b: n.Bracket) -> c.Expr:
         version = bracket_rows(b, self.day)
         key = self.lower(b.key)
+        missing = None
         if version is None:
-            self._problem(Diagnostic("E0402", f"the bracket `{b.name}` has no rows on {self.day}", b.span))
+            missing = Diagnostic("E0402", f"the bracket `{b.name}` has no rows on {self.day}", b.span)
             rows: tuple[c.Row, ...] = ()
         else:
             rows = tuple(c.Row(None if r.lo is None else literal_value(r.lo),
                                None if r.hi is None else literal_value(r.hi), literal_value(r.value))
                          for r in version.rows)
-        return c.Lookup(b.type, b.name, key, self.reg.type_of(b.key), rows, span=b.span)
-
-    def _problem(self, d: Diagnostic) -> None:
-        if all(d.message != p.message for p in self._problems):
-            self._problems.append(d)
+        return c.Lookup(b.type, b.name, key, self.reg.type_of(b.key), rows, span=b.span, missing=missing)
 
 
 def _placeholder(typ: t.Type) -> c.Value:
@@ -246,7 +270,9 @@ def build(reg: CheckedRegulation, day: date) -> Core:
     core.documents = tuple(
         c.Document(d.name, d.label, d.provides, None if d.required_when is None else core.lower(d.required_when), d)
         for d in reg.documents)
-    core.raise_problems()
+    core.raise_problems(*(r.condition for r in core.requirements), *(x for r in core.requirements for x in r.exemptions),
+                        *(a.formula for a in core.amounts),
+                        *(d.required_when for d in core.documents if d.required_when is not None))
     return core
 
 

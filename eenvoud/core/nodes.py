@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import assert_never
 
+from eenvoud.diagnostics import Diagnostic
 from eenvoud.ir import nodes as n
 from eenvoud.ir.types import Type
 from eenvoud.source import Span
@@ -91,6 +93,9 @@ class Term:
 
     type: Type
     span: Span | None = field(default=None, kw_only=True, repr=False)
+    # a parameter or bracket without a value on the day (E0402): the node holds a placeholder and
+    # the diagnostic, and `Core.problems(term)` refuses every term that reads it
+    missing: Diagnostic | None = field(default=None, kw_only=True, repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +201,31 @@ class Paid(Term):
 
 
 Expr = Const | InputRef | DefRef | Unary | Binary | InSet | If | Call | Round | RoundedDivide | Lookup | Decided | Paid
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The operands of a core node (a `DefRef` names a definition; it has none)."""
+    match e:
+        case Const() | InputRef() | DefRef() | Decided() | Paid():
+            return ()
+        case Unary():
+            return (e.operand,)
+        case Binary():
+            return (e.left, e.right)
+        case InSet():
+            return (e.operand, *e.options)
+        case If():
+            return (e.cond, e.then, e.else_)
+        case Call():
+            return e.args
+        case Round():
+            return (e.operand,)
+        case RoundedDivide():
+            return (e.num, e.den)
+        case Lookup():
+            return (e.key,)
+        case _:
+            assert_never(e)
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,9 @@ class Program:
         """The compiled value of a declared name (memoised per case for definitions)."""
         got = self._names.get(name)
         if got is None:
-            got = self.term(self.core.ref(name))
-            self.core.raise_problems()  # a parameter without a value on the day, read only here
+            ref = self.core.ref(name)
+            self.core.raise_problems(ref)  # a parameter without a value on the day, read only here
+            got = self.term(ref)
             self._names[name] = got
         return got
 
@@ -81,7 +82,7 @@ class Program:
         """An expression of the checked IR; `decision` (a property): `eligible` and amount names
         are the decision's (`env.paid`)."""
         term = self.core.lower(e, decision)
-        self.core.raise_problems()
+        self.core.raise_problems(term)
         return self.term(term)
 
     # -- core terms -------------------------------------------------------------------------------
