@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from eenvoud.api import describe, errors
 from eenvoud.api.analysis import Analyses
@@ -67,8 +68,11 @@ def create_app(
         if audit is not None:
             audit.close()
 
-    app = FastAPI(
+    # /docs and /redoc from Swagger UI and ReDoc shipped in the fastapi-offline package (served under
+    # /static-offline-docs), never from a CDN: the docs work without internet
+    app = FastAPIOffline(
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from Swagger's validator
         title="Eenvoud eligibility API",
         description=DESCRIPTION,
         version="1",
