@@ -77,7 +77,7 @@ def _reg(text: str, name: str) -> CheckedRegulation:
 
 
 def _findings(reg: CheckedRegulation) -> list[tuple[str, str]]:
-    report = analyze([reg], day=DAY, budget=Budget(2.0))
+    report = analyze([reg], day=DAY, budget=Budget(2.0, backstop=False))
     assert report.unknown == [], report.unknown
     return sorted((f.kind, f.subject) for f in report.findings)
 
@@ -124,7 +124,7 @@ def test_a_guard_against_a_failure_is_needed(text: str, name: str) -> None:
 
 def test_an_input_that_decides_between_an_amount_and_a_gap_is_relevant_and_the_gap_is_reported() -> None:
     reg = _reg(AMOUNT_OR_GAP, "grant")
-    report = analyze([reg], day=DAY, budget=Budget(2.0))
+    report = analyze([reg], day=DAY, budget=Budget(2.0, backstop=False))
     assert report.unknown == []
     kinds = sorted((f.kind, f.subject) for f in report.findings)
     # both stretches an eligible student reaches: 16 and 17, and 30 and up; `student` is relevant
@@ -149,14 +149,14 @@ def test_a_true_redundancy_beside_a_covering_bracket_is_still_found() -> None:
     (BRACKET_FROM_18, "young", "adult"), (DIVISION_GUARD, "wage", "works"), (INCOME_FROM_ZERO, "low", "non_negative"),
 ])
 def test_simplify_keeps_the_statutory_condition(text: str, name: str, requirement: str) -> None:
-    result = simplify(_reg(text, name), Budget(2.0))
+    result = simplify(_reg(text, name), Budget(2.0, backstop=False))
     assert result.text is not None
     assert f"requirement {requirement}" in result.text
     assert result.removed == []
 
 
 def test_simplify_removes_a_true_redundancy_and_proves_it_with_errors_as_outcomes() -> None:
-    result = simplify(_reg(COVERED_REDUNDANT, "covered"), Budget(2.0))
+    result = simplify(_reg(COVERED_REDUNDANT, "covered"), Budget(2.0, backstop=False))
     assert result.proved
     assert result.text is not None and "requirement grown" not in result.text
     assert "requirement adult" in result.text
