@@ -293,7 +293,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
         report = analyze(list(lib.regulations.values()), day=args.date, budget=Budget(args.timeout),
                          progress=progress, library=list(lib.files.values()),
-                         simplify=any(f in ("md", "html") for f, _ in targets))
+                         simplify=any(f in ("md", "html") for f, _ in targets),
+                         parameter_echoes=args.parameter_echoes)
     if not targets:
         _print_findings(report)
         return 0
@@ -708,6 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", action="append",
                    help="write the JSON or report here; repeat it to write several (format from .json, .md, .html)")
     p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
+    p.add_argument("--parameter-echoes", action="store_true",
+                   help="also report dead branches that only echo a yes/no parameter set by date")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("simplify", help="write a regulation without what Z3 proves removable")

@@ -11,12 +11,14 @@ from datetime import date
 
 from eenvoud.analysis import brackets as brackets_
 from eenvoud.analysis import branches as branches_
+from eenvoud.analysis import burdens as burdens_
 from eenvoud.analysis import documents as documents_
 from eenvoud.analysis import exemptions as exemptions_
 from eenvoud.analysis import inputs as inputs_
 from eenvoud.analysis import properties as properties_
 from eenvoud.analysis import requirements as requirements_
 from eenvoud.analysis import simplify as simplify_
+from eenvoud.analysis import unused as unused_
 from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.findings import (
     KINDS,
@@ -76,8 +78,9 @@ def run_all(ctx: Context) -> list[PropertyResult]:
 
 def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: Budget | None = None,
             progress: Progress | None = None, library: Sequence[CheckedRegulation] = (),
-            simplify: bool = False) -> Report:
-    """Analyze each regulation (modules are analyzed through the regulations that import them)."""
+            simplify: bool = False, parameter_echoes: bool = False) -> Report:
+    """Analyze each regulation (modules are analyzed through the regulations that import them).
+    `parameter_echoes`: also report the dead branches that only echo a parameter set by date."""
     budget = budget or Budget()
     stats = Stats()
     started = time.perf_counter()
@@ -98,14 +101,18 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
                 skipped.append(f"{d.isoformat()}: {ctx}")
                 continue
             ctx.progress = meter.tick
+            ctx.parameter_echoes = parameter_echoes
             analyzed.append(d)
             try:
                 report.properties += run_all(ctx)
             except Disagreement as exc:
                 ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
-            findings += ctx.findings
             unknown += ctx.unknown
             contexts.append(ctx)
+        unused = unused_.unused_findings(contexts)
+        for ctx in contexts:  # one finding per burden, root causes first
+            findings += burdens_.fold(ctx, unused.get(id(ctx)))
+            report.echoes += ctx.echoes
         for prop in reg.properties:  # a property with its own date is checked on that date
             if prop.on is None or prop.on in days:
                 continue

@@ -6,6 +6,13 @@ iff the `then` branch never applies, and `context ∧ domain ∧ P ∧ ¬c` is u
 branch never applies. The context is empty for definitions that requirements or documents read;
 for one read only by amounts it is eligibility, since an amount is paid only when every
 requirement holds (`if age < 18 then €0 else ...` in an amount is dead when minors never qualify).
+
+Two kinds of dead branch are not reported (they are consequences, folded into their root cause):
+a branch of a declaration that the decision never evaluates on the date (vacuous: see `unused.py`,
+whose `unused_in_period` finding names it), and a branch whose condition is constant on the date
+only because of parameters or the reference date — an echo of a yes/no parameter set by date, whose
+effect is the `unused_in_period` finding. `--parameter-echoes` (`Context.parameter_echoes`) shows
+the echoes as dead branches again.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import negate
 from eenvoud.analysis.prover import Proved, Unknown
 from eenvoud.analysis.slices import Slice
+from eenvoud.analysis.unused import is_echo, usage
 from eenvoud.ir import nodes as n
 from eenvoud.ir.names import names_in
 from eenvoud.ir.printer import expr as text
@@ -33,7 +41,12 @@ class _Site:
 
 def branches(ctx: Context) -> None:
     read_by_rules = _read_by_rules(ctx)
+    used = usage(ctx).used
+    evaluated = {d.name for d in ctx.reg.definitions} | {b.name for b in ctx.reg.brackets} \
+        | {a.name for a in ctx.reg.amounts}
     for owner, expr, article in _declarations(ctx):
+        if owner in evaluated and owner not in used:
+            continue  # never evaluated on this date: its branches are vacuously dead (unused_in_period)
         eligible_context = owner not in read_by_rules and owner in _read_by_amounts(ctx)
         if eligible_context and ctx.contradiction:
             continue  # nobody is paid anything: every amount branch is vacuously dead
@@ -47,6 +60,9 @@ def branches(ctx: Context) -> None:
                            if eligible_context else [])
         for k, site in enumerate(sites, start=1):
             ctx.tick()
+            if not ctx.parameter_echoes and is_echo(ctx, site.node.cond):
+                ctx.echoes += 1  # constant only because of a parameter set by date: not a finding of its own
+                continue
             path = [_holds(ctx, c, pol) for c, pol in site.path]
             cond = ctx.enc.term(site.node.cond)
             then_dead = prover.check(assume, [*path, cond])

@@ -16,6 +16,7 @@ import z3
 
 from eenvoud.analysis.encode import Encoding, numbers_in
 from eenvoud.analysis.findings import Finding, Undecided, Witness
+from eenvoud.analysis.plausible import candidates, plausible, realistic
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
 from eenvoud.engine import values as v
@@ -50,12 +51,15 @@ class Context:
     consistency_unknown: bool = False  # ... and it was the latter
     redundant: list[str] = field(default_factory=list)
     progress: Callable[[], None] | None = None
+    parameter_echoes: bool = False  # report dead branches that only echo a parameter set by date
+    echoes: int = 0  # ... and how many were left out
     slices: list[Slice] = field(default_factory=list)
     deps: Dependencies = field(init=False)
     everything: Slice = field(init=False)
     _closures: dict[str, Any] = field(default_factory=dict)  # engine closures by item
     _slice_index: dict[tuple[str, str], Slice] = field(default_factory=dict)
     _provers: dict[int, Prover] = field(default_factory=dict)
+    _typical: dict[str, Value] | None = None
 
     def __post_init__(self) -> None:
         self.deps = Dependencies(self.reg)
@@ -186,8 +190,73 @@ class Context:
                     out[name] = None
         return out
 
+    def typical(self) -> dict[str, Value]:
+        """The base case (every requirement met) with realistic values where the engine shows that
+        they meet every requirement too: what a plausible witness moves towards."""
+        if self._typical is None:
+            base = dict(self.base)
+            try:
+                ok = self.fast_outcome(base)[0] is True
+            except EvaluationError:
+                ok = False
+            self._typical = plausible(base, self.reg.inputs, self.day, lambda f: self.fast_outcome(f)[0], {}) \
+                if ok else base
+        return self._typical
+
+    def _frozen(self, brackets: bool = False) -> frozenset[str]:
+        """Inputs a plausible witness must not move: for a bracket's witness, what bracket keys read
+        (the engine's decision alone does not show that the key still falls in the stretch)."""
+        out: set[str] = set()
+        for b in self.reg.brackets if brackets else ():
+            out |= self.deps.of_expr(b.key)
+        return frozenset(out)
+
+    def _shown(self, facts: Mapping[str, Value]) -> object:
+        """What a witness shows: the engine's outcome and the value of every property (a property
+        reads inputs too, so a counterexample stays one)."""
+        return self.fast_outcome(facts), tuple(_property_value(self.prog, p, facts) for p in self.reg.properties)
+
+    def _failed(self, facts: Mapping[str, Value]) -> frozenset[str]:
+        status = self.requirement_status(facts, [r.name for r in self.reg.requirements])
+        return frozenset(k for k, held in status.items() if held is False)
+
+    def plausible(self, facts: Mapping[str, Value], changed: Mapping[str, Value] | None = None
+                  ) -> tuple[dict[str, Value], dict[str, Value] | None]:
+        """A witness (and the other case of a pair) moved to realistic values: see plausible.py."""
+        complete = self.complete(facts)
+        frozen = self._frozen() | frozenset(changed or {})
+        if changed is None:
+            got = plausible(complete, self.reg.inputs, self.day, self._shown, self.typical(), frozen, self._failed)
+            return {k: got[k] for k in facts}, None
+        other = dict(changed)
+
+        def pair(f: Mapping[str, Value]) -> object:
+            return self.fast_outcome(f), self.fast_outcome({**f, **other})
+
+        got = plausible(complete, self.reg.inputs, self.day, pair, self.typical(), frozen)
+        want = pair(got)
+        types = self.reg.input_map
+        for x, value in list(other.items()):
+            if realistic(value, types[x].type, self.day):
+                continue
+            for c in candidates(value, types[x].type, self.day):
+                if c == got.get(x):
+                    continue
+                try:
+                    same = (self.fast_outcome(got), self.fast_outcome({**got, **other, x: c})) == want
+                except EvaluationError:
+                    same = False
+                if same:
+                    other[x] = c
+                    break
+        return {k: got[k] for k in facts}, other
+
     def witness(self, facts: Mapping[str, Value], changed: Mapping[str, Value] | None = None,
                 note: str | None = None) -> Witness:
+        try:
+            facts, changed = self.plausible(facts, changed)
+        except (EvaluationError, ArithmeticError):
+            pass  # keep the solver's case: realism is a preference
         d = self.decide(facts)
         after = None
         if changed is not None:
@@ -201,6 +270,15 @@ class Context:
 
     def witness_raw(self, facts: Mapping[str, Value], note: str) -> Witness:
         """A witness the engine may not be able to decide (a bracket gap): the error is its point."""
+        def raw(f: Mapping[str, Value]) -> object:
+            try:
+                return decision_json(self.decide(f))
+            except EvaluationError as exc:
+                return str(exc)
+
+        full = self.complete(facts)
+        moved = plausible(full, self.reg.inputs, self.day, raw, self.typical(), self._frozen(brackets=True))
+        facts = {k: moved[k] for k in facts}
         try:
             decision: dict[str, object] = decision_json(self.decide(facts))
         except EvaluationError as exc:
@@ -258,6 +336,19 @@ def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
                 if isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit):
                     out.add(Decimal(lit.value))
     return sorted(out)[:80]
+
+
+def _property_value(prog: Program, prop: n.Property, facts: Mapping[str, Value]) -> object:
+    """A property on one case, by the engine, as `properties.evaluate_property` (which imports this
+    module: repeated here so that the analyzer's modules import each other without a circle)."""
+    d = decide(prog, dict(facts))
+    env = Env(dict(facts))
+    env.paid.update(d.amounts)
+    env.paid["__eligible__"] = d.eligible
+    for name, value in d.amounts.items():
+        env.cache[name] = (value, set())
+    with v.localcontext_exact():
+        return prog.expr(prop.expr)(env)
 
 
 def span_text(node: n.Node | None) -> str | None:

@@ -21,6 +21,7 @@ KINDS = (
     "constant_exemption",
     "dead_branch",
     "irrelevant_input",
+    "unused_in_period",
     "registry_data_requested",
     "unnecessary_document",
     "bracket_overlap",
@@ -36,6 +37,7 @@ TITLES = {
     "constant_exemption": "Exemption that always applies",
     "dead_branch": "Dead branch",
     "irrelevant_input": "Irrelevant question",
+    "unused_in_period": "Never used in a period",
     "registry_data_requested": "Registry data requested again",
     "unnecessary_document": "Unnecessary document",
     "bracket_overlap": "Overlapping bracket rows",
@@ -99,6 +101,9 @@ class Finding:
     periods: tuple[Period, ...] = ()
     day: date | None = None  # the reference date it was found on (before periods are merged)
     proposal: str | None = None  # how the rule text would change, in one line
+    reasons: tuple[str, ...] = ()  # every reason, when findings on one burden were merged into this one
+    consequences: tuple[str, ...] = ()  # what follows from it and is not reported apart (items, findings)
+    caveat: str | None = None  # what the encoding simplifies that the finding rests on
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -117,6 +122,11 @@ class Finding:
             "witness": self.witness.to_json(reg) if self.witness else None,
             "message": self.message,
             "periods": [p.to_json() for p in self.periods],
+            "title": TITLES.get(self.kind, self.kind),
+            "proposal": self.proposal,
+            "reasons": list(self.reasons),
+            "consequences": list(self.consequences),
+            "caveat": self.caveat,
         }
 
 
@@ -173,6 +183,7 @@ class Report:
     properties: list[PropertyResult] = field(default_factory=list)
     queries: int = 0
     seconds: float = 0.0
+    echoes: int = 0  # dead branches left out as echoes of a parameter set by date (per date)
     regs: dict[str, CheckedRegulation] = field(default_factory=dict)  # by name: how to show values
 
     def to_json(self) -> dict[str, Any]:

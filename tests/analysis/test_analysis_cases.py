@@ -60,6 +60,8 @@ def test_every_kind_has_two_defects_and_clean_twins() -> None:
         target = defects if subject is not None else clean
         target[kind] = target.get(kind, 0) + 1
     for kind in KINDS:
+        if kind == "unused_in_period":
+            continue  # needs several dates (these cases are analysed on one): test_analysis_burdens.py
         assert defects.get(kind, 0) >= 2, kind
         assert clean.get(kind, 0) >= 2, kind
 
@@ -68,7 +70,7 @@ def test_every_kind_has_two_defects_and_clean_twins() -> None:
 # Read against the files: beside the planted defect, a requirement whose exemption holds for
 # everyone is also redundant and the input only it reads irrelevant (constant_exemption_*); the
 # input that only a dead branch reads is irrelevant (dead_branch_a); a document providing only
-# what a registry already gives is also unnecessary (registry_question_b).
+# what a registry already gives is also unnecessary (registry_question_b: one finding, both reasons).
 EXPECTED: dict[str, list[tuple[str, str]]] = {
     "bracket_gap_a.rules": [("bracket_gap", "rate")],
     "bracket_gap_a_clean.rules": [],
@@ -119,9 +121,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "redundant_b_clean.rules": [],
     "registry_question_a": [("registry_data_requested", "age")],
     "registry_question_a_clean": [],
-    "registry_question_b.rules": [
+    "registry_question_b.rules": [  # one finding per burden: unnecessary is among its reasons
         ("registry_data_requested", "income_statement"),
-        ("unnecessary_document", "income_statement"),
     ],
     "registry_question_b_clean.rules": [],
     "registry_gap_a.rules": [("registry_gap", "income")],  # the document asks what BRI does not hold yet

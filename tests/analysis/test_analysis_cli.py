@@ -108,7 +108,8 @@ parameter known : bool "Bedragen bekend"
 requirement adult "18+": age >= 18
 amount benefit : money = if known then €100 else €0
 """, encoding="utf-8")
-    assert main(["analyze", str(rules), "--json", "--timeout", "1"]) == 0
+    # a branch that only echoes the parameter is reported only when asked (--parameter-echoes)
+    assert main(["analyze", str(rules), "--json", "--timeout", "1", "--parameter-echoes"]) == 0
     found = {f["subject"]: f["periods"] for f in json.loads(capsys.readouterr().out)["findings"]
              if f["kind"] == "dead_branch"}
     assert found == {"benefit.if.1.else": [{"from": "2024-01-01", "to": "2024-12-31"}],

@@ -1,0 +1,133 @@
+"""Plausible witnesses: a case shown to a drafter lies in a realistic range and fails as few
+requirements as it can (issue 11, part 3).
+
+The solver's first model is any point of the declared domains: a date of birth in the year 301,
+assets of −€0.01, a test date of 0004-02-29, a case failing three requirements where one shows
+the point. Declared domains stay the only hard limits — the decision of every analysis is taken on
+them — and realism is only a preference, applied to the witness shown, after the decision:
+`plausible(...)` moves each input of the witness, one at a time, to a typical value (a date between
+1900 and the decision date, money from €0 to €1,000,000, counts and other numbers from 0 to 120,
+inside the declared domain), and then towards the base case (a case meeting every requirement),
+keeping a move only when the engine still shows exactly what the witness was for: the same
+eligibility, amounts and required documents (for a pair of cases, both outcomes, still different),
+the requirements it fails a non-empty subset of those it failed, and the inputs a `property` reads
+untouched. What the engine shows is what the finding claims, so a finding never depends on it;
+when no move keeps the claim, the witness stays as the solver found it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+
+from eenvoud.engine.values import EvaluationError, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+
+MONEY_MAX = Decimal("1000000.00")
+NUMBER_MAX = 120
+EARLIEST = date(1900, 1, 1)
+
+Signature = Callable[[Mapping[str, Value]], object]
+
+
+def realistic(value: Value, typ: t.Type, day: date) -> bool:
+    """Whether a value lies in the realistic range of its type (on the decision date `day`)."""
+    match typ:
+        case t.DateType():
+            return isinstance(value, date) and EARLIEST <= value <= day
+        case t.MoneyType():
+            return isinstance(value, Decimal) and Decimal(0) <= value <= MONEY_MAX
+        case t.IntType() if not isinstance(value, bool):
+            return isinstance(value, int) and 0 <= value <= NUMBER_MAX
+        case t.DecimalType():
+            return isinstance(value, Decimal) and Decimal(0) <= value <= MONEY_MAX
+        case _:
+            return True
+
+
+def _inside(value: Value, typ: t.Type) -> bool:
+    lo = getattr(typ, "lo", None)
+    hi = getattr(typ, "hi", None)
+    try:
+        return (lo is None or value >= lo) and (hi is None or value <= hi)
+    except TypeError:
+        return False
+
+
+def candidates(value: Value, typ: t.Type, day: date) -> list[Value]:
+    """Typical values for an input, nearest first, inside its declared domain."""
+    out: list[Value] = []
+    match typ:
+        case t.DateType():
+            assert isinstance(value, date)
+            year = min(max(value.year, 1900), day.year)
+            try:
+                out.append(value.replace(year=year))
+            except ValueError:  # 29 February
+                out.append(date(year, value.month, 28))
+            out.insert(0, date(max(1900, day.year - 70), 1, 1))
+            out.insert(0, date(max(1900, day.year - 40), 1, 1))
+            out += [date(1950, 1, 1), date(day.year, 1, 1), EARLIEST, day]
+        case t.MoneyType():
+            assert isinstance(value, Decimal)
+            out += [min(abs(value), MONEY_MAX), Decimal("0.00"), Decimal("1000.00"), Decimal("25000.00"), MONEY_MAX]
+        case t.DecimalType():
+            assert isinstance(value, Decimal)
+            out += [min(abs(value), MONEY_MAX), Decimal(0), Decimal(1)]
+        case t.IntType():
+            assert isinstance(value, int)
+            out += [min(abs(value), NUMBER_MAX), 0, 1, 2, NUMBER_MAX]
+        case _:
+            pass
+    return [c for c in out if c != value and _inside(c, typ) and realistic(c, typ, day)]
+
+
+def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date, signature: Signature,
+              base: Mapping[str, Value], frozen: frozenset[str] = frozenset(),
+              failed: Callable[[Mapping[str, Value]], frozenset[str]] | None = None) -> dict[str, Value]:
+    """The witness `facts` moved towards a typical case while `signature` (what the engine shows
+    for it) stays the same and, with `failed`, the requirements it fails shrink but never vanish.
+    Inputs in `frozen` do not move."""
+    current = dict(facts)
+    try:
+        want = signature(current)
+        fails = failed(current) if failed is not None else frozenset()
+    except EvaluationError:
+        return current
+    types = declared = {i.name: i.type for i in inputs}
+
+    def keeps(trial: dict[str, Value]) -> frozenset[str] | None:
+        try:
+            if signature(trial) != want:
+                return None
+            now = failed(trial) if failed is not None else frozenset()
+        except (EvaluationError, ArithmeticError):
+            return None
+        if fails and not (now and now <= fails):
+            return None
+        return now
+
+    # 1. realistic values, one input at a time
+    for i in inputs:
+        x = i.name
+        if x in frozen or x not in current or realistic(current[x], types[x], day):
+            continue
+        for c in candidates(current[x], declared[x], day):
+            got = keeps({**current, x: c})
+            if got is not None:
+                current[x], fails = c, got
+                break
+    # 2. towards the base case (every requirement met): fewer requirements failed, fewer odd values
+    for i in inputs:
+        x = i.name
+        if x in frozen or x not in current or x not in base or current[x] == base[x]:
+            continue
+        if not realistic(base[x], types[x], day):
+            continue
+        got = keeps({**current, x: base[x]})
+        if got is not None and (len(got) < len(fails) or not realistic(current[x], types[x], day)
+                                or not fails):
+            current[x], fails = base[x], got
+    return current

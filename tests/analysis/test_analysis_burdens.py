@@ -1,0 +1,60 @@
+"""One finding per burden (issue 11): a chain that a yes/no parameter switches off by date is one
+`unused_in_period` finding, its dead branches are echoes (shown only when asked), a question it
+makes irrelevant is folded into it, and a document's findings are merged into one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from eenvoud.analysis.analyze import analyze
+from eenvoud.analysis.burdens import merge_document
+from eenvoud.analysis.findings import Finding
+from eenvoud.analysis.prover import Budget
+from eenvoud.dsl.load import load_text
+
+SWITCHED = """regulation switched "Switched"
+input age : int 0..130 "age"
+input elderly_partner : bool "the partner has reached the AOW age"
+parameter separate_elderly : bool "elderly households apart"
+  2024-01-01: true
+  2025-01-01: false
+parameter elderly_bonus : money "bonus for the elderly"
+  2024-01-01: €100.00
+define elderly : bool "elderly household" = separate_elderly and elderly_partner
+requirement adult "adult": age >= 18
+amount benefit : money "benefit" = if elderly then elderly_bonus else €50.00
+"""
+
+
+def _report(echoes: bool = False):  # type: ignore[no-untyped-def]
+    reg = load_text(SWITCHED, "switched.rules")
+    return analyze([reg], budget=Budget(1.0, backstop=False), parameter_echoes=echoes)
+
+
+def test_a_chain_switched_off_by_a_parameter_is_one_finding_from_that_date() -> None:
+    report = _report()
+    kinds = sorted(f.kind for f in report.findings)
+    assert kinds == ["unused_in_period"], [f.message for f in report.findings]
+    f = report.findings[0]
+    assert f.subject == "separate_elderly"
+    assert [(p.start, p.end) for p in f.periods] == [(date(2025, 1, 1), None)]
+    assert {"elderly_partner", "elderly", "elderly_bonus"} <= set(f.consequences)
+    assert "`separate_elderly` = no" in f.message
+    assert report.echoes >= 1  # the dead `then` branch of `if elderly` in 2025, left out
+
+
+def test_parameter_echoes_are_reported_when_asked() -> None:
+    report = _report(echoes=True)
+    assert any(f.kind == "dead_branch" and f.subject == "benefit.if.1.then" for f in report.findings)
+
+
+def test_a_document_is_reported_once_with_all_its_reasons() -> None:
+    registry = Finding("registry_data_requested", "r", "proof", None, None, ("BRP holds `x`",), None,
+                       "asks for `x` (BRP)", proposal="take `x` from the registry")
+    unnecessary = Finding("unnecessary_document", "r", "proof", None, None, ("BRP holds `x`",), None,
+                          "the document is unnecessary", proposal="remove document `proof`")
+    merged = merge_document([registry, unnecessary])
+    assert merged.kind == "registry_data_requested"
+    assert merged.reasons == ("asks for `x` (BRP)", "the document is unnecessary")
+    assert merged.because == ("BRP holds `x`",)
+    assert merged.proposal == "take `x` from the registry; remove document `proof`"

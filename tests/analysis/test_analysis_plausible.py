@@ -1,0 +1,70 @@
+"""Plausible witnesses (issue 11): realistic values where the claim allows them, never a lost
+claim, and the shipped library's example report shows only plausible cases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from eenvoud.analysis.plausible import plausible, realistic
+from eenvoud.engine.values import Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+
+DAY = date(2025, 1, 1)
+INPUTS = (n.Input("birth_date", t.DateType(), "born"), n.Input("assets", t.MoneyType(), "assets"),
+          n.Input("children", t.IntType(), "children"))
+
+
+def _age(f: Mapping[str, Value]) -> int:
+    born = f["birth_date"]
+    assert isinstance(born, date)
+    return DAY.year - born.year - ((DAY.month, DAY.day) < (born.month, born.day))
+
+
+def test_an_implausible_case_moves_to_a_realistic_one_that_shows_the_same() -> None:
+    case: dict[str, Value] = {"birth_date": date(301, 2, 3), "assets": Decimal("-0.01"), "children": 90000}
+    got = plausible(case, INPUTS, DAY, lambda f: _age(f) >= 67, {})
+    assert _age(got) >= 67
+    assert all(realistic(got[i.name], i.type, DAY) for i in INPUTS)
+
+
+def test_realism_never_breaks_the_claim() -> None:
+    # only a negative amount shows the point: the witness keeps it
+    case: dict[str, Value] = {"birth_date": date(1980, 1, 1), "assets": Decimal("-5.00"), "children": 0}
+    got = plausible(case, INPUTS, DAY, lambda f: f["assets"] < 0, {})  # type: ignore[operator]
+    assert got["assets"] == Decimal("-5.00")
+
+
+def test_a_witness_fails_one_requirement_where_one_suffices() -> None:
+    def failed(f: Mapping[str, Value]) -> frozenset[str]:
+        return frozenset(k for k, ok in (("adult", _age(f) >= 18), ("poor", f["assets"] <= 1000)) if not ok)
+
+    case: dict[str, Value] = {"birth_date": date(2020, 1, 1), "assets": Decimal("5000.00"), "children": 0}
+    base: dict[str, Value] = {"birth_date": date(1985, 1, 1), "assets": Decimal("0.00"), "children": 0}
+    got = plausible(case, INPUTS, DAY, lambda f: bool(failed(f)), base, failed=failed)
+    assert len(failed(got)) == 1
+
+
+def test_the_shipped_library_report_shows_plausible_witnesses() -> None:
+    report = json.loads(Path("examples/reports/analysis.json").read_text(encoding="utf-8"))
+    for f in report["findings"]:
+        w = f["witness"]
+        if w is None:
+            continue
+        day = date.fromisoformat(w["date"])
+        for facts in (w["facts"], w.get("changed") or {}):
+            for name, value in facts.items():
+                if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+                    assert date(1900, 1, 1) <= date.fromisoformat(value) <= day, (f["subject"], name, value)
+                elif isinstance(value, str):
+                    try:
+                        amount = Decimal(value)
+                    except ArithmeticError:
+                        continue
+                    assert amount >= 0, (f["subject"], name, value)
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    assert 0 <= value <= 120, (f["subject"], name, value)
