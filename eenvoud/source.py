@@ -38,7 +38,7 @@ class SourceFile:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{p}: the file is not valid UTF-8 (byte {exc.start})") from None
+            raise SourceError.not_utf8(str(p), data, exc.start) from None
         return SourceFile.from_text(str(p), text)
 
     def line(self, number: int) -> str:
@@ -64,7 +64,26 @@ class SourceFile:
 
 
 class SourceError(Exception):
-    """A file that cannot be read as rule text at all (missing, not UTF-8)."""
+    """A file that cannot be read as rule text at all (missing, not UTF-8). For a file that is not
+    UTF-8, `span` is the first bad byte, in the text read with that byte replaced by `\ufffd`."""
+
+    def __init__(self, message: str, span: Span | None = None, help: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.help = help
+
+    @staticmethod
+    def not_utf8(name: str, data: bytes, bad: int) -> SourceError:
+        source = SourceFile.from_text(name, data.decode("utf-8", errors="replace"))
+        # the same offset in the text as read (byte order mark dropped, line breaks made `\n`)
+        before = data[:bad].decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        span = source.span(len(before), len(before) + 1)
+        byte = data[bad]
+        help_ = f"the byte 0x{byte:02X} is not UTF-8" + (
+            f" (`{bytes([byte]).decode('cp1252')}` in Windows-1252?)" if byte >= 0x80 and byte not in
+            (0x81, 0x8D, 0x8F, 0x90, 0x9D) else "") + "; save the file as UTF-8"
+        return SourceError(f"{span}: the file is not valid UTF-8 (byte {bad})", span, help_)
 
 
 @dataclass(frozen=True)

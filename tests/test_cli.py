@@ -123,6 +123,7 @@ def test_a_file_that_is_not_utf8(capsys: pytest.CaptureFixture[str], tmp_path: P
         code, out, err = run(capsys, *argv)
         assert code == 1
         assert "not valid UTF-8" in err
+        assert f"{path}:1:18:" in err  # path:line:col of the first bad byte
         assert_no_traceback(out, err)
 
 

@@ -32,7 +32,11 @@ class Loader:
             return self.cache[p]
         try:
             source = SourceFile.read(path)
-        except (OSError, SourceError) as exc:
+        except SourceError as exc:
+            if exc.span is not None:  # at the first byte that is not UTF-8
+                raise RuleError([Diagnostic("E0010", "the file is not valid UTF-8", exc.span, exc.help)]) from None
+            raise RuleError([Diagnostic("E0010", _os_message(path, exc), None)]) from None
+        except OSError as exc:
             raise RuleError([Diagnostic("E0010", _os_message(path, exc), None)]) from None
         return self.load_source(source, p)
 

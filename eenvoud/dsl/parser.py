@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -10,6 +11,7 @@ from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInp
 from lark.exceptions import VisitError
 
 from eenvoud.diagnostics import Diagnostic, RuleError, did_you_mean
+from eenvoud.dsl import dutch
 from eenvoud.dsl.limits import check_tree
 from eenvoud.dsl.transform import LiteralError, ToIR
 from eenvoud.ir import nodes as n
@@ -111,7 +113,8 @@ def parse(source: SourceFile) -> ParsedFile:
             tok = inner.token
             start = tok.start_pos or 0
             end = tok.end_pos if tok.end_pos is not None else start + 1
-            raise RuleError([Diagnostic("E0004", str(inner), source.span(start, end))]) from None
+            end = inner.end if inner.end is not None else end
+            raise RuleError([Diagnostic(inner.code, str(inner), source.span(start, end), inner.help)]) from None
         raise
     return ParsedFile(source, regulation, comments)
 
@@ -122,6 +125,45 @@ def parse_text(text: str, name: str = "<text>") -> ParsedFile:
 
 def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
     pos = exc.pos_in_stream if exc.pos_in_stream is not None else len(source.text)
+    return _dutch(source, exc, pos) or _plain_syntax_diagnostic(source, exc, pos)
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*$")
+
+
+def _dutch(source: SourceFile, exc: UnexpectedInput, pos: int) -> Diagnostic | None:
+    """A syntax error that comes from writing Dutch: a number in Dutch notation (`€7.575,00`,
+    `13,67%`), or a Dutch word where the language has an English one (`of` for `or`)."""
+    text = source.text
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        pos = exc.token.start_pos or 0
+    # the error stands at a `,` or `.` inside a number, or just after `€7.575,`
+    for at in (pos, pos - 1):
+        if 0 < at < len(text) and text[at] in ",." and text[at - 1].isdigit():
+            found = dutch.run_at(text, at)
+            if found is not None and found[0] < at < found[1] - 1:
+                explained = dutch.reading(text[found[0]:found[1]])
+                if explained is not None:
+                    return Diagnostic("E0009", explained[0], source.span(*found), explained[1])
+    if not isinstance(exc, UnexpectedToken) or exc.token.type == "$END":
+        return None
+    tok = exc.token
+    start = tok.start_pos or 0
+    end = tok.end_pos if tok.end_pos is not None else start + len(tok)
+    help_ = dutch.word_help(str(tok))
+    if help_ is not None:
+        return Diagnostic("E0002", f"unexpected `{tok}`", source.span(start, end), help_)
+    # `niet x`, `als x dan ...`: the Dutch word was read as a name, and the error comes after it
+    line_start = text.rfind("\n", 0, start) + 1
+    before = _WORD_BEFORE.search(text, line_start, start)
+    if before is not None and dutch.keyword_for(before.group(1)) is not None:
+        word = before.group(1)
+        return Diagnostic("E0002", f"unexpected `{tok}` after `{word}`",
+                          source.span(before.start(1), before.end(1)), dutch.word_help(word))
+    return None
+
+
+def _plain_syntax_diagnostic(source: SourceFile, exc: UnexpectedInput, pos: int) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         ch = source.text[pos] if pos < len(source.text) else ""
         help_ = None

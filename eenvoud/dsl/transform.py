@@ -12,6 +12,7 @@ from typing import Any
 from lark import Token, Transformer, v_args
 from lark.tree import Meta
 
+from eenvoud.dsl import dutch
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.source import SourceFile, Span
@@ -29,9 +30,13 @@ def _number(text: str) -> Decimal:
 class LiteralError(Exception):
     """A literal that the grammar accepts but that is not a value (2025-02-30)."""
 
-    def __init__(self, message: str, token: Token):
+    def __init__(self, message: str, token: Token, code: str = "E0004", help: str | None = None,
+                 end: int | None = None):
         super().__init__(message)
         self.token = token
+        self.code = code
+        self.help = help
+        self.end = end  # where the error's span ends, when past the token (`€7.575,00`)
 
 
 @v_args(meta=True, inline=True)
@@ -371,7 +376,22 @@ class ToIR(Transformer[Token, n.Regulation]):
         return n.EnumLit(str(tok), span=self._tspan(tok))
 
     def money(self, meta: Meta, tok: Token) -> n.Literal:
+        if len(str(tok).partition(".")[2].replace("_", "")) > 2:
+            # `€7.575`: a Dutch thousands dot (or more decimals than cents): say what was meant
+            self._too_precise(tok)
         return n.MoneyLit(_number(str(tok)[1:]), span=self._tspan(tok))
+
+    def _too_precise(self, tok: Token) -> None:
+        start = tok.start_pos or 0
+        found = dutch.run_at(self._file.text, start)
+        end = found[1] if found is not None and found[0] == start else tok.end_pos
+        written = self._file.text[start:end]
+        explained = dutch.reading(written) or dutch.reading(str(tok))
+        if explained is None:
+            explained = (f"money with more than two decimals: `{tok}`", "money is in whole cents: at most two decimals")
+        elif dutch.reading(written) is None:
+            end = tok.end_pos
+        raise LiteralError(explained[0], tok, "E0009", explained[1], end)
 
     def percent(self, meta: Meta, tok: Token) -> n.Literal:
         return n.DecimalLit(_number(str(tok)[:-1]).scaleb(-2), True, span=self._tspan(tok))
