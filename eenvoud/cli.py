@@ -299,8 +299,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _print_findings(report)
         return 0
     for kind, path in targets:
-        text = {"json": lambda: json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
-                "md": lambda: reports.markdown(report), "html": lambda: reports.html(report)}[kind]()
+        text = {"json": lambda: json.dumps(reports.to_json(report, args.lang), indent=2, ensure_ascii=False) + "\n",
+                "md": lambda: reports.markdown(report, args.lang),
+                "html": lambda: reports.html(report, args.lang)}[kind]()
         if path is None:
             sys.stdout.write(text)
             continue
@@ -711,6 +712,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
     p.add_argument("--parameter-echoes", action="store_true",
                    help="also report dead branches that only echo a yes/no parameter set by date")
+    p.add_argument("--lang", choices=("nl", "en"), default="nl",
+                   help="language of the report's headings, summary and kind titles (default nl)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("simplify", help="write a regulation without what Z3 proves removable")

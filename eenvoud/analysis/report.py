@@ -1,10 +1,17 @@
-"""Reports for analysts: Markdown and a self-contained HTML page (inline style, no scripts, nothing
-fetched from the network), from one template each in `templates/`.
+"""Reports for analysts: Markdown, JSON and a self-contained HTML page (inline style, inline SVG
+charts, no scripts, nothing fetched from the network), from one template each in `templates/`.
 
-A summary of findings per kind and regulation comes first; then, per regulation, each finding
-with its article, the evidence in plain language (what the proof rests on, or the witness case
-as a small table) and the change it proposes; then the simplified text that `simplify` proved
-equivalent, as a diff against the file.
+First what to strike: the documents, questions and requirements the findings propose to remove,
+each with its regulation's title and the finding's one-line reason, ranked by burden (without a
+population file: documents first, as they cost the citizen most, then questions, then
+requirements). Then two charts (findings per regulation by kind, documents per regulation) and
+the findings per kind and regulation; then, per regulation, each finding with its article, the
+evidence in plain language (what the proof rests on, or the witness case as a small table), its
+caveat and the change it proposes; then the simplified text that `simplify` proved equivalent,
+as a diff against the file.
+
+Headings, summary sentences and kind titles are in Dutch (`lang="nl"`, the default: the rules
+are Dutch) or English (`lang="en"`); the findings' own messages are in English.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from importlib import resources
 
 import jinja2
 
-from eenvoud.analysis.findings import KINDS, TITLES, Finding, Report, Witness
+from eenvoud.analysis.findings import KINDS, TITLES, Finding, Period, Report, Witness
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -43,6 +50,7 @@ class FindingView:
     evidence: list[str]
     witness: WitnessView | None
     proposal: str | None
+    caveat: str | None = None
 
 
 @dataclass
@@ -58,9 +66,9 @@ class RegulationView:
     simplify_note: str | None = None
 
 
-def views(report: Report) -> list[RegulationView]:
+def views(report: Report, lang: str = "nl") -> list[RegulationView]:
     out: list[RegulationView] = []
-    number = 0
+    numbers = _numbers(report)
     for entry in report.regulations:
         reg = report.regs.get(entry.regulation)
         view = RegulationView(entry.regulation, entry.title or entry.regulation, entry.file,
@@ -68,12 +76,11 @@ def views(report: Report) -> list[RegulationView]:
         for f in report.findings:
             if f.regulation != entry.regulation:
                 continue
-            number += 1
-            view.findings.append(_finding(number, f, reg))
+            view.findings.append(_finding(numbers[id(f)], f, reg, lang))
         for u in report.unknown:
             if u.regulation == entry.regulation:
-                when = "; ".join(p.text() for p in u.periods)
-                view.unknown.append(f"{TITLES.get(u.analysis, u.analysis)} — `{u.subject}`"
+                when = _when(u.periods, lang)
+                view.unknown.append(f"{kind_titles(lang).get(u.analysis, u.analysis)} — `{u.subject}`"
                                     f"{' (' + u.span + ')' if u.span else ''}: {u.reason} ({when})")
         if entry.simplified is not None and reg is not None and entry.simplified != reg.file.text:
             view.diff = "".join(difflib.unified_diff(
@@ -84,12 +91,38 @@ def views(report: Report) -> list[RegulationView]:
     return out
 
 
-def _finding(number: int, f: Finding, reg: CheckedRegulation | None) -> FindingView:
+def _finding(number: int, f: Finding, reg: CheckedRegulation | None, lang: str = "nl") -> FindingView:
     return FindingView(
-        number, f.kind, TITLES[f.kind], f.subject, f.span, f.article,
-        "; ".join(p.text() for p in f.periods) or "on the date analysed",
+        number, f.kind, kind_titles(lang).get(f.kind, f.kind), f.subject, f.span, f.article,
+        _when(f.periods, lang),
         f.message, [_because(x, reg) for x in f.because],
-        _witness(f.witness, reg) if f.witness else None, f.proposal)
+        _witness(f.witness, reg) if f.witness else None, f.proposal, f.caveat)
+
+
+def _numbers(report: Report) -> dict[int, int]:
+    """The number of each finding in the details (by id): in regulation order, then as found."""
+    out: dict[int, int] = {}
+    for entry in report.regulations:
+        for f in report.findings:
+            if f.regulation == entry.regulation:
+                out[id(f)] = len(out) + 1
+    for f in report.findings:  # a finding on a regulation without an entry: numbered last
+        out.setdefault(id(f), len(out) + 1)
+    return out
+
+
+def _when(periods: tuple[Period, ...], lang: str) -> str:
+    if lang != "nl":
+        return "; ".join(p.text() for p in periods) or "on the date analysed"
+    parts = []
+    for p in periods:
+        if p.end is None:
+            parts.append(f"vanaf {p.start.isoformat()}")
+        elif p.end == p.start:
+            parts.append(f"op {p.start.isoformat()}")
+        else:
+            parts.append(f"{p.start.isoformat()} tot en met {p.end.isoformat()}")
+    return "; ".join(parts) or "op de geanalyseerde datum"
 
 
 def _because(item: str, reg: CheckedRegulation | None) -> str:
@@ -168,6 +201,260 @@ def _witness(w: Witness, reg: CheckedRegulation | None) -> WitnessView:
     return WitnessView(rows, outcome, bool(changed), w.note)
 
 
+LANGS = ("nl", "en")
+
+TITLES_NL = {
+    "contradiction": "Tegenstrijdigheid: niemand komt in aanmerking",
+    "redundant_requirement": "Overbodige voorwaarde",
+    "dead_exemption": "Uitzondering die nooit van toepassing is",
+    "constant_exemption": "Uitzondering die altijd van toepassing is",
+    "dead_branch": "Dode tak",
+    "irrelevant_input": "Overbodige vraag",
+    "unused_in_period": "In een periode nooit gebruikt",
+    "registry_data_requested": "Gegevens uit een registratie opnieuw gevraagd",
+    "registry_gap": "Gevraagd hoewel gekoppeld aan een registratie: wat de registratie zou moeten bevatten "
+                    "(voorstel voor de wetgever)",
+    "unnecessary_document": "Overbodig bewijsstuk",
+    "bracket_overlap": "Overlappende rijen in een tabel",
+    "bracket_gap": "Gat in een tabel",
+    "property_violated": "Eigenschap geschonden",
+    "diverging_definition": "Uiteenlopende definities van één begrip in verschillende regelingen",
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Analysis of the rules",
+        "intro": "Every finding below is proved by the Z3 solver: it carries either the rules its proof rests on "
+                 "or a concrete case, replayed through the engine. A question the solver could not settle in its "
+                 "time limit is listed as unknown, never as a finding.",
+        "stats": "{total} findings and {unknown} unknown over {regulations} regulations; "
+                 "{queries} solver queries in {seconds} s.",
+        "strike": "What to strike",
+        "ranking": "Ranked by burden on the citizen: documents first (gathering and sending them costs the citizen "
+                   "most), then questions, then requirements; within each group in the order of the regulations "
+                   "and their findings. Without a population file this is a rough rank, not a count of applicants.",
+        "strike_none": "The analysis proposes nothing to strike.",
+        "strike_sentence": "The findings propose to strike {n} items: {documents} documents, {questions} questions "
+                           "and {requirements} requirements.",
+        "plural_document": "Documents", "plural_question": "Questions", "plural_requirement": "Requirements",
+        "document": "document", "question": "question", "requirement": "requirement",
+        "col_rank": "#", "col_regulation": "regulation", "col_item": "item", "col_reason": "reason",
+        "col_finding": "finding", "col_when": "when", "col_total": "total", "col_all": "all",
+        "col_documents": "documents", "col_to_strike": "can go",
+        "charts": "Where the findings are",
+        "chart_findings": "Findings per regulation, by kind",
+        "chart_documents": "Documents per regulation: how many can go",
+        "keep": "stay", "go": "can go", "no_documents": "No regulation asks for documents.",
+        "per_kind": "Findings per regulation and kind",
+        "details": "Details per regulation",
+        "no_findings": "No findings.",
+        "file": "File", "analysed_on": "analysed on", "no_date": "no date", "not_analysed": "not analysed",
+        "where": "Where", "when": "When", "finding": "Finding", "evidence": "Evidence",
+        "proved_from": "Proved from:", "proved_rules": "Proved by Z3 from the rules as written.",
+        "caveat": "Caveat", "proposal": "Proposal", "witness": "Witness",
+        "input": "input", "question_col": "question", "value": "value", "changed_to": "changed to",
+        "decision": "decision", "this_case": "for this case", "after_change": "after the change",
+        "unknown": "Unknown", "proposed_text": "Proposed simplified text", "simplified_text": "Simplified text",
+        "messages_note": "",
+    },
+    "nl": {
+        "title": "Analyse van de regels",
+        "intro": "Elke bevinding hieronder is bewezen door de Z3-solver: ze noemt de regels waarop het bewijs "
+                 "rust of een concreet geval dat door de rekenregels is nagerekend. Een vraag die de solver niet "
+                 "binnen zijn tijd kon beslissen staat als onbekend vermeld, nooit als bevinding.",
+        "stats": "{total} bevindingen en {unknown} onbekend in {regulations} regelingen; "
+                 "{queries} vragen aan de solver in {seconds} s.",
+        "strike": "Wat kan vervallen",
+        "ranking": "Gerangschikt naar de last voor de burger: eerst bewijsstukken (die kosten de burger het meest "
+                   "moeite), dan vragen, dan voorwaarden; binnen elke groep in de volgorde van de regelingen en "
+                   "hun bevindingen. Zonder populatiebestand is dit een grove rangorde, geen telling van "
+                   "aanvragers.",
+        "strike_none": "De analyse stelt niets voor om te laten vervallen.",
+        "strike_sentence": "De bevindingen stellen voor {n} onderdelen te laten vervallen: {documents} "
+                           "bewijsstukken, {questions} vragen en {requirements} voorwaarden.",
+        "plural_document": "Bewijsstukken", "plural_question": "Vragen", "plural_requirement": "Voorwaarden",
+        "document": "bewijsstuk", "question": "vraag", "requirement": "voorwaarde",
+        "col_rank": "#", "col_regulation": "regeling", "col_item": "onderdeel", "col_reason": "reden",
+        "col_finding": "bevinding", "col_when": "wanneer", "col_total": "totaal", "col_all": "alle",
+        "col_documents": "bewijsstukken", "col_to_strike": "kan vervallen",
+        "charts": "Waar de bevindingen zitten",
+        "chart_findings": "Bevindingen per regeling, naar soort",
+        "chart_documents": "Bewijsstukken per regeling: hoeveel kunnen vervallen",
+        "keep": "blijft", "go": "kan vervallen", "no_documents": "Geen regeling vraagt om bewijsstukken.",
+        "per_kind": "Bevindingen per regeling en soort",
+        "details": "Details per regeling",
+        "no_findings": "Geen bevindingen.",
+        "file": "Bestand", "analysed_on": "geanalyseerd op", "no_date": "geen datum",
+        "not_analysed": "niet geanalyseerd",
+        "where": "Waar", "when": "Wanneer", "finding": "Bevinding", "evidence": "Bewijs",
+        "proved_from": "Bewezen uit:", "proved_rules": "Bewezen door Z3 uit de regels zoals ze er staan.",
+        "caveat": "Kanttekening", "proposal": "Voorstel", "witness": "Voorbeeldgeval",
+        "input": "gegeven", "question_col": "vraag", "value": "waarde", "changed_to": "gewijzigd in",
+        "decision": "beslissing", "this_case": "voor dit geval", "after_change": "na de wijziging",
+        "unknown": "Onbekend", "proposed_text": "Voorgestelde vereenvoudigde tekst",
+        "simplified_text": "Vereenvoudigde tekst",
+        "messages_note": "De toelichting bij elke bevinding (de reden, het bewijs en het voorstel) is in het "
+                         "Engels.",
+    },
+}
+
+
+def texts(lang: str) -> dict[str, str]:
+    return TEXTS[_lang(lang)]
+
+
+def kind_titles(lang: str) -> dict[str, str]:
+    """The title of each kind of finding in `lang` (an English title where no Dutch one exists yet)."""
+    if lang == "nl":
+        return {k: TITLES_NL.get(k, title) for k, title in TITLES.items()}
+    return dict(TITLES)
+
+
+CATEGORIES = ("document", "question", "requirement")  # ranked by burden: what costs the citizen most first
+
+
+@dataclass
+class StrikeItem:
+    """Something a finding proposes to strike: a document, a question or a requirement."""
+
+    rank: int
+    category: str
+    regulation: str
+    regulation_title: str
+    subject: str
+    label: str | None
+    kind: str
+    title: str
+    reason: str
+    when: str
+    number: int  # the finding's number in the details
+
+    def to_json(self) -> dict[str, object]:
+        return {"rank": self.rank, "category": self.category, "regulation": self.regulation,
+                "regulation_title": self.regulation_title, "subject": self.subject, "label": self.label,
+                "kind": self.kind, "title": self.title, "reason": self.reason, "when": self.when,
+                "finding": self.number}
+
+
+def _category(f: Finding, reg: CheckedRegulation | None) -> tuple[str, str | None] | None:
+    """What the finding proposes to strike, and its label; None when it proposes no removal."""
+    docs = {d.name: d for d in reg.documents} if reg is not None else {}
+    if f.kind == "unnecessary_document" or (f.kind == "registry_data_requested" and f.subject in docs):
+        doc = docs.get(f.subject)
+        return "document", doc.label if doc is not None else None
+    if f.kind in ("irrelevant_input", "registry_data_requested"):
+        decl = reg.input_map.get(f.subject) if reg is not None else None
+        return "question", decl.label if decl is not None else None
+    if f.kind == "redundant_requirement":
+        req = next((r for r in reg.requirements if r.name == f.subject), None) if reg is not None else None
+        return "requirement", req.label if req is not None else None
+    return None
+
+
+def strike_items(report: Report, lang: str = "nl") -> list[StrikeItem]:
+    """What the findings propose to strike, ranked: documents, then questions, then requirements."""
+    numbers = _numbers(report)
+    titles = {e.regulation: e.title or e.regulation for e in report.regulations}
+    found: list[tuple[int, int, StrikeItem]] = []
+    for f in report.findings:
+        what = _category(f, report.regs.get(f.regulation))
+        if what is None:
+            continue
+        category, label = what
+        item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), f.subject, label,
+                          f.kind, kind_titles(lang).get(f.kind, f.kind), f.message.splitlines()[0] if f.message
+                          else "", _when(f.periods, lang), numbers[id(f)])
+        found.append((CATEGORIES.index(category), numbers[id(f)], item))
+    out = [item for _, _, item in sorted(found, key=lambda x: (x[0], x[1]))]
+    for rank, item in enumerate(out, 1):
+        item.rank = rank
+    return out
+
+
+def strike_sentence(strike: list[StrikeItem], lang: str) -> str:
+    text = texts(lang)
+    if not strike:
+        return text["strike_none"]
+    count = {c: sum(s.category == c for s in strike) for c in CATEGORIES}
+    return text["strike_sentence"].format(n=len(strike), documents=count["document"], questions=count["question"],
+                                          requirements=count["requirement"])
+
+
+@dataclass
+class DocumentRow:
+    regulation: str
+    title: str
+    documents: int  # the documents the regulation (with its imports) can ask for
+    to_strike: int  # of which the findings propose to strike
+
+
+def document_rows(report: Report, strike: list[StrikeItem]) -> list[DocumentRow]:
+    out = []
+    for entry in report.regulations:
+        reg = report.regs.get(entry.regulation)
+        names = {s.subject for s in strike if s.regulation == entry.regulation and s.category == "document"}
+        total = len(reg.documents) if reg is not None else len(names)
+        out.append(DocumentRow(entry.regulation, entry.title or entry.regulation, max(total, len(names)), len(names)))
+    return out
+
+
+# colours for the kinds, in KINDS order (red for what blocks everyone, orange for burdens)
+COLOURS = ("#b3261e", "#154273", "#6d8fb8", "#8a5a9e", "#5b7f3a", "#c77700", "#9aa5b1", "#e0a030",
+           "#7a4f1d", "#d95f02", "#2a9d8f", "#e76f51", "#8b1e3f", "#3a6ea5")
+LABEL_WIDTH = 260
+BAR_WIDTH = 360
+ROW = 24
+
+
+def findings_chart(rows: list[tuple[str, list[int], int]], titles: dict[str, str], used: list[int],
+                   lang: str) -> dict[str, object] | None:
+    """Stacked horizontal bars: per regulation, its findings by kind. Geometry only; the template draws."""
+    if not used:
+        return None
+    most = max(total for _, _, total in rows) or 1
+    bars = []
+    for r, (name, numbers, total) in enumerate(rows):
+        x = float(LABEL_WIDTH)
+        segments = []
+        for i in used:
+            if numbers[i]:
+                width = BAR_WIDTH * numbers[i] / most
+                segments.append({"x": round(x, 1), "width": round(width, 1), "colour": COLOURS[i % len(COLOURS)],
+                                 "tip": f"{kind_titles(lang).get(KINDS[i], KINDS[i])}: {numbers[i]}"})
+                x += width
+        bars.append({"y": r * ROW, "label": _short(titles.get(name, name)), "name": name, "total": total,
+                     "end": round(x, 1), "segments": segments})
+    legend_top = len(rows) * ROW + 12
+    legend = [{"y": legend_top + j * 20, "colour": COLOURS[i % len(COLOURS)],
+               "label": kind_titles(lang).get(KINDS[i], KINDS[i])} for j, i in enumerate(used)]
+    return {"width": LABEL_WIDTH + BAR_WIDTH + 50, "height": legend_top + len(used) * 20 + 4,
+            "bars": bars, "legend": legend, "label_x": LABEL_WIDTH - 8}
+
+
+def documents_chart(rows: list[DocumentRow], lang: str) -> dict[str, object] | None:
+    """Horizontal bars: per regulation, its documents, the part the findings propose to strike in orange."""
+    if not any(d.documents for d in rows):
+        return None
+    text = texts(lang)
+    most = max(d.documents for d in rows) or 1
+    bars = []
+    for r, d in enumerate(rows):
+        go = BAR_WIDTH * d.to_strike / most
+        keep = BAR_WIDTH * (d.documents - d.to_strike) / most
+        bars.append({"y": r * ROW, "label": _short(d.title), "name": d.regulation, "go": round(go, 1),
+                     "keep": round(keep, 1), "keep_x": round(LABEL_WIDTH + go, 1),
+                     "end": round(LABEL_WIDTH + go + keep, 1), "documents": d.documents, "to_strike": d.to_strike})
+    legend_top = len(rows) * ROW + 12
+    return {"width": LABEL_WIDTH + BAR_WIDTH + 50, "height": legend_top + 2 * 20 + 4, "bars": bars,
+            "label_x": LABEL_WIDTH - 8,
+            "legend": [{"y": legend_top, "colour": "#d95f02", "label": text["go"]},
+                       {"y": legend_top + 20, "colour": "#9aa5b1", "label": text["keep"]}]}
+
+
+def _short(title: str, limit: int = 38) -> str:
+    return title if len(title) <= limit else title[:limit - 1] + "…"
+
+
 def summary_rows(report: Report) -> list[tuple[str, list[int], int]]:
     """Per regulation: the number of findings of each kind (in KINDS order) and the total."""
     counts = report.counts()
@@ -201,27 +488,70 @@ def _code_html(text: str) -> str:
     return Markup("".join(out))
 
 
-def _context(report: Report) -> dict[str, object]:
-    totals = [sum(row[1][i] for row in summary_rows(report)) for i in range(len(KINDS))]
+def _context(report: Report, lang: str) -> dict[str, object]:
+    text = texts(lang)
+    rows = summary_rows(report)
+    totals = [sum(row[1][i] for row in rows) for i in range(len(KINDS))]
+    titles = {e.regulation: e.title or e.regulation for e in report.regulations}
+    strike = strike_items(report, lang)
+    docs = document_rows(report, strike)
+    used = [i for i, total in enumerate(totals) if total]
     return {
-        "regulations": views(report),
-        "kinds": [(k, TITLES[k]) for k in KINDS],
-        "summary": summary_rows(report),
+        "lang": lang,
+        "t": text,
+        "regulations": views(report, lang),
+        "kinds": [(k, kind_titles(lang).get(k, k)) for k in KINDS],
+        "summary": [(name, titles.get(name, name), numbers, total) for name, numbers, total in rows],
         "totals": totals,
         "total": sum(totals),
-        "unknown": len(report.unknown),
-        "queries": report.queries,
-        "seconds": f"{report.seconds:.1f}",
-        "used_kinds": [i for i, total in enumerate(totals) if total],
+        "stats": text["stats"].format(total=sum(totals), unknown=len(report.unknown),
+                                      regulations=len(report.regulations), queries=report.queries,
+                                      seconds=f"{report.seconds:.1f}"),
+        "used_kinds": used,
+        "strike": strike,
+        "strike_groups": [(c, text["plural_" + c], [s for s in strike if s.category == c]) for c in CATEGORIES
+                          if any(s.category == c for s in strike)],
+        "strike_sentence": strike_sentence(strike, lang),
+        "documents": docs,
+        "findings_chart": findings_chart(rows, titles, used, lang),
+        "documents_chart": documents_chart(docs, lang),
     }
 
 
-def markdown(report: Report) -> str:
-    return _env().get_template("report.md.j2").render(**_context(report))
+def markdown(report: Report, lang: str = "nl") -> str:
+    return _env().get_template("report.md.j2").render(**_context(report, _lang(lang)))
 
 
-def html(report: Report) -> str:
-    return _env().get_template("report.html.j2").render(**_context(report))
+def html(report: Report, lang: str = "nl") -> str:
+    return _env().get_template("report.html.j2").render(**_context(report, _lang(lang)))
+
+
+def to_json(report: Report, lang: str = "nl") -> dict[str, object]:
+    """`Report.to_json` with the summary first: what to strike, ranked, and the charts' figures."""
+    lang = _lang(lang)
+    text = texts(lang)
+    strike = strike_items(report, lang)
+    titles = {e.regulation: e.title or e.regulation for e in report.regulations}
+    summary: dict[str, object] = {
+        "lang": lang,
+        "ranking": text["ranking"],
+        "sentence": strike_sentence(strike, lang),
+        "strike": [s.to_json() for s in strike],
+        "findings_per_regulation": [
+            {"regulation": name, "title": titles.get(name, name),
+             "counts": {k: numbers[i] for i, k in enumerate(KINDS) if numbers[i]}, "total": total}
+            for name, numbers, total in summary_rows(report)],
+        "documents_per_regulation": [
+            {"regulation": d.regulation, "title": d.title, "documents": d.documents, "to_strike": d.to_strike}
+            for d in document_rows(report, strike)],
+    }
+    return {"summary": summary, **report.to_json()}
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown report language {lang!r}: one of {', '.join(LANGS)}")
+    return lang
 
 
 def terminal_summary(report: Report) -> list[str]:

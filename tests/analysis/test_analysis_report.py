@@ -1,0 +1,83 @@
+"""The analyst's report (issue 11, part 4): what to strike first, ranked by burden; Dutch by default
+and English with `--lang en`; inline SVG charts and nothing fetched from another host; the Markdown
+and the JSON carry the same summary."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from eenvoud.cli import main
+
+RULES = """regulation toeslag_x "Toeslag voor de test"
+input age : int 0..130 "Leeftijd"
+input income : money €0.. "Inkomen"
+input shoe_size : int 15..55 "Schoenmaat"
+
+requirement adult "18 jaar of ouder" article "Art. 1": age >= 18
+requirement income_test "Inkomen" article "Art. 2": income <= €30_000
+requirement adult_21 "21 jaar of ouder" article "Art. 3": age >= 21
+
+document proof_of_age "Bewijs van leeftijd"
+  provides age
+  required when age > 140
+"""
+
+
+def _write(tmp_path: Path, fmt: str, *extra: str) -> str:
+    rules = tmp_path / "toeslag_x.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    out = tmp_path / f"report.{fmt}"
+    assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out), *extra]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_the_summary_comes_first_and_lists_what_to_strike_ranked_by_burden(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = _write(tmp_path, "md")
+    strike, details = text.index("## Wat kan vervallen"), text.index("# Details per regeling")
+    assert strike < text.index("## Waar de bevindingen zitten") < details
+    summary = text[strike:details]
+    # the planted redundant requirement, with its regulation's title and the finding's reason
+    row = next(line for line in summary.splitlines() if "`adult`" in line)
+    assert "Toeslag voor de test" in row and "every case that meets `adult_21` meets it too" in row
+    assert "Overbodige voorwaarde" in row
+    # documents first, then questions, then requirements; the ranking is explained
+    assert summary.index("`proof_of_age`") < summary.index("`shoe_size`") < summary.index("`adult`")
+    assert "eerst bewijsstukken" in summary
+    assert "1 bewijsstukken, 1 vragen en 1 voorwaarden" in summary
+
+
+def test_dutch_by_default_and_english_with_lang_en(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dutch = _write(tmp_path, "html")
+    assert '<html lang="nl">' in dutch and "<h1>Analyse van de regels</h1>" in dutch
+    assert "Wat kan vervallen" in dutch and "Overbodige vraag" in dutch and "What to strike" not in dutch
+    english = _write(tmp_path, "html", "--lang", "en")
+    assert '<html lang="en">' in english and "<h1>Analysis of the rules</h1>" in english
+    assert "What to strike" in english and "Irrelevant question" in english and "Wat kan vervallen" not in english
+    assert "## What to strike" in _write(tmp_path, "md", "--lang", "en")
+
+
+def test_the_html_draws_its_charts_inline_and_fetches_nothing(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    page = _write(tmp_path, "html")
+    assert page.count("<svg") == 2 and "<rect" in page  # findings by kind, documents per regulation
+    assert page.index("Wat kan vervallen") < page.index("<svg") < page.index('id="finding-1"')
+    assert not re.search(r"https?://", page)  # no external host, not even an SVG namespace
+    assert not re.search(r"<(script|link|img|iframe|object)\b", page)
+
+
+def test_the_json_gains_the_same_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(_write(tmp_path, "json"))
+    assert list(data)[0] == "summary" and {"findings", "unknown", "stats"} <= set(data)
+    strike = data["summary"]["strike"]
+    assert [(s["rank"], s["category"], s["subject"]) for s in strike] == [
+        (1, "document", "proof_of_age"), (2, "question", "shoe_size"), (3, "requirement", "adult")]
+    assert strike[2]["regulation_title"] == "Toeslag voor de test" and strike[2]["kind"] == "redundant_requirement"
+    assert data["summary"]["documents_per_regulation"] == [
+        {"regulation": "toeslag_x", "title": "Toeslag voor de test", "documents": 1, "to_strike": 1}]
+    findings = {f["subject"]: f for f in data["findings"]}
+    assert findings["adult"]["message"] == strike[2]["reason"]
