@@ -203,13 +203,19 @@ def cmd_test(args: argparse.Namespace) -> int:
     for reg in lib.files.values():
         results.extend(run_tests(reg, engine))
     properties = _prove_properties(lib, args.timeout)
-    violated = sum(p.status == "violated" for p in properties)
+    summary = _property_summary(properties)
+    proved, violated, unknown = (sum(p["status"] == s for p in summary) for s in ("proved", "violated", "unknown"))
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
+    # the closing line counts tests and properties together: a violated property fails the run
+    # (exit 1) as a failed test does; a property the solver could not settle counts in neither
+    code = 1 if failed or violated else 0
     if args.json:
         _emit_json({"passed": passed, "failed": failed, "results": [r.to_json() for r in results],
-                    "properties": [_property_json(p) for p in properties]})
-        return 1 if failed or violated else 0
+                    "properties": [_property_json(p) for p in properties],
+                    "property_summary": summary,
+                    "properties_proved": proved, "properties_violated": violated, "properties_unknown": unknown})
+        return code
     for r in results:
         if r.passed:
             if args.verbose:
@@ -218,9 +224,16 @@ def cmd_test(args: argparse.Namespace) -> int:
         out.print(f"[red]FAIL[/red] {r.location}: {r.regulation}: \"{r.test.name}\"")
         for f in r.failures:
             out.print(f"       {f}", markup=False)
+        if r.path:
+            out.print("       values on the path:", markup=False)
+            for line in r.path:
+                out.print(f"         {line}", markup=False)
     _print_properties(properties, args.verbose)
-    out.print(f"{passed} passed, {failed} failed", markup=False)
-    return 1 if failed or violated else 0
+    tail = f", {unknown} unknown" if unknown else ""
+    out.print(f"{passed} passed, {failed} failed; {proved} {'property' if proved == 1 else 'properties'} proved, "
+              f"{violated} violated{tail}", markup=False)
+    out.print(f"{passed + proved} passed, {failed + violated} failed", markup=False)
+    return code
 
 
 def _prove_properties(lib: Library, timeout: float) -> list[Any]:
@@ -240,27 +253,49 @@ def _property_json(p: Any) -> dict[str, object]:
             "counterexample": p.witness.to_json() if p.witness is not None else None}
 
 
-def _print_properties(properties: list[Any], verbose: bool) -> None:
-    if not properties:
-        return
+def _property_summary(properties: list[Any]) -> list[dict[str, Any]]:
+    """One entry per property (its results on every date checked): violated when it fails on one
+    date, proved when it holds on every one, else unknown; with the dates of each outcome."""
+    grouped: dict[tuple[str, str], list[Any]] = {}
     for p in properties:
-        where = p.span or p.regulation
-        if p.status == "proved":
+        grouped.setdefault((p.regulation, p.name), []).append(p)
+    out = []
+    for (regulation, name), results in grouped.items():
+        statuses = {p.status for p in results}
+        status = "violated" if "violated" in statuses else "proved" if statuses == {"proved"} else "unknown"
+        out.append({"regulation": regulation, "property": name, "status": status,
+                    "dates": {s: [p.day.isoformat() for p in results if p.status == s] for s in sorted(statuses)}})
+    return out
+
+
+def _print_properties(properties: list[Any], verbose: bool) -> None:
+    """Each distinct outcome once, with the dates it holds on: a property violated the same way on
+    four dates is one report, not four."""
+    groups: dict[tuple[str, str, str, str | None], list[Any]] = {}
+    for p in properties:
+        groups.setdefault((p.regulation, p.name, p.status, p.detail), []).append(p)
+    for (regulation, name, status, detail), results in groups.items():
+        first = results[0]
+        where = first.span or regulation
+        days = ", ".join(str(p.day) for p in results)
+        on = f"on {days}" if len(results) == 1 else f"on {len(results)} dates: {days}"
+        if status == "proved":
             if verbose:
-                out.print(f"[green]ok[/green]   {p.regulation}: property \"{p.name}\" on {p.day} (proved by Z3)",
-                          markup=True)
-        elif p.status == "violated":
-            out.print(f"[red]FAIL[/red] {where}: {p.regulation}: property \"{p.name}\"")
-            out.print(f"       {p.detail}", markup=False)
-            facts = ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in p.witness.to_json()["facts"].items())
-            out.print(f"       counterexample: {facts}", markup=False)
+                out.print(f"[green]ok[/green]   {regulation}: property \"{name}\" {on} (proved by Z3)", markup=True)
+        elif status == "violated":
+            out.print(f"[red]FAIL[/red] {where}: {regulation}: property \"{name}\" {on}", markup=True)
+            out.print(f"       {detail}", markup=False)
+            witnesses = []
+            for p in results:
+                facts = ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}"
+                                  for k, v in p.witness.to_json()["facts"].items())
+                if facts not in witnesses:
+                    witnesses.append(facts)
+            for facts in witnesses:
+                out.print(f"       counterexample: {facts}", markup=False)
         else:
-            out.print(f"[yellow]UNKNOWN[/yellow] {where}: {p.regulation}: property \"{p.name}\" on {p.day}: "
-                      f"{p.detail}", markup=False)
-    proved = sum(p.status == "proved" for p in properties)
-    violated = sum(p.status == "violated" for p in properties)
-    unknown = len(properties) - proved - violated
-    out.print(f"properties: {proved} proved, {violated} violated, {unknown} unknown (per date checked)", markup=False)
+            out.print(f"[yellow]UNKNOWN[/yellow] {where}: {regulation}: property \"{name}\" {on}: {detail}",
+                      markup=False)
 
 
 # -- analyze, simplify ----------------------------------------------------------------------------

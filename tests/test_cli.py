@@ -245,7 +245,9 @@ def test_eval_of_the_shipped_zorgtoeslag(capsys: pytest.CaptureFixture[str]) -> 
 def test_test_passes_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "test", CASES / "good")
     assert code == 0
-    assert out.strip().splitlines()[-1] == "12 passed, 0 failed"
+    # tests and properties apart, then the closing line CI reads: both together
+    assert out.strip().splitlines()[-2:] == ["12 passed, 0 failed; 3 properties proved, 0 violated",
+                                             "15 passed, 0 failed"]
 
 
 def test_test_failure_shows_expected_and_got(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -256,13 +258,20 @@ def test_test_failure_shows_expected_and_got(capsys: pytest.CaptureFixture[str],
     assert code == 1
     assert 'FAIL' in out and '"single adult, low income"' in out
     assert "expected zorgtoeslag = €1_013.00, got €1_012.00" in out
-    assert out.strip().splitlines()[-1] == "3 passed, 1 failed"
+    # the values that led there: the parameters the amount reads, and the amount itself
+    assert ("       values on the path:\n"
+            "         standard_premium = €2_112.00 (parameter)\n"
+            "         norm_premium = €1_100.00 (parameter)\n"
+            "         zorgtoeslag = €1_012.00\n") in out
+    assert out.strip().splitlines()[-2:] == ["3 passed, 1 failed; 1 property proved, 0 violated", "4 passed, 1 failed"]
 
     code, out, _ = run(capsys, "test", "--json", path)
     data = json.loads(out)
     assert code == 1 and data["passed"] == 3 and data["failed"] == 1
+    assert (data["properties_proved"], data["properties_violated"], data["properties_unknown"]) == (1, 0, 0)
     (failed,) = [r for r in data["results"] if not r["passed"]]
     assert failed["failures"] == ["expected zorgtoeslag = €1_013.00, got €1_012.00"]
+    assert failed["path"][-1] == "zorgtoeslag = €1_012.00"
 
 
 def test_test_failure_on_eligibility_says_why(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -272,6 +281,41 @@ def test_test_failure_on_eligibility_says_why(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "test", path)
     assert code == 1
     assert "expected eligible, got not eligible (fails: asset_test)" in out
+    # what the failing requirement and its exemption read
+    for line in ("assets = €200_000.00 (given)", "asset_limit = €141_896.00 (parameter)", "age = 30 (given)"):
+        assert f"         {line}\n" in out
+
+
+def test_test_reports_a_property_violated_on_several_dates_once(capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path) -> None:
+    path = tmp_path / "prop.rules"
+    path.write_text("""regulation toy "Toy"
+input age : int 0..130 "Leeftijd"
+parameter limit : int "Grens"
+  2024-01-01: 18
+  2025-01-01: 18
+  2026-01-01: 18
+requirement adult "Meerderjarig": age >= limit - 2
+property "nobody under 18 qualifies": age < 18 implies not eligible
+property "nobody under 10 qualifies": age < 10 implies not eligible
+test "an adult" on 2025-01-01
+  given age = 30
+  expect eligible
+""", encoding="utf-8")
+    code, out, _ = run(capsys, "test", path, "--timeout", "2")
+    assert code == 1
+    lines = out.strip().splitlines()
+    fails = [line for line in lines if line.startswith("FAIL")]
+    assert len(fails) == 1, out  # one report, not one per date
+    assert 'property "nobody under 18 qualifies" on ' in fails[0] and " dates: " in fails[0]
+    assert sum(line.strip().startswith("counterexample:") for line in lines) == 1
+    # one property proved (on every date), one violated: counted per property, not per date
+    assert lines[-2:] == ["1 passed, 0 failed; 1 property proved, 1 violated", "2 passed, 1 failed"]
+    code, out, _ = run(capsys, "test", path, "--timeout", "2", "--json")
+    data = json.loads(out)
+    assert code == 1 and (data["properties_proved"], data["properties_violated"]) == (1, 1)
+    (violated,) = [p for p in data["property_summary"] if p["status"] == "violated"]
+    assert len(violated["dates"]["violated"]) >= 2
 
 
 # -- fmt --------------------------------------------------------------------------------------
@@ -306,7 +350,7 @@ def test_fmt_a_folder_keeps_its_meaning(capsys: pytest.CaptureFixture[str], tmp_
     assert code == 0 and "reformatted" in out
     # a formatted file still checks and its tests still pass
     code, out, _ = run(capsys, "test", copy)
-    assert code == 0 and out.strip().splitlines()[-1] == "12 passed, 0 failed"
+    assert code == 0 and out.strip().splitlines()[-1] == "15 passed, 0 failed"
     code, out, _ = run(capsys, "fmt", "--check", copy)
     assert code == 0 and out == ""
 

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import assert_never
 
+from eenvoud.diagnostics import RuleError
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import Decision, Engine, default_engine
+from eenvoud.engine.evaluate import Program
 from eenvoud.engine.facts import literal_value
 from eenvoud.engine.values import EvaluationError, Maybe, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import names_in
 from eenvoud.ir.printer import literal, money_text
 
 
@@ -21,6 +24,9 @@ class TestResult:
     regulation: str
     test: n.Test
     failures: tuple[str, ...]  # "expected ..., got ..." lines; empty when the test passed
+    # for a failed test: the values on the path to what failed (`name = value`, definitions,
+    # parameters and inputs the failing expectation reads, directly or through definitions)
+    path: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -32,7 +38,7 @@ class TestResult:
 
     def to_json(self) -> dict[str, object]:
         return {"regulation": self.regulation, "test": self.test.name, "location": self.location,
-                "passed": self.passed, "failures": list(self.failures)}
+                "passed": self.passed, "failures": list(self.failures), "path": list(self.path)}
 
 
 def run_tests(reg: CheckedRegulation, engine: Engine | None = None) -> list[TestResult]:
@@ -48,6 +54,7 @@ def run_test(reg: CheckedRegulation, test: n.Test, engine: Engine) -> TestResult
     except EvaluationError as exc:
         return TestResult(reg.name, test, (f"the rules could not be evaluated: {exc}",))
     failures: list[str] = []
+    roots: list[str] = []  # what the failed expectations read: their path is shown
     for e in test.expects:
         match e:
             case n.ExpectEligible():
@@ -56,6 +63,9 @@ def run_test(reg: CheckedRegulation, test: n.Test, engine: Engine) -> TestResult
                                     f"(in {decision.error.subject})")
                 elif decision.eligible != e.value:
                     failures.append(f"expected {_outcome(e.value)}, got {_outcome(decision.eligible)}{_why(decision)}")
+                    failed = {r.requirement for r in decision.reasons if r.status == "fails"}
+                    roots += [name for r in reg.requirements if (not failed or r.name in failed)
+                              for name in _requirement_names(r)]
             case n.ExpectValue():
                 sym = reg.symbols[e.name]
                 if sym.kind == "amount" and reg.is_regulation():
@@ -74,13 +84,76 @@ def run_test(reg: CheckedRegulation, test: n.Test, engine: Engine) -> TestResult
                 want = literal_value(e.value)
                 if not _equal(got, want, sym.type):
                     failures.append(f"expected {e.name} = {literal(e.value)}, got {_show(got, sym.type)}")
+                    roots.append(e.name)
             case n.ExpectMissing():
                 if set(decision.missing) != set(e.names):
                     failures.append("expected missing {" + ", ".join(e.names) + "}, got missing {"
                                     + ", ".join(decision.missing) + "}")
             case _:
                 assert_never(e)
-    return TestResult(reg.name, test, tuple(failures))
+    path = path_values(reg, prog, facts, roots) if failures else ()
+    return TestResult(reg.name, test, tuple(failures), path)
+
+
+SHOWN_ON_PATH = 16  # values of a failed test's path shown at most
+
+
+def _requirement_names(r: n.Requirement) -> list[str]:
+    out = names_in(r.condition)
+    for x in r.exemptions:
+        out += [name for name in names_in(x.condition) if name not in out]
+    return out
+
+
+def path_values(reg: CheckedRegulation, prog: Program, facts: dict[str, Value],
+                roots: list[str]) -> tuple[str, ...]:
+    """`name = value` for every definition, amount, bracket, parameter and input that `roots`
+    read, directly or through definitions: the values that led to what a failed test got. Those
+    furthest from the roots come first, so that the list reads as the computation goes."""
+    from eenvoud.engine.evaluate import Env
+
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str, depth: int) -> None:
+        if name in seen or name not in reg.symbols or depth > 64:
+            return
+        seen.add(name)
+        decl = reg.symbols[name].decl
+        reads: list[str] = []
+        if isinstance(decl, n.Definition | n.Amount):
+            reads = names_in(decl.expr)
+        elif isinstance(decl, n.Bracket):
+            reads = names_in(decl.key)
+        for other in reads:
+            visit(other, depth + 1)
+        order.append(name)
+
+    for root in roots:
+        visit(root, 0)
+    env = Env(dict(facts))
+    shown: list[str] = []
+    for name in order:
+        sym = reg.symbols[name]
+        if sym.kind == "builtin":
+            continue
+        if sym.kind == "input":
+            value: Maybe = facts.get(name)
+            shown.append(f"{name} = {_show(value, sym.type)}" + (" (given)" if value is not None else ""))
+            continue
+        try:
+            with v.localcontext_exact():
+                value = prog.name(name)(env)
+        except EvaluationError as exc:
+            shown.append(f"{name}: cannot be evaluated: {exc}")
+            continue
+        except RuleError:  # a parameter without a value on the date: the failure says so already
+            continue
+        kind = {"parameter": " (parameter)", "bracket": " (bracket)"}.get(sym.kind, "")
+        shown.append(f"{name} = {_show(value, sym.type)}{kind}")
+    if len(shown) > SHOWN_ON_PATH:
+        shown = shown[:SHOWN_ON_PATH - 1] + [f"... and {len(shown) - SHOWN_ON_PATH + 1} more"]
+    return tuple(shown)
 
 
 def _equal(got: Maybe, want: Value, typ: t.Type) -> bool:
