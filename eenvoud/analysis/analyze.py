@@ -31,6 +31,7 @@ from eenvoud.analysis.findings import (
 )
 from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Stats
+from eenvoud.analysis.registries import holds
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -54,7 +55,7 @@ def registry_map(regs: Iterable[CheckedRegulation]) -> dict[str, tuple[str, str,
     out: dict[str, tuple[str, str, str]] = {}
     for reg in regs:
         for i in reg.inputs:
-            if i.registry is not None and i.name not in out:
+            if i.registry is not None and holds(i) and i.name not in out:  # held for the period read
                 out[i.name] = (i.registry, reg.name, t.kind(t.strip_domain(i.type)))
     return out
 

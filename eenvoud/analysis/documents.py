@@ -22,6 +22,7 @@ from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import FALSE, disjunction, negate
 from eenvoud.analysis.inputs import copy_of, outcome_differs
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
+from eenvoud.analysis.registries import holds
 from eenvoud.engine.values import EvaluationError
 
 
@@ -46,7 +47,7 @@ def documents(ctx: Context) -> None:
                     proposal=f"remove document {label}")
             continue
         assert isinstance(answer, Refuted)
-        held = [f for f in d.provides if inputs[f].registry is not None]
+        held = [f for f in d.provides if holds(inputs[f])]  # for the period and in the sense read
         if held:
             # an eligible applicant who must file it makes the plainest witness, when there is one
             eligible = prover.check(domain + list(ctx.enc.requirements), [required]) \
@@ -70,7 +71,7 @@ def documents(ctx: Context) -> None:
                                           f"not from {label}")
         covered: dict[str, str] = {}
         for f in d.provides:
-            if inputs[f].registry is not None:
+            if holds(inputs[f]):
                 covered[f] = f"{inputs[f].registry} holds `{f}`"
                 continue
             for other in ctx.reg.documents:

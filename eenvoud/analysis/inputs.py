@@ -24,6 +24,7 @@ import z3
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import Var, outcomes_differ
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
+from eenvoud.analysis.registries import gap, holding
 from eenvoud.analysis.slices import Slice
 from eenvoud.engine.facts import literal_value
 from eenvoud.engine.values import CENT, EvaluationError, Value
@@ -99,8 +100,17 @@ def irrelevant(ctx: Context) -> None:
 
 def _registry_question(ctx: Context, x: str, decl: n.Input, case: dict[str, Value], value: Value) -> None:
     """A question that matters (the case shows it) and that another rule file takes from a
-    registry."""
-    if decl.registry is not None:
+    registry. An input bound to a registry that does not hold it for the period and in the sense
+    the rule reads (eenvoud/analysis/registries.py) is asked too: say what the registry would have
+    to hold."""
+    bound = holding(decl)
+    if bound is not None and bound.held:
+        return
+    if bound is not None:
+        try:
+            gap(ctx, decl, ctx.witness(case, {x: value}))
+        except EvaluationError as exc:
+            ctx.undecided("registry_gap", x, decl, f"the engine could not decide the witness: {exc}")
         return
     held = ctx.library_registry.get(x)
     if held is None:

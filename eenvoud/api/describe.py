@@ -86,6 +86,7 @@ def input_info(i: n.Input) -> dict[str, object]:
     return {
         "name": i.name, "type": type_name(i.type), "domain": domain(i.type), "label": i.label,
         "registry": i.registry, "ask_citizen": i.registry is None,
+        "registry_period": i.period.text() if i.period is not None else None, "judged": i.judged,
     }
 
 

@@ -89,6 +89,11 @@ class InputInfo(Closed):
     label: str | None
     registry: str | None = Field(description="the base registry that holds this fact; null: ask the citizen")
     ask_citizen: bool
+    registry_period: str | None = Field(
+        default=None, description="the period of the registry's fact the rule reads, as written in the rules "
+                                  "(`on decision date`, `for year - 2`, ...); null: not said")
+    judged: bool = Field(default=False, description="the fact is a judgement (an estimate, an assessment) that "
+                                                    "needs the citizen or the agency; the registry holds evidence")
 
 
 class ParameterInfo(Closed):

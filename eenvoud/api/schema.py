@@ -28,6 +28,10 @@ def facts_schema(reg: CheckedRegulation) -> dict[str, Any]:
         if i.label:
             prop["title"] = i.label
         prop["x-registry"] = i.registry
+        if i.period is not None:
+            prop["x-registry-period"] = i.period.text()
+        if i.judged:
+            prop["x-registry-judged"] = True
         prop["description"] = (f"held by the registry {i.registry}: fetch it there, do not ask the citizen"
                                if i.registry else "asked of the citizen")
         properties[i.name] = prop

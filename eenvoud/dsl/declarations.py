@@ -14,12 +14,34 @@ from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.source import Span
 
+# the longest period a registry binding may name (E0120)
+MAX_YEARS_BACK = 100
+MAX_MONTHS = 1_200
+
 
 class Declarations(Typing):
     """Each kind of declaration checked; definitions, amounts and brackets on first use."""
 
     def _check_input(self, decl: n.Input) -> None:
         self._check_domain(decl.type, decl.span)
+        if decl.period is not None:
+            self._check_period(decl.period, decl.span)
+
+    def _check_period(self, period: n.RegistryPeriod, span: Span | None) -> None:
+        """A registry binding's period: at least one, at most 100 years back or 1,200 months."""
+        where = period.span or span
+        written = period.span.file.text[period.span.start:period.span.end] if period.span is not None else ""
+        if period.kind == "year" and period.count == 0 and "-" in written:
+            self.error("E0120", "`for year - 0` is the year of the decision date", where, "write `for year`")
+        elif period.kind == "year" and period.count > MAX_YEARS_BACK:
+            self.error("E0120", f"`{period.text()}` reaches back more than {MAX_YEARS_BACK} years", where,
+                       "no registry keeps a fact that long; check the number")
+        elif period.kind in ("past_months", "next_months") and period.count == 0:
+            self.error("E0120", f"`{period.text()}` is an empty period", where,
+                       "write at least 1 month, or `on decision date` for the state on that day")
+        elif period.kind in ("past_months", "next_months") and period.count > MAX_MONTHS:
+            self.error("E0120", f"`{period.text()}` is more than {MAX_MONTHS:,} months", where,
+                       "for a whole history up to the decision, write `until decision date`")
 
     def _check_domain(self, typ: t.Type, span: Span | None) -> None:
         lo = getattr(typ, "lo", None)

@@ -76,7 +76,8 @@ KEYWORDS = (
     "define", "requirement", "article", "unless", "label", "amount", "document", "provides", "required",
     "when", "test", "given", "expect", "eligible", "undetermined", "missing", "property", "if", "then",
     "else", "and", "or", "not", "implies", "in", "true", "false", "bool", "int", "decimal", "percent",
-    "money", "date", "one", "of", "event", "includes",
+    "money", "date", "one", "of", "event", "includes", "decision", "until", "for", "year", "past", "next",
+    "months", "judged",
 )
 
 

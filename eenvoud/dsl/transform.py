@@ -97,16 +97,40 @@ class ToIR(Transformer[Token, n.Regulation]):
 
     def input_decl(self, meta: Meta, name: Token, typ: t.Type, *rest: Any) -> n.Input:
         label = None
-        registry = None
+        registry: str | None = None
+        period: n.RegistryPeriod | None = None
+        judged = False
         for part in rest:
             if isinstance(part, Token):
                 label = _unquote(part)
             elif isinstance(part, tuple):
-                registry = part[1]
-        return n.Input(str(name), typ, label, registry, span=self._tspan(name))
+                _, registry, period, judged = part
+        return n.Input(str(name), typ, label, registry, period=period, judged=judged, span=self._tspan(name))
 
-    def registry(self, meta: Meta, name: Token) -> tuple[str, str]:
-        return ("registry", str(name))
+    def registry(self, meta: Meta, name: Token, period: n.RegistryPeriod | None,
+                 judged: bool | None) -> tuple[str, str, n.RegistryPeriod | None, bool]:
+        return ("registry", str(name), period, bool(judged))
+
+    def period_on_date(self, meta: Meta) -> n.RegistryPeriod:
+        return n.RegistryPeriod("on_date", span=self._span(meta))
+
+    def period_until_date(self, meta: Meta) -> n.RegistryPeriod:
+        return n.RegistryPeriod("until_date", span=self._span(meta))
+
+    def period_year(self, meta: Meta) -> n.RegistryPeriod:
+        return n.RegistryPeriod("year", span=self._span(meta))
+
+    def period_years_back(self, meta: Meta, count: Token) -> n.RegistryPeriod:
+        return n.RegistryPeriod("year", int(str(count).replace("_", "")), span=self._span(meta))
+
+    def period_past_months(self, meta: Meta, count: Token) -> n.RegistryPeriod:
+        return n.RegistryPeriod("past_months", int(str(count).replace("_", "")), span=self._span(meta))
+
+    def period_next_months(self, meta: Meta, count: Token) -> n.RegistryPeriod:
+        return n.RegistryPeriod("next_months", int(str(count).replace("_", "")), span=self._span(meta))
+
+    def judged(self, meta: Meta) -> bool:
+        return True
 
     def parameter_decl(self, meta: Meta, name: Token, typ: t.Type, *rest: Any) -> n.Parameter:
         label = None

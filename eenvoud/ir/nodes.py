@@ -121,11 +121,57 @@ class Includes(Node):
 
 
 @dataclass(frozen=True)
+class RegistryPeriod(Node):
+    """The period, relative to the decision date, of the fact an input's registry binding reads.
+
+    `on decision date` (the state on that day), `until decision date` (the history up to it),
+    `for year` / `for year - N` (the calendar year of the decision date, or the N-th year before
+    it), `for past N months` (the N months before it), `for next N months` (an expectation of the
+    N months from it)."""
+
+    kind: str  # one of PERIOD_KINDS
+    count: int = 0  # years back for "year"; the number of months for "past_months"/"next_months"
+
+    def text(self) -> str:
+        match self.kind:
+            case "on_date":
+                return "on decision date"
+            case "until_date":
+                return "until decision date"
+            case "year":
+                return "for year" if self.count == 0 else f"for year - {self.count}"
+            case "past_months":
+                return f"for past {self.count} months"
+            case "next_months":
+                return f"for next {self.count} months"
+        raise ValueError(f"unknown period kind {self.kind!r}")
+
+
+PERIOD_KINDS = ("on_date", "until_date", "year", "past_months", "next_months")
+
+
+@dataclass(frozen=True)
 class Input(Node):
     name: str
     type: Type
     label: str | None = None
     registry: str | None = None  # `from BRP`: data the government already holds
+    # `from BRI for year - 2`: the period of the registry's fact the rule reads (None: as the rule
+    # reads it, unchecked); `judged`: the registry holds evidence, the fact itself is a judgement
+    # (an estimate, an assessment) that needs the citizen or the agency
+    period: RegistryPeriod | None = None
+    judged: bool = False
+
+    def binding_text(self) -> str | None:
+        """The binding as written after the label: `from BRI for year - 2 judged`."""
+        if self.registry is None:
+            return None
+        text = f"from {self.registry}"
+        if self.period is not None:
+            text += f" {self.period.text()}"
+        if self.judged:
+            text += " judged"
+        return text
 
 
 @dataclass(frozen=True)

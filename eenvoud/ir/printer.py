@@ -254,8 +254,9 @@ def _item(item: n.Item, c: _Comments) -> list[str]:
             text = f"input {item.name} : {type_text(item.type)}"
             if item.label is not None:
                 text += f" {string(item.label)}"
-            if item.registry is not None:
-                text += f" from {item.registry}"
+            binding = item.binding_text()
+            if binding is not None:
+                text += f" {binding}"
             return [text]
         case n.Parameter():
             lines = [f"parameter {item.name} : {type_text(item.type)}" + _label(item.label)]

@@ -170,8 +170,21 @@ expectations = st.one_of(
     st.builds(n.ExpectMissing, st.lists(names, min_size=1, max_size=3).map(tuple)),
 )
 
+# a registry binding's period (`for year - 2`, `on decision date`, ...) and `judged`
+periods = st.one_of(
+    st.builds(n.RegistryPeriod, st.sampled_from(["on_date", "until_date"])),
+    st.builds(n.RegistryPeriod, st.just("year"), st.integers(0, 100)),
+    st.builds(n.RegistryPeriod, st.sampled_from(["past_months", "next_months"]), st.integers(1, 1_200)),
+)
+bound_inputs = st.builds(
+    lambda name, typ, label, registry, period, judged: n.Input(name, typ, label, registry, period=period,
+                                                              judged=judged),
+    names, types, labels, names, st.none() | periods, st.booleans(),
+)
+
 items = st.one_of(
     st.builds(n.Import, texts),
+    bound_inputs,
     st.builds(n.Includes, st.lists(names, min_size=1, max_size=3).map(tuple)),
     st.builds(n.Input, names, types, labels, st.none() | names),
     parameters(),
