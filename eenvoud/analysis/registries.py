@@ -11,8 +11,10 @@ asked (`registry_data_requested`), when
   that R holds facts of that period (`for year - 2` from BRI: yes; `for year`: no).
 
 An input bound to a registry that does not hold it is asked of the citizen. When its answer
-matters, `registry_gap` says what the registry would have to hold, or which period the law would
-have to read, for the question to go: a proposal for the legislator, not for the form.
+matters and there is something to propose, `registry_gap` says which period the law would have to
+read (one the registry holds: `for year - 2` for this year's income), or what the registry would
+have to hold, for the question to go: a proposal for the legislator, not for the form. A judgement
+for which the registry holds no nearer fact (a joint household) is no finding: the binding says it.
 """
 
 from __future__ import annotations
@@ -47,14 +49,13 @@ def holding(decl: n.Input) -> Holding | None:
     read = f"{x} {period.text()}" if period is not None else x
     if decl.judged:
         why = f"{read} is a judgement (`judged`): {r} holds evidence for it, not the fact"
+        if entry is not None and period is not None and not entry.holds_period(period):
+            why += f"; {r} holds facts {', '.join(entry.periods()) or 'of no period'}"
         nearest = entry.nearest(period) if entry is not None and period is not None else None
-        if nearest is not None and entry is not None and entry.holds_period(nearest):
-            proposal = (f"if the law read {x} {nearest.text()} (which {r} holds) instead of an estimate "
-                        f"{period.text() if period else ''}, {r} would answer it and nobody would be asked")
-        else:
-            proposal = (f"for {x} not to be asked, {r} would have to register it as a fact"
-                        + (f" {period.text()}" if period is not None else "")
-                        + ", or the law would have to read a fact that a registry holds")
+        proposal = None
+        if nearest is not None and entry is not None and period is not None and entry.holds_period(nearest):
+            proposal = (f"if the law read {x} {nearest.text()}, which {r} holds, instead of an estimate "
+                        f"{period.text()}, nobody would be asked")
         return Holding(r, False, why, proposal)
     if period is None:
         return Holding(r, True, f"{r} holds {x}")
@@ -84,7 +85,7 @@ def gap(ctx: Context, decl: n.Input, witness: Witness) -> None:
     """An input bound to a registry that does not hold it, whose answer matters (the witness):
     what the registry would have to hold for the question to go."""
     h = holding(decl)
-    if h is None or h.held:
+    if h is None or h.held or h.proposal is None:
         return
     ctx.add("registry_gap", decl.name, decl, None, [h.reason],
             f"the citizen is asked `{decl.name}`, bound to {h.registry} but not held there: {h.reason}; "

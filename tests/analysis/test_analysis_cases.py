@@ -127,7 +127,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "registry_question_b_clean.rules": [],
     "registry_gap_a.rules": [("registry_gap", "income")],  # the document asks what BRI does not hold yet
     "registry_gap_a_clean.rules": [],
-    "registry_gap_b.rules": [("registry_gap", "lives_with_partner")],
+    "registry_gap_b.rules": [("registry_gap", "expected_income")],
     "registry_gap_b_clean.rules": [],
     "unnecessary_document_a.rules": [("unnecessary_document", "proof_of_age")],
     "unnecessary_document_a_clean.rules": [],
