@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from eenvoud.analysis.determinacy import decision as settled_decision
+from eenvoud.api.errors import ClientError
 from eenvoud.api.programs import Programs
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.engine import government as gov
@@ -25,6 +26,9 @@ def decide_all(library: Library, programs: Programs, raw: object, day: date,
     regs = library.event_regulations(event) if event is not None else list(library.regulations.values())
     known = {i.name for reg in library.regulations.values() for i in reg.inputs}
     result = gov.decide_all(regs, raw, day, programs.get, known, settle=settled_decision)
+    disagreements = [e for e in result.errors if isinstance(e, gov.Disagreement)]
+    if disagreements:  # one case is one person: say which facts contradict each other, quoting none
+        raise ClientError([{"loc": ["body", "facts", e.field], "msg": e.safe, "type": "facts"} for e in disagreements])
     result.raise_for_errors()
     decided = [(o.regulation, o.decision) for o in result.outcomes if o.decision is not None]
     if regs and not decided:

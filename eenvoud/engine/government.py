@@ -10,6 +10,11 @@ regulation holding that input rejects; each such error is reported once, all of 
 A regulation with no parameter values yet on the reference date is not in force: the others still
 decide, and the caller says what that means for it.
 
+A fact can also be derived: an input of one regulation (the zorgtoeslag's `age`) that a file in
+scope defines from other facts (module person: `age = years_between(birth_date, reference_date)`).
+Given the facts it is derived from, it is derived for every regulation that asks it; given as well,
+it must agree, or the case is refused naming both fields: one case is one person, never two.
+
 The open questions are ordered so that the one bearing on the most regulations comes first; among
 equals, the one that decides the most regulations outright (it is the last fact they need), then
 the one the most rules (requirements and amounts) wait for, then a question a registry can answer
@@ -21,13 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from eenvoud.diagnostics import RuleError, did_you_mean
 from eenvoud.engine.decision import Decision, decide
-from eenvoud.engine.evaluate import Program
-from eenvoud.engine.facts import FactError, FactsError, parse_facts
-from eenvoud.engine.values import Value
+from eenvoud.engine.evaluate import Env, Program
+from eenvoud.engine.facts import FactError, FactsError, parse_facts, parse_value
+from eenvoud.engine.values import EvaluationError, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import printer
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import names_in
 
 # a regulation compiled for a date: the engine's cache, or the API's bounded one
 Compile = Callable[[CheckedRegulation, date], Program]
@@ -66,6 +75,122 @@ class Government:
             raise FactsError(self.errors)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """An input that a file in scope defines from other facts: `name` = `definition.expr`, declared
+    in `holder` (a module or regulation), read from the inputs `reads`."""
+
+    name: str
+    definition: n.Definition
+    holder: CheckedRegulation
+    reads: tuple[str, ...]
+
+    @property
+    def formula(self) -> str:
+        return f"{self.name} = {printer.expr(self.definition.expr)}"
+
+    @property
+    def where(self) -> str:
+        span = self.definition.span
+        return f"{Path(self.holder.file.name).name}:{span.line}" if span else self.holder.name
+
+    def disagreement(self) -> str:
+        """What is wrong, quoting no value: for answers that must not repeat what was sent."""
+        reads = ", ".join(f"`{r}`" for r in self.reads)
+        return (f"`{self.name}` does not agree with {reads} on the reference date (`{self.formula}`, {self.where}): "
+                f"one case is one person; send {reads} alone, or both from the same record")
+
+
+@dataclass(frozen=True)
+class Disagreement(FactError):
+    """A derived fact given with a value its sources do not give; `safe`: the message without any
+    value sent (for answers that must not repeat them)."""
+
+    safe: str = ""
+
+
+def derivations(regs: Sequence[CheckedRegulation]) -> dict[str, Derived]:
+    """The derived facts of `regs`: every input of one of them that one of them (or a file it
+    imports) defines, with the inputs that definition reads."""
+    inputs = {i.name for reg in regs for i in reg.inputs}
+    out: dict[str, Derived] = {}
+    seen: set[int] = set()
+
+    def visit(reg: CheckedRegulation) -> None:
+        if id(reg) in seen:
+            return
+        seen.add(id(reg))
+        for decl in reg.regulation.declarations:
+            if isinstance(decl, n.Definition) and decl.name in inputs and decl.name not in out:
+                out[decl.name] = Derived(decl.name, decl, reg, _reads(reg, decl.expr))
+        for imported in reg.imports:
+            visit(imported)
+
+    for reg in regs:
+        visit(reg)
+    return out
+
+
+def _reads(reg: CheckedRegulation, expr: n.Expr) -> tuple[str, ...]:
+    """The inputs an expression reads, through the definitions it uses."""
+    out: list[str] = []
+    stack, seen = [expr], set()
+    while stack:
+        for name in names_in(stack.pop()):
+            sym = reg.symbols.get(name)
+            if sym is None or name in seen:
+                continue
+            seen.add(name)
+            if sym.kind == "input":
+                out.append(name)
+            elif sym.kind == "definition" and isinstance(sym.decl, n.Definition):
+                stack.append(sym.decl.expr)
+            elif sym.kind == "bracket" and isinstance(sym.decl, n.Bracket):
+                stack.append(sym.decl.key)
+    return tuple(out)
+
+
+def derive(facts: dict[str, dict[str, Value]], regs: Sequence[CheckedRegulation], raw: Mapping[str, object],
+           day: date, program: Compile, derived: Mapping[str, Derived]) -> list[FactError]:
+    """Each derived fact filled in for the regulations that ask it, when the facts it is derived
+    from are given; a given value that disagrees is an error naming it and those facts."""
+    errors: list[FactError] = []
+    for name, d in derived.items():
+        targets = [reg for reg in regs if name in reg.input_map]
+        if not targets or not all(r in raw and raw[r] is not None for r in d.reads):
+            continue
+        try:
+            source = parse_facts(d.holder, raw, allow_unknown=True)
+            value = program(d.holder, day).name(name)(Env(source))
+        except (FactsError, RuleError, EvaluationError):
+            continue  # a fact it reads is not valid (reported elsewhere) or the rules cannot say
+        if value is None:
+            continue
+        reads = ", ".join(f"`{r}`" for r in d.reads)
+        given = [facts[reg.name][name] for reg in targets if name in facts.get(reg.name, {})]
+        if given and any(g != value for g in given):
+            message = (f"`{name}` does not agree with {reads}: on {day.isoformat()} {reads} gives `{name}` "
+                       f"{_show(value)}, not {_show(given[0])} (`{d.formula}`, {d.where}); "
+                       f"one case is one person: send {reads} alone, or both from the same record")
+            safe = d.disagreement()
+            errors.append(Disagreement(name, message, safe))
+            errors.extend(Disagreement(r, message, safe) for r in d.reads)
+            continue
+        for reg in targets:
+            if name in facts.get(reg.name, {}):
+                continue
+            try:
+                facts.setdefault(reg.name, {})[name] = parse_value(reg.input_map[name].type, value)
+            except ValueError as exc:
+                errors.append(FactError(d.reads[0] if d.reads else name,
+                                        f"gives `{name}` {_show(value)}, which `{reg.name}` does not accept: {exc}"))
+    return errors
+
+
+def _show(value: Value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def parse_for_all(raw: object, regs: Sequence[CheckedRegulation], known: Collection[str],
                   scope: str = "") -> tuple[dict[str, dict[str, Value]], list[FactError]]:
     """Each of `regs`' facts from one JSON object, and every error in it. `known`: the input names
@@ -89,14 +214,17 @@ def parse_for_all(raw: object, regs: Sequence[CheckedRegulation], known: Collect
 
 def decide_all(regs: Sequence[CheckedRegulation], raw: object, day: date, program: Compile,
                known: Collection[str] | None = None, scope: str = "",
-               settle: Callable[[CheckedRegulation, dict[str, Value], date], Decision] | None = None) -> Government:
+               settle: Callable[[CheckedRegulation, dict[str, Value], date], Decision] | None = None,
+               derived: Mapping[str, Derived] | None = None) -> Government:
     """`raw` decided against each of `regs` on `day`, each compiled by `program`. `known`: the input
     names accepted in `raw` (default: those of `regs`); see `parse_for_all`. `settle`: how a layer
     above decides one regulation (the solver's decision for every open answer); by default the
-    engine's three-valued decision."""
+    engine's three-valued decision. `derived`: the derived facts (default: those `regs` define)."""
     if known is None:
         known = {i.name for reg in regs for i in reg.inputs}
     facts, errors = parse_for_all(raw, regs, known, scope)
+    if not errors and isinstance(raw, Mapping):
+        errors = derive(facts, regs, raw, day, program, derivations(regs) if derived is None else derived)
     result = Government(day, errors=errors)
     if errors:
         return result
