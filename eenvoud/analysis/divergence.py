@@ -259,8 +259,8 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
                f"(\"{b.defn.label}\") describe the same concept but differ: for {case} the first is "
                f"{shown(values[0], ma)} and the second {shown(values[1], mb)}. They differ where "
                + "; or where ".join(regions))
-    decision = {"values": {a.where: shown(values[0], ma), b.where: shown(values[1], mb)},
-                "regions": regions}
+    decision: dict[str, object] = {"values": {a.where: shown(values[0], ma), b.where: shown(values[1], mb)},
+                                   "regions": regions}
     return Finding(KIND, a.reg.name, subject, span_text(a.defn), None,
                    tuple(sorted(a.inputs | b.inputs)), Witness(day, witness, decision), message, day=day,
                    proposal=f"align `{b.defn.name}` with `{a.defn.name}` (or declare why they differ)")
