@@ -437,6 +437,31 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- matrix ----------------------------------------------------------------------------------------
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from eenvoud.analysis import matrix as mx
+
+    lib = _load(args.paths)
+    lib.raise_for_errors()
+    if not lib.regulations:
+        raise UsageError("no regulations in " + ", ".join(args.paths) + ": nothing to compare")
+    m = mx.build(list(lib.regulations.values()), root=Path.cwd())
+    fmt = "json" if args.json else args.format
+    if fmt is None and args.out:
+        fmt = {".json": "json", ".md": "md", ".csv": "csv", ".html": "html", ".htm": "html"}.get(
+            Path(args.out).suffix.lower())
+    fmt = fmt or "md"
+    text = json.dumps(m.to_json(), indent=2, ensure_ascii=False) + "\n" if fmt == "json" else mx.FORMATS[fmt](m)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        err.print(f"wrote {args.out}: {len(m.facts)} facts, {len(m.regulations)} regulations", markup=False)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 # -- serve -----------------------------------------------------------------------------------------
 
 
@@ -774,6 +799,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--check", action="store_true", help="only report files that would change; exit 1 if any")
     p.set_defaults(func=cmd_fmt)
+
+    p = sub.add_parser("matrix", help="the ask-once matrix: every fact, the regulations and agencies that need it")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="rule files or folders (a library)")
+    p.add_argument("--json", action="store_true", help="the matrix as JSON")
+    p.add_argument("--format", choices=("md", "csv", "html"), help="Markdown (default), CSV or an offline HTML page")
+    p.add_argument("--out", metavar="FILE", help="write it here (format from .json, .md, .csv, .html)")
+    p.set_defaults(func=cmd_matrix)
 
     p = sub.add_parser("serve", help="run the eligibility API (HTTP)")
     p.add_argument("--rules", metavar="DIR", help="rule files or a folder (default: the shipped rules/)")

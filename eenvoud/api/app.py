@@ -15,7 +15,7 @@ from eenvoud.api import describe, errors
 from eenvoud.api.analysis import Analyses
 from eenvoud.api.keys import ApiKeys
 from eenvoud.api.limits import MAX_BODY, BodyLimit
-from eenvoud.api.routes import analysis, decisions, diff, eligibility, health, regulations
+from eenvoud.api.routes import analysis, decisions, diff, eligibility, health, matrix, regulations
 from eenvoud.api.security import OPEN_PATHS, SCHEME, KeyCheck
 from eenvoud.api.service import Service
 from eenvoud.audit import ENV_STORE, Audit
@@ -80,6 +80,7 @@ def create_app(
             {"name": "regulations", "description": "what each regulation asks, and one case decided"},
             {"name": "eligibility", "description": "one government: a case against every regulation"},
             {"name": "analysis", "description": "proved findings about a regulation's rules"},
+            {"name": "matrix", "description": "the ask-once matrix: which facts several agencies need"},
             {"name": "decisions", "description": "the decisions kept: read back, replayed, decided again"},
             {"name": "health", "description": "for load balancers"},
         ],
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(eligibility.router(examples))
     app.include_router(analysis.router())
     app.include_router(diff.router())
+    app.include_router(matrix.router())
     if audit is not None:  # the store's routes exist only on a server that keeps decisions
         app.include_router(decisions.router())
     app.include_router(health.router)
