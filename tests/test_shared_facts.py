@@ -211,3 +211,13 @@ def test_one_government_shows_one_label_per_fact(shipped: TestClient) -> None:
     assert r.status_code == 200
     by_input = {q["input"]: q for q in r.json()["questions"]}
     assert by_input["assets"]["label"] == "Vermogen (rendementsgrondslag) van aanvrager en toeslagpartner op 1 januari"
+
+
+def test_the_age_is_asked_as_the_birth_date_once_for_every_regulation(shipped: TestClient) -> None:
+    """The zorgtoeslag's `age` is the BRP birth date's age: one question, `birth_date`, for all."""
+    r = shipped.post("/eligibility", params={"event": "turning_18"}, json={"date": "2024-04-15", "facts": {}})
+    assert r.status_code == 200
+    questions = {q["input"]: q for q in r.json()["questions"]}
+    assert "age" not in questions
+    assert questions["birth_date"]["registry"] == "BRP"
+    assert {n["regulation"] for n in questions["birth_date"]["needed_by"]} == {"zorgtoeslag", "huurtoeslag"}

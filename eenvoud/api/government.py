@@ -43,7 +43,7 @@ def decide_all(library: Library, programs: Programs, raw: object, day: date,
         "undetermined": [reg.name for reg, d in decided if d.eligible is None],
         "not_in_force": [str(x["regulation"]) for x in not_in_force],
         "regulations": [_outcome(reg, d) for reg, d in decided] + not_in_force,
-        "questions": [q.to_json() for q in gov.open_questions([d for _, d in decided])],
+        "questions": [q.to_json() for q in gov.open_questions([d for _, d in decided], gov.derivations(regs))],
     }
 
 

@@ -259,18 +259,33 @@ class OpenQuestion:
                 "ask_citizen": self.registry is None, "settles": self.settles, "needed_by": self.needed_by}
 
 
-def open_questions(decisions: Sequence[Decision]) -> list[OpenQuestion]:
-    """The questions of all `decisions` merged by input, the most useful first."""
+def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived] | None = None) -> list[OpenQuestion]:
+    """The questions of all `decisions` merged by input, the most useful first. A question for a
+    derived fact that follows from one other fact is asked as that fact (the zorgtoeslag's `age` as
+    the BRP's `birth_date`): one answer serves every regulation."""
     merged: dict[str, OpenQuestion] = {}
     for d in decisions:
+        asked: set[str] = set()
         for q in d.questions:
-            entry = merged.get(q.input)
+            name, label, registry = q.input, q.label, q.registry
+            via = derived.get(q.input) if derived else None
+            source = via.holder.input_map.get(via.reads[0]) if via is not None and len(via.reads) == 1 else None
+            if source is not None:
+                name, label, registry = source.name, source.label, source.registry
+            asked.add(name)
+            entry = merged.get(name)
             if entry is None:
-                entry = merged[q.input] = OpenQuestion(q.input, q.label, q.registry, len(merged))
-            elif entry.registry is None and q.registry is not None:
-                entry.registry = q.registry  # one registry holding it is enough
-            entry.needed_by.append({"regulation": d.regulation, "rules": list(q.needed_by)})
+                entry = merged[name] = OpenQuestion(name, label, registry, len(merged))
+            elif entry.registry is None and registry is not None:
+                entry.registry = registry  # one registry holding it is enough
+            last = entry.needed_by[-1] if entry.needed_by else None
+            if last is not None and last["regulation"] == d.regulation:
+                rules = last["rules"]
+                assert isinstance(rules, list)
+                rules.extend(r for r in q.needed_by if r not in rules)
+            else:
+                entry.needed_by.append({"regulation": d.regulation, "rules": list(q.needed_by)})
             entry.rules += len(q.needed_by)
-            if d.eligible is None and len(d.questions) == 1:
-                entry.settles += 1
+        if d.eligible is None and len(asked) == 1:
+            merged[next(iter(asked))].settles += 1
     return sorted(merged.values(), key=OpenQuestion.rank)
