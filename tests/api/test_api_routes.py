@@ -71,6 +71,7 @@ def test_regulation_detail_parameters_follow_the_date(client: TestClient) -> Non
     assert inputs["age"] == {
         "name": "age", "type": "int", "domain": {"minimum": 0, "maximum": 130, "members": None},
         "label": "Leeftijd van de aanvrager", "registry": "BRP", "ask_citizen": False,
+        "registry_period": None, "judged": False,
     }
     assert inputs["assets"]["registry"] is None and inputs["assets"]["ask_citizen"] is True
     assert inputs["income"]["domain"]["minimum"] == "0.00"
