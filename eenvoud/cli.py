@@ -496,9 +496,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    """Exit codes (docs/scale.md): 0 every row decided, 1 bad rows reported in the errors file,
+    2 the batch could not run (its rules, files or options; nothing written)."""
+    from eenvoud.engine.batch import BatchError
+
+    try:
+        return _batch(args)
+    except RuleError as exc:
+        err.print(render_all(exc.diagnostics), markup=False)
+    except (UsageError, BatchError) as exc:
+        err.print(f"error: {exc}", markup=False)
+    return 2
+
+
+def _batch(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from eenvoud.engine.batch import BatchError, run_batch  # duckdb (and pyspark) only for a batch
+    from eenvoud.engine.batch import run_batch  # duckdb (and pyspark) only for a batch
 
     lib = _load([args.file])
     lib.raise_for_errors()
@@ -514,11 +528,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         def report(stage: str, fraction: float | None) -> None:
             bar.update(task, description=stage, completed=fraction or 0.0, total=None if fraction is None else 1.0)
 
-        try:
-            result = run_batch(regs[0], day, args.input, args.output, engine=args.engine, progress=report,
-                               spark_master=args.spark_master)
-        except BatchError as exc:
-            raise UsageError(str(exc)) from None
+        result = run_batch(regs[0], day, args.input, args.output, engine=args.engine, progress=report,
+                           spark_master=args.spark_master, id_column=args.id)
     run_id: str | None = None
     if args.store:
         audit = _audit()
@@ -541,6 +552,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     out.print(f"  [green]eligible[/green] {result.eligible:,}   [red]not eligible[/red] {result.not_eligible:,}   "
               f"[yellow]undetermined[/yellow] {result.undetermined:,}")
     out.print(f"  results: {result.output}", markup=False)
+    out.print(f"  rows: {result.rows_in:,} in = {result.rows_out:,} out + {result.error_rows:,} in the errors file",
+              markup=False)
     if result.engine_rows:
         out.print(f"  {result.engine_rows:,} rows decided by the engine (a division by zero, a bracket gap or a date "
                   "out of range in the SQL)", markup=False)
@@ -550,7 +563,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         for e in result.errors[:10]:
             where = f"row {e.row}" + (f", `{e.column}`" if e.column else "")
             value = f" (got {e.value!r})" if e.value is not None else ""
-            err.print(f"  {where}: {e.message}{value}", markup=False)
+            place = ", ".join(([f"line {e.line}"] if e.line is not None else [])
+                              + ([f"{result.id_column} {e.id}"] if e.id else []))
+            err.print(f"  {where}: {e.message}{value}" + (f" [{place}]" if place else ""), markup=False)
         if result.bad_rows > 10 or len(result.errors) > 10:
             err.print("  ...", markup=False)
         return 1
@@ -826,6 +841,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="duckdb in-process (default) or Apache Spark")
     p.add_argument("--spark-master", metavar="URL", help="Spark master (default: local[*])")
+    p.add_argument("--id", metavar="COLUMN", help="the column that names a person in the errors file "
+                   "(default: the input's first column)")
     p.add_argument("--json", action="store_true", help="the summary as JSON")
     p.add_argument("--store", action="store_true",
                    help="record the run (rules, date, the population file's hash, counts) in the decision store")

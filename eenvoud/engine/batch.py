@@ -20,6 +20,9 @@ by one; the second writes the decisions; the last counts the outcomes from the w
 from __future__ import annotations
 
 import csv
+import json
+import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -56,9 +59,12 @@ class RowError:
     column: str | None
     value: str | None
     message: str
+    line: int | None = None  # the physical line of a CSV (the header is line 1)
+    id: str | None = None  # the row's id column (the first column, or `--id`)
 
     def to_json(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message,
+                "line": self.line, "id": self.id}
 
 
 @dataclass
@@ -79,6 +85,10 @@ class BatchResult:
     engine_rows: int = 0  # rows the SQL left to the engine
     missing_columns: tuple[str, ...] = ()
     seconds: float = 0.0
+    rows_in: int = 0  # = rows_out + error_rows, checked before the files are published
+    rows_out: int = 0
+    error_rows: int = 0  # rows the errors file names
+    id_column: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -90,6 +100,10 @@ class BatchResult:
             "errors_file": str(self.errors_path) if self.errors_path else None,
             "engine_rows": self.engine_rows, "missing_columns": list(self.missing_columns),
             "seconds": round(self.seconds, 3),
+            "rows_in": self.rows_in, "rows_out": self.rows_out, "error_rows": self.error_rows,
+            "id_column": self.id_column,
+            "metadata_file": str(meta_path_for(self.output)) if self.output.suffix.lower() == ".csv"
+            or self.engine == "spark" else None,
         }
 
 
@@ -131,10 +145,75 @@ def errors_path_for(output: Path) -> Path:
     return output.with_name(name + ".errors.csv")
 
 
+def meta_path_for(output: Path) -> Path:
+    """The sidecar with the regulation's hash and the date, beside a CSV output (a Parquet output
+    carries them in its key-value metadata)."""
+    return errors_path_for(output).with_name(errors_path_for(output).name[: -len(".errors.csv")] + ".meta.json")
+
+
+def _temp_for(path: Path) -> Path:
+    """A name in the same folder that no reader takes for a finished file: hidden, `.tmp`."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _check_paths(source: Path, target: Path, sidecars: Sequence[Path], engine: str) -> None:
+    """Before any work: the input is not overwritten, and every file can be written."""
+    for p in (target, *sidecars):
+        if _same_file(source, p):
+            raise BatchError(f"the output {p} is the input: the results would overwrite the people; "
+                             "choose another output")
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"cannot create the output folder {folder}: {exc.strerror or exc}") from None
+    if not folder.is_dir():
+        raise BatchError(f"the output folder {folder} is not a folder")
+    for p in (target, *sidecars) if engine == "duckdb" else sidecars:
+        if p.is_dir():
+            raise BatchError(f"cannot write {p}: it is a folder")
+    probe = _temp_for(folder / "probe")
+    try:
+        probe.open("x").close()
+        probe.unlink()
+    except OSError as exc:
+        raise BatchError(f"cannot write in the output folder {folder}: {exc.strerror or exc}") from None
+
+
+def _publish(temp: Path, final: Path) -> None:
+    """Rename a finished file (or Spark's folder) to its final name."""
+    if final.is_dir() and not final.is_symlink():
+        shutil.rmtree(final)
+    os.replace(temp, final)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_path: str | Path, *,
               engine: EngineName = "duckdb", progress: Progress | None = None,
-              spark_master: str | None = None, threads: int | None = None) -> BatchResult:
-    """Decide every person in `input_path` and write the results to `output_path`."""
+              spark_master: str | None = None, threads: int | None = None,
+              id_column: str | None = None) -> BatchResult:
+    """Decide every person in `input_path` and write the results to `output_path`.
+
+    The output, the errors file and (for CSV, and on Spark) the sidecar with the hash and the date
+    are written under temporary names in the output's folder and renamed only when all are
+    complete and every row in is a row out or a row in the errors file: the output last, after
+    any earlier output was removed, so that a run that fails or is killed leaves no output that
+    looks complete. `id_column` (default: the input's first column) is carried to the errors file."""
     started = time.perf_counter()
     source, target = Path(input_path), Path(output_path)
     in_format = FORMATS.get(source.suffix.lower())
@@ -145,6 +224,12 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         raise BatchError(f"the output {target} is neither .csv nor .parquet")
     if not source.exists():
         raise BatchError(f"no such input file: {source}")
+    if source.is_dir() and engine == "duckdb":
+        raise BatchError(f"the input {source} is a folder")
+    errors_file = errors_path_for(target)
+    meta_file = meta_path_for(target) if out_format == "csv" or engine == "spark" else None
+    sidecars = [errors_file] + ([meta_file] if meta_file else [])
+    _check_paths(source, target, sidecars, engine)
     if engine == "spark":
         prog = compile_sql(reg, day, "spark")
         runner: _Runner = _SparkRunner(prog, spark_master or "local[*]")
@@ -155,10 +240,18 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         raise BatchError(f"unknown engine `{engine}`: duckdb or spark")
     report = progress or (lambda stage, fraction: None)
     result = BatchResult(reg.name, reg.hash, day, engine, target)
-    errors_file = errors_path_for(target)
+    temp_output, temp_errors = _temp_for(target), _temp_for(errors_file)
+    temp_meta = _temp_for(meta_file) if meta_file else None
+    metadata = {"eenvoud.regulation": reg.name, "eenvoud.hash": reg.hash, "eenvoud.date": day.isoformat()}
     try:
+        runner.id_column = id_column
         runner.open(source, in_format)
+        if id_column is not None and id_column not in runner.schema:
+            raise BatchError(f"`--id {id_column}`: the input has no such column")
+        ident = id_column or next((c for c in runner.schema if c != ROW), None)
+        result.id_column = ident
         passthrough, result.missing_columns = _columns(prog, runner.schema)
+        malformed = list(runner.malformed)
         key = (tuple(runner.schema.items()), tuple(passthrough))
         built = prog.built.get(key)
         if built is None:
@@ -173,6 +266,7 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
         # a first pass counts the rows the engine must decide; a regulation without a division by
         # a variable, a bracket or date arithmetic has none, and DuckDB then goes straight on
         flagged = 0
+        good = 0
         checked = bool(prog.flags) or engine == "spark"
         if checked:
             report("checking", 0.0)
@@ -182,22 +276,24 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
                 alias(exp.Sum(this=_flag(exp.and_(exp.not_(col("__bad")), col("__needs_engine")))), "flagged"),
             ).from_(every)
             people, bad, flagged = runner.one(counts, "checking", report)
-            result.people = int(people or 0)
+            good = int(people or 0)
 
         evaluation_errors: list[RowError] = []
         engine_rows: list[dict[str, object]] = []
         if flagged:
             report("engine", None)
             program = Program(reg, day)
-            pick = exp.select(col("row"), *(col(f"__i_{i.name}") for i in prog.inputs)).from_(every).where(
+            ident_engine = _engine_id_expr(prog, ident, passthrough)
+            pick = exp.select(col("row"), ident_engine, *(col(f"__i_{i.name}") for i in prog.inputs)).from_(every).where(
                 exp.and_(exp.not_(col("__bad")), col("__needs_engine")))
             for values in runner.rows(pick):
-                row, facts = int(values[0]), {i.name: x for i, x in zip(prog.inputs, values[1:], strict=True)
+                row, facts = int(values[0]), {i.name: x for i, x in zip(prog.inputs, values[2:], strict=True)
                                               if x is not None}
                 try:
                     engine_rows.append({"row": row, "__error": False, **decide_row(program, facts)})
                 except EvaluationError as exc:
-                    evaluation_errors.append(RowError(row, None, None, f"the rules cannot be evaluated: {exc}"))
+                    evaluation_errors.append(RowError(row, None, None, f"the rules cannot be evaluated: {exc}",
+                                                      id=None if values[1] is None else str(values[1])))
                     engine_rows.append({"row": row, "__error": True})
             result.engine_rows = len(engine_rows)
 
@@ -208,26 +304,60 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
             outputs = [col("row"), *(col(p) for p in passthrough), *(col(o.name) for o in prog.outputs)]
             final = exp.select(*outputs).from_(every).where(exp.not_(col("__bad")))
         report("deciding", 0.0)
-        runner.write(final, target, out_format, report)
+        runner.write(final, temp_output, out_format, report, metadata)
 
         report("counting", None)
         result.decided, result.eligible, result.not_eligible, result.undetermined = \
-            runner.count_outcomes(final, target, out_format)
+            runner.count_outcomes(final, temp_output, out_format)
         if not checked:
-            result.people = int(runner.one(exp.select(exp.Count(this=exp.Star())).from_("__people"), "counting",
-                                           report)[0])
-        result.bad_rows = result.people - result.decided  # bad values, and rows the rules cannot decide
+            good = int(runner.one(exp.select(exp.Count(this=exp.Star())).from_("__people"), "counting", report)[0])
+        result.people = good + len(malformed)  # the rows in: read, and the ones that could not be
+        result.bad_rows = result.people - result.decided  # bad values, unreadable rows, rows the rules cannot decide
 
+        error_rows = 0
         if result.bad_rows:
             report("errors", None)
             result.errors_path = errors_file
-            result.errors = runner.write_errors(_errors_query(prog, parsed), evaluation_errors, errors_file)
-        elif errors_file.exists():
-            errors_file.unlink()  # a stale report from an earlier run would be read as this one's
+            result.errors, error_rows = runner.write_errors(_errors_query(prog, parsed, ident),
+                                                            [*malformed, *evaluation_errors], temp_errors,
+                                                            in_format == "csv")
+        result.rows_in, result.rows_out, result.error_rows = result.people, result.decided, error_rows
+        if result.rows_in != result.rows_out + result.error_rows:
+            raise BatchError(f"the rows do not add up: {result.rows_in:,} in, {result.rows_out:,} out and "
+                             f"{result.error_rows:,} in the errors file; nothing was written")
+        if meta_file and temp_meta:
+            temp_meta.write_text(json.dumps({
+                **{k.removeprefix("eenvoud."): v for k, v in metadata.items()}, "engine": engine,
+                "output": target.name, "errors_file": errors_file.name if error_rows else None,
+                "rows_in": result.rows_in, "rows_out": result.rows_out, "error_rows": result.error_rows},
+                indent=2) + "\n", encoding="utf-8")
+        # published: an earlier output first removed, then the errors file and the sidecar, the
+        # output last (its final name is the sign that the run is complete)
+        _remove(target)
+        if error_rows:
+            _publish(temp_errors, errors_file)
+        else:
+            errors_file.unlink(missing_ok=True)  # a stale report from an earlier run would be read as this one's
+        if meta_file and temp_meta:
+            _publish(temp_meta, meta_file)
+        _publish(temp_output, target)
+    except OSError as exc:
+        where = exc.filename or target.parent
+        raise BatchError(f"cannot write {where}: {exc.strerror or exc}") from None
     finally:
         runner.close()
+        for temp in (temp_output, temp_errors, temp_meta):
+            if temp is not None:
+                _remove(temp)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _engine_id_expr(prog: SqlProgram, ident: str | None, passthrough: Sequence[str]) -> exp.Expr:
+    """The id column in the decided rows (an input is there typed, as `__i_x`)."""
+    if ident is None or (ident not in passthrough and ident not in {i.name for i in prog.inputs}):
+        return _cast_text(exp.Null())
+    return _cast_text(col(ident if ident in passthrough else f"__i_{ident}"))
 
 
 def _flag(e: exp.Expr) -> exp.Expr:
@@ -257,11 +387,25 @@ def _columns(prog: SqlProgram, schema: Mapping[str, str]) -> tuple[list[str], tu
     return passthrough, missing
 
 
-def _errors_query(prog: SqlProgram, parsed: exp.Select) -> exp.Expr | None:
+def _id_expr(prog: SqlProgram, id_column: str | None) -> exp.Expr:
+    """The id column as text in the parsed rows (an input is there as `__t_x`)."""
+    if id_column is None:
+        return _cast_text(exp.Null())
+    if id_column in {i.name for i in prog.inputs}:
+        return col(f"__t_{id_column}")
+    return _cast_text(col(id_column))
+
+
+def _cast_text(e: exp.Expr) -> exp.Expr:
+    return exp.Cast(this=e, to=exp.DataType.build("VARCHAR"))
+
+
+def _errors_query(prog: SqlProgram, parsed: exp.Select, id_column: str | None) -> exp.Expr | None:
     parts: list[exp.Select] = []
     for i in prog.inputs:
         parts.append(exp.select(alias(col(ROW), "row"), alias(exp.Literal.string(i.name), "column"),
-                                alias(col(f"__t_{i.name}"), "value"), alias(col(f"__e_{i.name}"), "message"))
+                                alias(col(f"__t_{i.name}"), "value"), alias(col(f"__e_{i.name}"), "message"),
+                                alias(_id_expr(prog, id_column), "id"))
                      .from_(parsed.subquery("__p")).where(exp.not_(exp.Is(this=col(f"__e_{i.name}"), expression=exp.Null()))))
     if not parts:
         return None
@@ -312,27 +456,105 @@ def _type_name(typ: object) -> str:
     return {"bool": "BOOLEAN", "date": "DATE", "text": "VARCHAR"}[typ]  # type: ignore[index]
 
 
-def _write_error_rows(path: Path, rows: Iterator[Sequence[object]], extra: Sequence[RowError]) -> list[RowError]:
-    """The errors file, in row order, and its first SAMPLE entries."""
+def _write_error_rows(path: Path, rows: Iterator[Sequence[object]], extra: Sequence[RowError],
+                      csv_lines: bool) -> tuple[list[RowError], int]:
+    """The errors file, in row order: its first SAMPLE entries, and how many rows it names.
+    Columns `row,column,value,message,line,id` (`line`, the CSV's physical line, is empty for
+    Parquet)."""
     sample: list[RowError] = []
     pending = sorted(extra, key=lambda e: e.row)
+    named: set[int] = set()
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["row", "column", "value", "message"])
+        w.writerow(["row", "column", "value", "message", "line", "id"])
 
         def put(e: RowError) -> None:
-            w.writerow([e.row, e.column or "", "" if e.value is None else e.value, e.message])
+            line = e.line if e.line is not None else (e.row + 1 if csv_lines else None)
+            w.writerow([e.row, e.column or "", "" if e.value is None else e.value, e.message,
+                        "" if line is None else line, "" if e.id is None else e.id])
+            named.add(e.row)
             if len(sample) < SAMPLE:
-                sample.append(e)
+                sample.append(RowError(e.row, e.column, e.value, e.message, line, e.id))
 
         for r in rows:
-            e = RowError(int(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]))  # type: ignore[call-overload]
+            e = RowError(int(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]),  # type: ignore[call-overload]
+                         id=None if r[4] is None else str(r[4]))
             while pending and pending[0].row <= e.row:
                 put(pending.pop(0))
             put(e)
         for e in pending:
             put(e)
-    return sample
+    return sample, len(named)
+
+
+# -- reading a CSV ---------------------------------------------------------------------------------
+
+_GAP_CASES = 200  # up to this many gaps in the row numbers, a CASE; beyond, a join
+
+
+def read_header(source: Path) -> list[str]:
+    """The CSV's column names, checked before any work: none empty, none twice."""
+    try:
+        with source.open(encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), None)
+    except UnicodeDecodeError:
+        raise BatchError(f"cannot read {source}: it is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise BatchError(f"cannot read {source}: its header: {exc}") from None
+    if not header:
+        raise BatchError(f"cannot read {source}: it has no header line (the first line names the columns)")
+    names = [h.strip() for h in header]
+    for k, name in enumerate(names, 1):
+        if not name:
+            raise BatchError(f"the header of {source} has no name for column {k}: every column needs one")
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names, 1):
+        if name in seen:
+            raise BatchError(f"the header of {source} names `{name}` twice (columns {seen[name]} and {k}): "
+                             "which one is meant cannot be told")
+        seen[name] = k
+    return names
+
+
+def _field(line: str, index: int) -> str | None:
+    """The field at `index` of one CSV line (the id of a row with the wrong number of fields)."""
+    try:
+        fields = next(csv.reader([line.strip("\r\n")]), [])
+    except csv.Error:
+        return None
+    return fields[index].strip() if index < len(fields) else None
+
+
+def _malformed_message(kind: str, message: str, width: int) -> str:
+    import re
+
+    m = re.search(r"Found: (\d+)", message)
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") and m:
+        return f"the row has {m.group(1)} fields, the header {width}"
+    if kind == "MISSING COLUMNS":
+        return f"the row has fewer fields than the header's {width}"
+    if kind == "TOO MANY COLUMNS":
+        return f"the row has more fields than the header's {width}"
+    return f"the row cannot be read: {message.splitlines()[0] if message else kind.lower()}"
+
+
+def _gap_steps(gaps: Sequence[int]) -> list[tuple[int, int]]:
+    """For the sorted physical lines that are no row of their own (lines from 2), the pairs
+    (k, j): j of them lie before the row that is the (k + 1)-th good one, or any later."""
+    steps: dict[int, int] = {}
+    for j, line in enumerate(gaps, 1):
+        steps[line - 1 - j] = j  # the good rows before this gap: lines 2 .. line - 1 less the gaps before it
+    return sorted(steps.items())
+
+
+def _row_of_ordinal(ordinal: str, gaps: Sequence[int]) -> str:
+    """The row (physical line less one) of the good row numbered `ordinal` from 1."""
+    if not gaps:
+        return ordinal
+    if len(gaps) > _GAP_CASES:
+        return ordinal  # unused: a join instead
+    cases = " ".join(f"WHEN {ordinal} > {k} THEN {j}" for k, j in reversed(_gap_steps(gaps)))
+    return f"{ordinal} + CASE {cases} ELSE 0 END"
 
 
 # -- runners -----------------------------------------------------------------------------------
@@ -340,14 +562,18 @@ def _write_error_rows(path: Path, rows: Iterator[Sequence[object]], extra: Seque
 
 class _Runner(Protocol):
     schema: dict[str, str]
+    id_column: str | None  # set before `open`: the column that names a row that cannot be read
+    malformed: list[RowError]  # after `open`: the rows with the wrong number of fields
 
     def open(self, source: Path, fmt: str) -> None: ...
     def prepare(self, every: exp.Select, rendered: str) -> exp.Expr: ...
     def one(self, query: exp.Expr, stage: str, report: Progress) -> tuple[Any, ...]: ...
     def rows(self, query: exp.Expr) -> Iterator[tuple[Any, ...]]: ...
-    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]: ...
+    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path,
+                     csv_lines: bool) -> tuple[list[RowError], int]: ...
     def register_engine_rows(self, rows: list[dict[str, object]]) -> None: ...
-    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None: ...
+    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress,
+              metadata: Mapping[str, str]) -> None: ...
     def count_outcomes(self, final: exp.Expr, target: Path, fmt: str) -> tuple[int, int, int, int]: ...
     def close(self) -> None: ...
 
@@ -362,6 +588,9 @@ class _DuckRunner(_Runner):
 
         self.duckdb = duckdb
         self.prog = prog
+        self.id_column: str | None = None
+        self.malformed: list[RowError] = []
+        self.ordered = False
         self.con = duckdb.connect()
         # the output keeps the input's order; a row number means the same person in both
         self.con.execute("SET preserve_insertion_order = true")
@@ -375,19 +604,92 @@ class _DuckRunner(_Runner):
         return query.sql(dialect="duckdb")
 
     def open(self, source: Path, fmt: str) -> None:
-        if fmt == "parquet":
-            scan = f"read_parquet({_quote(source)}, file_row_number = true)"
-            select = f"SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) FROM {scan}"
-        else:
-            # every field as text: the sniffer would otherwise guess types (1.50 as a float)
-            scan = f"read_csv({_quote(source)}, header = true, all_varchar = true)"
-            select = f"SELECT row_number() OVER () AS {ROW}, * FROM {scan}"
+        self.malformed = []
+        self.ordered = False  # whether the row numbers need the output sorted
         try:
+            if fmt == "parquet":
+                scan = f"read_parquet({_quote(source)}, file_row_number = true)"
+                select = f"SELECT file_row_number + 1 AS {ROW}, * EXCLUDE (file_row_number) FROM {scan}"
+            else:
+                select = self._open_csv(source)
             self.con.execute(f"CREATE TEMP VIEW __people AS {select}")
             described = self.con.execute("DESCRIBE SELECT * FROM __people").fetchall()
         except self.duckdb.Error as exc:
             raise BatchError(f"cannot read {source}: {_first_line(exc)}") from None
         self.schema = {str(r[0]): str(r[1]) for r in described}
+
+    def _open_csv(self, source: Path) -> str:
+        """The CSV read with its own header's columns, every field as text (the sniffer would
+        guess types: 1.50 as a float, or the whole file as one column), a strict field count per
+        row, and the row numbers of the physical lines (`row` N is on line N + 1): a row with the
+        wrong number of fields is a bad row (`self.malformed`), a blank line is no row and shifts
+        no other, a quoted field may span lines."""
+        header = read_header(source)
+        self.header = header
+        columns = "{" + ", ".join(f"{_quote(name)}: 'VARCHAR'" for name in header) + "}"
+        dialect = (f"header = true, columns = {columns}, auto_detect = false, delim = ',', quote = '\"', "
+                   "escape = '\"', strict_mode = true, null_padding = false, max_line_size = 16777216")
+        # pass 0: the rows with the wrong number of fields, by physical line (DuckDB skips them)
+        self.con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __scans")
+        good = int(self.con.execute(
+            f"SELECT count(*) FROM read_csv({_quote(source)}, {dialect}, store_rejects = true, "
+            "rejects_table = '__rejects', rejects_scan = '__scans', rejects_limit = 0)").fetchall()[0][0])
+        # (fetched whole: DuckDB writes the rejects table when the query ends)
+        rejected = self.con.execute(
+            "SELECT line, min(error_type), min(error_message), min(csv_line) FROM __rejects "
+            "GROUP BY line ORDER BY line").fetchall()
+        # the physical lines: blank ones and the continuations of a quoted field are no row
+        lines = (f"read_csv({_quote(source)}, header = false, columns = {{'l': 'VARCHAR'}}, auto_detect = false, "
+                 "delim = E'\\x01\\x02\\x03\\x04', quote = '', escape = '', strict_mode = false, "
+                 "max_line_size = 16777216)")
+        numbered = f"SELECT row_number() OVER () AS n, l, length(l) - length(replace(l, '\"', '')) AS q FROM {lines}"
+        total, blank, odd = self.con.execute(
+            f"SELECT count(*), count(*) FILTER (n > 1 AND (l IS NULL OR trim(l, E'\\r') = '')), "
+            f"count(*) FILTER (q % 2 = 1) FROM ({numbered})").fetchall()[0]
+        gaps: list[int] = []
+        continued: list[int] = []  # the lines inside a quoted field, after its first
+        if odd:  # a quoted field spans lines: a line starts a row when the quotes before it are paired
+            for n, inside in self.con.execute(
+                    f"SELECT n, before % 2 = 1 FROM (SELECT n, l, coalesce(sum(q) OVER (ORDER BY n ROWS BETWEEN "
+                    f"UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM ({numbered})) WHERE n > 1 AND "
+                    "(before % 2 = 1 OR l IS NULL OR trim(l, E'\\r') = '') ORDER BY n").fetchall():
+                gaps.append(int(n))
+                if inside:
+                    continued.append(int(n))
+        elif blank:
+            gaps = [int(r[0]) for r in self.con.execute(
+                f"SELECT n FROM ({numbered}) WHERE n > 1 AND (l IS NULL OR trim(l, E'\\r') = '') ORDER BY n").fetchall()]
+        starts = int(total) - 1 - len(gaps)
+        if starts != good + len(rejected):
+            first = self.con.execute(f"SELECT min(n) FROM ({numbered}) WHERE q % 2 = 1").fetchall()[0][0]
+            where = f" (an unpaired quote on line {first})" if first is not None else ""
+            raise BatchError(f"cannot read {source}: its rows cannot be told apart{where}; "
+                             f"{starts:,} lines start a row, the CSV reader found {good + len(rejected):,}")
+        # DuckDB numbers a rejected row's line without the lines inside quoted fields before it
+        id_at = header.index(self.id_column) if self.id_column in header else 0
+        no_row = set(gaps)
+        for counted, kind, message, text in rejected:
+            line = int(counted)
+            for c in continued:
+                if c > line:
+                    break
+                line += 1
+            if line in no_row or line < 2:
+                raise BatchError(f"cannot read {source}: its rows cannot be told apart near line {line}")
+            self.malformed.append(RowError(line - 1, None, None, _malformed_message(str(kind), str(message),
+                                                                                     len(header)),
+                                           line=line, id=_field(str(text or ""), id_at)))
+        gaps = sorted(no_row | {e.line for e in self.malformed if e.line is not None})
+        row = _row_of_ordinal("__g", gaps)
+        self.ordered = len(gaps) > _GAP_CASES
+        if self.ordered:  # many gaps: an ASOF join on the count of rows before each gap
+            values = ", ".join(f"({k}, {j})" for k, j in _gap_steps(gaps))
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE __gaps AS SELECT * FROM (VALUES {values}) AS t(k, j)")
+            return (f"SELECT __g + coalesce(__gaps.j, 0) AS {ROW}, * EXCLUDE (__g, k, j) FROM "
+                    f"(SELECT row_number() OVER () AS __g, * FROM read_csv({_quote(source)}, {dialect}, "
+                    f"ignore_errors = true)) AS __c ASOF LEFT JOIN __gaps ON __c.__g > __gaps.k")
+        return (f"SELECT {row} AS {ROW}, * EXCLUDE (__g) FROM (SELECT row_number() OVER () AS __g, * FROM "
+                f"read_csv({_quote(source)}, {dialect}, ignore_errors = true))")
 
     def prepare(self, every: exp.Select, rendered: str) -> exp.Expr:
         # a view: the queries that read it are short to write and to plan
@@ -433,12 +735,13 @@ class _DuckRunner(_Runner):
         while batch := cursor.fetchmany(10_000):
             yield from batch
 
-    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]:
+    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path,
+                     csv_lines: bool) -> tuple[list[RowError], int]:
         found: Iterator[Sequence[object]] = iter(())
         if query is not None:
             ordered = exp.select(exp.Star()).from_(query.subquery("__e")).order_by("row", "column")  # type: ignore[attr-defined]
             found = self.rows(ordered)
-        return _write_error_rows(path, found, extra)
+        return _write_error_rows(path, found, extra, csv_lines)
 
     def register_engine_rows(self, rows: list[dict[str, object]]) -> None:
         schema = _engine_schema(self.prog)
@@ -448,9 +751,15 @@ class _DuckRunner(_Runner):
         marks = ", ".join("?" for _ in names)
         self.con.executemany(f"INSERT INTO __engine VALUES ({marks})", [[r.get(n) for n in names] for r in rows])
 
-    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None:
-        options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-        target.parent.mkdir(parents=True, exist_ok=True)
+    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress,
+              metadata: Mapping[str, str]) -> None:
+        if fmt == "parquet":
+            kv = ", ".join(f'"{k}": {_quote(v)}' for k, v in metadata.items())
+            options = f"FORMAT parquet, KV_METADATA {{{kv}}}"
+        else:
+            options = "FORMAT csv, HEADER true"
+        if self.ordered and isinstance(query, exp.Select) and not query.args.get("order"):
+            query = query.order_by(exp.Ordered(this=col("row")))
         with self._watch("deciding", report):
             self._run(f"COPY ({self._sql(query)}) TO {_quote(target)} ({options})")
 
@@ -483,6 +792,8 @@ class _SparkRunner(_Runner):
             raise BatchError(f"cannot start Spark at {master}: {_first_line(exc)}") from None
         self._session = SparkSession
         self.kept: list[Any] = []
+        self.id_column: str | None = None
+        self.malformed: list[RowError] = []
 
     def _sql(self, query: exp.Expr) -> str:
         return query.sql(dialect="spark")
@@ -500,12 +811,22 @@ class _SparkRunner(_Runner):
             if fmt == "parquet":
                 df = self.spark.read.parquet(str(source))
             else:
-                # every field as text (no schema inference), like the DuckDB runner
-                df = self.spark.read.option("header", True).option("mode", "FAILFAST").csv(str(source))
+                # every field as text (no schema inference), the header's own names, checked first;
+                # a row with the wrong number of fields stops the batch (FAILFAST): on Spark it is
+                # no bad row with its line, as on DuckDB (docs/scale.md)
+                from pyspark.sql.types import StringType, StructField, StructType
+
+                header = read_header(source) if source.is_file() else None
+                reader = self.spark.read.option("header", True).option("mode", "FAILFAST")
+                if header is not None:
+                    reader = reader.schema(StructType([StructField(h, StringType()) for h in header]))
+                df = reader.csv(str(source))
             # row numbers in file order without a single-partition window: the position within a
             # partition (monotonically_increasing_id's low 33 bits) plus the rows of the partitions before
             df = df.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
             sizes = sorted((r[0], r[1]) for r in df.groupBy("__pid").count().collect())
+        except BatchError:
+            raise
         except Exception as exc:
             raise BatchError(f"cannot read {source}: {_first_line(exc)}") from None
         offsets, total = [], 0
@@ -544,12 +865,13 @@ class _SparkRunner(_Runner):
         for r in self._collect(self._df(query)):
             yield tuple(r)
 
-    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path) -> list[RowError]:
+    def write_errors(self, query: exp.Expr | None, extra: Sequence[RowError], path: Path,
+                     csv_lines: bool) -> tuple[list[RowError], int]:
         found: Iterator[Sequence[object]] = iter(())
         if query is not None:
             ordered = exp.select(exp.Star()).from_(query.subquery("__e")).order_by("row", "column")  # type: ignore[attr-defined]
             found = (tuple(r) for r in self._df(ordered).toLocalIterator())
-        return _write_error_rows(path, found, extra)
+        return _write_error_rows(path, found, extra, csv_lines)
 
     def register_engine_rows(self, rows: list[dict[str, object]]) -> None:
         schema = _engine_schema(self.prog)
@@ -558,7 +880,8 @@ class _SparkRunner(_Runner):
         data = [tuple(_typed(r.get(name), types.get(name)) for name, _ in schema) for r in rows]
         self.spark.createDataFrame(data, ddl).createOrReplaceTempView("__engine")
 
-    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress) -> None:
+    def write(self, query: exp.Expr, target: Path, fmt: str, report: Progress,
+              metadata: Mapping[str, str]) -> None:
         report("deciding", None)
         writer = self._df(query).write.mode("overwrite")
         try:

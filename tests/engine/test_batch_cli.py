@@ -156,7 +156,7 @@ def test_mistakes_in_the_columns(tmp_path: Path, capsys: pytest.CaptureFixture[s
     people = tmp_path / "people.csv"
     people.write_text(header + "\n" + ",".join("1" for _ in header.split(",")) + "\n", encoding="utf-8")
     code, stdout, stderr = batch(capsys, ZORG, people, tmp_path / "out.csv")
-    assert code == 1
+    assert code == 2  # could not run (issue 14: was 1, the code of bad rows)
     assert message in stderr
     assert "Traceback" not in stderr + stdout
 
@@ -170,14 +170,14 @@ def test_mistakes_in_the_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     if name.endswith(".json"):
         people.write_text("[]", encoding="utf-8")
     code, _, stderr = batch(capsys, ZORG, people, tmp_path / "out.csv")
-    assert code == 1 and message in stderr
+    assert code == 2 and message in stderr  # could not run (issue 14: was 1, the code of bad rows)
 
 
 def test_a_module_has_no_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     people = tmp_path / "people.csv"
     people.write_text("has_partner\ntrue\n", encoding="utf-8")
     code, _, stderr = batch(capsys, FIXTURES / "shared_household.rules", people, tmp_path / "out.csv")
-    assert code == 1 and "is a module" in stderr
+    assert code == 2 and "is a module" in stderr  # could not run (issue 14: was 1)
 
 
 def test_rows_the_rules_cannot_decide_are_errors_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
