@@ -61,6 +61,9 @@ def test_registry_documents_and_derivation(matrix: mx.Matrix) -> None:
     assert by["birth_date"].registry == "BRP"
     assert by["birth_date"].declared_in == "rules/nl/common/person.rules"
     assert by["income"].registry == "BRI"
+    # for which period the registry holds it, and whether it is a judgement (registries in time)
+    assert (by["income"].registry_period, by["income"].judged) == ("for year", True)
+    assert by["income"].to_json()["registry_period"] == "for year"
     assert by["assets"].registry is None
     assert {d["regulation"] for d in by["assets"].documents} >= {"zorgtoeslag", "huurtoeslag"}
     # the zorgtoeslag's `age` is the BRP birth date's age (module person_age)

@@ -32,6 +32,8 @@ class Fact:
     type: str
     registry: str | None
     declared_in: str
+    registry_period: str | None = None  # `for year - 2`: the period of the registry's fact the rules read
+    judged: bool = False  # the registry holds evidence; the fact is a judgement
     regulations: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
     documents: list[dict[str, str]] = field(default_factory=list)
@@ -41,7 +43,8 @@ class Fact:
         return {
             "name": self.name, "label": self.label, "type": self.type,
             "regulations": list(self.regulations), "agencies": list(self.agencies),
-            "registry": self.registry, "ask_citizen": self.registry is None and not self.derived_from,
+            "registry": self.registry, "registry_period": self.registry_period, "judged": self.judged,
+            "ask_citizen": self.registry is None and not self.derived_from,
             "documents": [dict(d) for d in self.documents],
             "derived_from": list(self.derived_from), "declared_in": self.declared_in,
         }
@@ -112,6 +115,11 @@ def _inputs_read(reg: CheckedRegulation, expr: n.Expr) -> list[str]:
     return out
 
 
+def _period(decl: n.Input) -> str | None:
+    period = getattr(decl, "period", None)
+    return None if period is None else str(period.text())
+
+
 def build(regulations: Sequence[CheckedRegulation], root: Path | None = None) -> Matrix:
     """The matrix of `regulations` (a library's, in its order). `root`: file paths are shown
     relative to it."""
@@ -123,7 +131,7 @@ def build(regulations: Sequence[CheckedRegulation], root: Path | None = None) ->
             if fact is None:
                 origin = reg.symbols[decl.name].origin if decl.name in reg.symbols else reg.file.name
                 fact = facts[decl.name] = Fact(decl.name, decl.label, printer.type_text(decl.type), decl.registry,
-                                               _relative(origin, root))
+                                               _relative(origin, root), _period(decl), bool(getattr(decl, "judged", False)))
             elif fact.registry is None and decl.registry is not None:
                 fact.registry = decl.registry
             if reg.name not in fact.regulations:
@@ -149,10 +157,11 @@ def build(regulations: Sequence[CheckedRegulation], root: Path | None = None) ->
 def to_csv(matrix: Matrix) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["name", "label", "type", "registry", "agencies", "regulations", "documents", "derived_from",
+    w.writerow(["name", "label", "type", "registry", "registry_period", "judged", "agencies", "regulations", "documents", "derived_from",
                 "declared_in"])
     for f in matrix.facts:
-        w.writerow([f.name, f.label or "", f.type, f.registry or "", "; ".join(f.agencies), "; ".join(f.regulations),
+        w.writerow([f.name, f.label or "", f.type, f.registry or "", f.registry_period or "", "yes" if f.judged else "",
+                    "; ".join(f.agencies), "; ".join(f.regulations),
                     "; ".join(f"{d['regulation']}: {d['label']}" for d in f.documents), "; ".join(f.derived_from),
                     f.declared_in])
     return buf.getvalue()
@@ -164,7 +173,8 @@ def _md(text: str) -> str:
 
 def _held(f: Fact) -> str:
     if f.registry:
-        return f.registry
+        return " ".join([f.registry] + ([f.registry_period] if f.registry_period else [])
+                        + (["(judged: the citizen confirms)"] if f.judged else []))
     if f.derived_from:
         return "derived from " + ", ".join(f"`{x}`" for x in f.derived_from)
     return "asked of the citizen"

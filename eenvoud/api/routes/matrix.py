@@ -27,6 +27,8 @@ class MatrixFact(BaseModel):
     regulations: list[str]
     agencies: list[str]
     registry: str | None
+    registry_period: str | None
+    judged: bool
     ask_citizen: bool
     documents: list[MatrixDocument]
     derived_from: list[str]
