@@ -62,6 +62,8 @@ def test_every_kind_has_two_defects_and_clean_twins() -> None:
     for kind in KINDS:
         if kind == "unused_in_period":
             continue  # needs several dates (these cases are analysed on one): test_analysis_burdens.py
+        if kind == "diverging_definition":
+            continue  # needs several regulations (these cases are one each): test_diff.py
         assert defects.get(kind, 0) >= 2, kind
         assert clean.get(kind, 0) >= 2, kind
 

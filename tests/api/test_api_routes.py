@@ -298,7 +298,7 @@ def test_openapi_and_docs_are_served(client: TestClient) -> None:
     assert set(paths) == {
         "/health", "/regulations", "/regulations/{regulation_id}", "/regulations/{regulation_id}/schema",
         "/regulations/{regulation_id}/eligibility", "/regulations/{regulation_id}/analysis", "/eligibility",
-        "/events", "/matrix",
+        "/events", "/matrix", "/diff",
     }
     body = paths["/regulations/{regulation_id}/eligibility"]["post"]["requestBody"]["content"]["application/json"]
     example = body["examples"]["complete"]["value"]
