@@ -61,9 +61,16 @@ def _load(paths: Sequence[str]) -> Library:
 def cmd_check(args: argparse.Namespace) -> int:
     lib = _load(args.paths)
     files = list(rule_files(args.paths))
+    from eenvoud.dsl.reads import unused
+
+    # warnings only: what nothing reads (an error is only about what the rules read)
+    warnings = unused(list(lib.files.values()))
     if args.json:
-        _emit_json({"files": len(files), "errors": [d.to_json() for d in lib.diagnostics]})
+        _emit_json({"files": len(files), "errors": [d.to_json() for d in lib.diagnostics],
+                    "warnings": [d.to_json() for d in warnings]})
         return 1 if lib.diagnostics else 0
+    if warnings:
+        err.print(render_all(warnings) + "\n", markup=False)
     if lib.diagnostics:
         err.print(render_all(lib.diagnostics), markup=False)
         n_files = len({d.span.file.name for d in lib.diagnostics if d.span}) or 1
@@ -74,7 +81,8 @@ def cmd_check(args: argparse.Namespace) -> int:
               f"{len(lib.regulations)} regulation{'s' if len(lib.regulations) != 1 else ''}, "
               f"{len(lib.modules)} module{'s' if len(lib.modules) != 1 else ''}"
               + (f", {len(lib.events)} life event{'s' if len(lib.events) != 1 else ''}" if lib.events else "")
-              + ", no errors", markup=False)
+              + ", no errors"
+              + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""), markup=False)
     return 0
 
 

@@ -51,9 +51,12 @@ SINGLE = {"age": 30, "insured": True, "has_partner": False, "income": "20000.00"
 # -- check ------------------------------------------------------------------------------------
 
 def test_check_accepts_good_files(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", CASES / "good")
+    code, out, err = run(capsys, "check", CASES / "good")
     assert code == 0
-    assert out.strip() == "checked 4 files: 3 regulations, 1 module, no errors"
+    # inputs that nothing reads are warnings, not errors: the exit code stays 0
+    assert out.strip() == "checked 4 files: 3 regulations, 1 module, no errors, 2 warnings"
+    assert "all_constructs.rules:13:7: warning[W0001]: the input `hours` is not read by anything" in err
+    assert "partner.rules:6:7: warning[W0001]: the input `partner_income` is not read by anything" in err
 
 
 def test_check_reports_every_error_with_position_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:

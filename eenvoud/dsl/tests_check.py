@@ -10,6 +10,7 @@ from typing import assert_never
 
 from eenvoud.diagnostics import did_you_mean
 from eenvoud.dsl.declarations import Declarations
+from eenvoud.dsl.reads import reachable, roots
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.source import Span
@@ -64,11 +65,15 @@ class TestsCheck(Declarations):
                                        e.span, did_you_mean(name, inputs))
                 case _:
                     assert_never(e)
-        self._check_dates(test.on, test.span, f"the test \"{test.name}\"")
+        # only what the file reads: an imported parameter nothing here reads needs no value then
+        reads = reachable(self.symbols, roots(self.parsed.regulation))
+        self._check_dates(test.on, test.span, f"the test \"{test.name}\"", reads)
         return test
 
-    def _check_dates(self, day: date, span: Span | None, what: str) -> None:
+    def _check_dates(self, day: date, span: Span | None, what: str, reads: set[str] | None = None) -> None:
         for sym in self.symbols.values():
+            if reads is not None and sym.name not in reads:
+                continue
             if sym.kind == "parameter" and isinstance(sym.decl, n.Parameter):
                 first = sym.decl.values[0].valid_from if sym.decl.values else None
                 if first is None or first > day:
