@@ -386,7 +386,7 @@ def _print_findings(report: Any) -> None:
 
 def cmd_simplify(args: argparse.Namespace) -> int:
     from eenvoud.analysis.prover import Budget
-    from eenvoud.analysis.simplify import simplify
+    from eenvoud.analysis.simplify import relocate_imports, simplify
 
     lib = _load([args.file])
     lib.raise_for_errors()
@@ -403,8 +403,10 @@ def cmd_simplify(args: argparse.Namespace) -> int:
         err.print(f"kept {line}", markup=False)
     err.print(result.note, markup=False)
     if args.out:
+        # written elsewhere: its relative imports are rewritten to be found from there
+        text = relocate_imports(result.text, Path(args.file), Path(args.out))
         try:
-            Path(args.out).write_text(result.text, encoding="utf-8")
+            Path(args.out).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
     else:

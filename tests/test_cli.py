@@ -428,3 +428,34 @@ requirement low : rate < 5%
     assert code == 1
     assert "cannot be evaluated for this case: no row of the bracket `rate` covers the value 20.00" in err
     assert_no_traceback(out, err)
+
+
+# -- simplify -o elsewhere ----------------------------------------------------------------------
+
+def test_simplify_out_elsewhere_rewrites_relative_imports(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path) -> None:
+    src = tmp_path / "lib" / "nl"
+    src.mkdir(parents=True)
+    (tmp_path / "lib" / "common.rules").write_text(
+        'module common "Gedeeld"\ninput age : int 0..130 "Leeftijd" from BRP\n', encoding="utf-8")
+    reg = src / "toy.rules"
+    reg.write_text("""regulation toy "Leeftijd twee keer"
+import "../common.rules"  # the shared age
+input income : money €0.. "Inkomen" from BRI
+requirement adult "18 jaar of ouder" article "Art. 1": age >= 18
+requirement income_test "Inkomen" article "Art. 2": income <= €30_000
+requirement adult_21 "21 jaar of ouder" article "Art. 3": age >= 21
+""", encoding="utf-8")
+    out = tmp_path / "elsewhere" / "deeper" / "toy.rules"
+    out.parent.mkdir(parents=True)
+    code, _, err = run(capsys, "simplify", reg, "-o", out, "--date", "2025-01-01")
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert 'import "../../lib/common.rules"' in text and "# the shared age" in text
+    assert "adult_21" in text and "requirement adult " not in text
+    code, out_, err = run(capsys, "check", out)
+    assert code == 0, err  # the new file finds its import (no E0110)
+    # written beside the original, the import stays as it was
+    beside = src / "toy_simpler.rules"
+    assert run(capsys, "simplify", reg, "-o", beside, "--date", "2025-01-01")[0] == 0
+    assert 'import "../common.rules"' in beside.read_text(encoding="utf-8")

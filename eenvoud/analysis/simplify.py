@@ -15,6 +15,8 @@ since they may also speak of cases with facts missing. Otherwise simplify refuse
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -295,3 +297,20 @@ def _equivalent(a: CheckedRegulation, b: CheckedRegulation, day: date, budget: B
 
 
 __all__ = ["Simplified", "simplify", "negate"]
+
+
+def relocate_imports(text: str, source: Path, target: Path) -> str:
+    """`text`, written beside `source`, with its relative imports rewritten to be read from beside
+    `target` (`simplify -o elsewhere/x.rules`), so that the new file finds what the original
+    imported. Absolute imports, and a text in the same folder, stay as they are."""
+    here, there = source.resolve().parent, target.resolve().parent
+    if here == there:
+        return text
+    parsed = parse(SourceFile.from_text(str(target), text))
+    items: list[n.Item] = []
+    for item in parsed.regulation.items:
+        if isinstance(item, n.Import) and not Path(item.path).is_absolute():
+            moved = Path(os.path.relpath(here / item.path, there)).as_posix()
+            item = dataclasses.replace(item, path=moved)
+        items.append(item)
+    return printer.regulation(dataclasses.replace(parsed.regulation, items=tuple(items)), parsed.comments)
