@@ -88,3 +88,24 @@ def test_every_function_and_reserved_word_is_documented() -> None:
         assert f"`{f}(" in TEXT, f
     for word in KEYWORDS:
         assert f"`{word}`" in TEXT, word
+
+
+def test_ranges_are_written_as_fmt_writes_them() -> None:
+    """`..` in the docs as `eenvoud fmt` writes it: a bracket row with a space on each side
+    (`| 18 .. 67 => €100.00`), a domain without (`int 0..130`)."""
+    from eenvoud.ir import printer
+
+    tutorial = DOC.parent / "tutorial.md"
+    for text in (TEXT, tutorial.read_text(encoding="utf-8")):
+        for m in FENCE.finditer(text):
+            if "error" in m.group(1):
+                continue
+            body = m.group(2)
+            parsed = parse_text(body if HEADER.match(body) else "regulation example\n" + body)
+            printed = {line.strip() for line in printer.regulation(parsed.regulation, parsed.comments).splitlines()}
+            for line in body.splitlines():
+                if line.strip().startswith("|"):
+                    assert line.strip() in printed, f"a bracket row not as fmt writes it: {line.strip()}"
+                elif line.strip().startswith("input "):
+                    domain = line.split('"')[0]
+                    assert not re.search(r"[0-9%] \.\.|\.\. [0-9€-]", domain), line
