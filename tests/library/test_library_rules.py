@@ -133,7 +133,10 @@ def test_kindgebonden_budget_never_rises_with_income(library: Library, income: i
                                                       partner: bool, day: date) -> None:
     reg = library.regulations["kindgebonden_budget"]
     case: dict[str, Value] = {"has_partner": partner, "assets": Decimal(0), "receives_child_benefit": True,
-                               "children_under_12": 1, "children_12_to_15": teens, "children_16_17": 0}
+                               "children_under_12": 1, "children_12_to_15": teens, "children_16_17": 0,
+                               # no birthday in the reference date's month (art. 2 lid 11: per month)
+                               "children_born_this_month": 0, "children_turned_12_this_month": 0,
+                               "children_turned_16_this_month": 0, "children_turned_18_this_month": 0}
     engine = default_engine()
     low = engine.decide(reg, {**case, "income": Decimal(income)}, day).amounts["kindgebonden_budget"]
     high = engine.decide(reg, {**case, "income": Decimal(income + more)}, day).amounts["kindgebonden_budget"]
