@@ -167,9 +167,15 @@ def test_eval_json_when_not_eligible_and_when_undetermined(capsys: pytest.Captur
     data = json.loads(out)
     assert code == 0
     assert data["eligible"] is None and data["amounts"] == {"zorgtoeslag": None}
-    assert data["missing"] == ["has_partner", "income", "assets"]
+    # settled by the solver: each question can still change something, the one that can change
+    # the most first (a registry first among equals)
+    assert data["decided_by"] == "solver"
+    assert sorted(data["missing"]) == ["assets", "has_partner", "income"]
     assert {q["input"]: q["registry"] for q in data["questions"]} == {
         "has_partner": "BRP", "income": "BRI", "assets": None}
+    assert all(q["can_change"] for q in data["questions"])
+    sizes = [len(q["can_change"]) for q in data["questions"]]
+    assert sizes == sorted(sizes, reverse=True)
 
 
 def test_eval_money_as_json_numbers_is_exact(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
