@@ -320,7 +320,7 @@ def run_batch(reg: CheckedRegulation, day: date, input_path: str | Path, output_
             result.errors_path = errors_file
             result.errors, error_rows = runner.write_errors(_errors_query(prog, parsed, ident),
                                                             [*malformed, *evaluation_errors], temp_errors,
-                                                            in_format == "csv")
+                                                            in_format == "csv" and engine == "duckdb")
         result.rows_in, result.rows_out, result.error_rows = result.people, result.decided, error_rows
         if result.rows_in != result.rows_out + result.error_rows:
             raise BatchError(f"the rows do not add up: {result.rows_in:,} in, {result.rows_out:,} out and "
@@ -812,15 +812,20 @@ class _SparkRunner(_Runner):
                 df = self.spark.read.parquet(str(source))
             else:
                 # every field as text (no schema inference), the header's own names, checked first;
-                # a row with the wrong number of fields stops the batch (FAILFAST): on Spark it is
-                # no bad row with its line, as on DuckDB (docs/scale.md)
+                # a row with the wrong number of fields is a bad row (Spark gives no line numbers:
+                # the row is the record's number, docs/scale.md)
                 from pyspark.sql.types import StringType, StructField, StructType
 
                 header = read_header(source) if source.is_file() else None
-                reader = self.spark.read.option("header", True).option("mode", "FAILFAST")
                 if header is not None:
-                    reader = reader.schema(StructType([StructField(h, StringType()) for h in header]))
-                df = reader.csv(str(source))
+                    # every field parsed, whatever a query reads: with pruning, Spark counts only the
+                    # fields it reads, and a short row would pass for one with unknown facts
+                    self.spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
+                    fields = [StructField(h, StringType()) for h in header] + [StructField(_CORRUPT, StringType())]
+                    df = (self.spark.read.option("header", True).option("mode", "PERMISSIVE")
+                          .option("columnNameOfCorruptRecord", _CORRUPT).schema(StructType(fields)).csv(str(source)))
+                else:
+                    df = self.spark.read.option("header", True).option("mode", "FAILFAST").csv(str(source))
             # row numbers in file order without a single-partition window: the position within a
             # partition (monotonically_increasing_id's low 33 bits) plus the rows of the partitions before
             df = df.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
@@ -837,6 +842,24 @@ class _SparkRunner(_Runner):
         df = (df.join(F.broadcast(base), "__pid")
               .withColumn(ROW, F.col("__base") + (F.col("__mid") - F.shiftleft(F.col("__pid").cast("bigint"), 33)) + 1)
               .drop("__pid", "__mid", "__base"))
+        if _CORRUPT in df.columns:
+            width = len(df.columns) - 2
+            id_at = df.columns.index(self.id_column) if self.id_column in df.columns else 0
+            try:
+                # (with a column of the file too: Spark refuses a query of its corrupt-record column alone)
+                broken = self._collect(df.where(F.col(_CORRUPT).isNotNull())
+                                       .select(ROW, _CORRUPT, df.columns[0]).orderBy(ROW))
+            except BatchError as exc:
+                raise BatchError(f"cannot read {source}: {exc}") from None
+            for row, text, _first in broken:
+                text = str(text)
+                if text.count('"') % 2:  # a quoted field over lines: Spark would read its rest as a row
+                    raise BatchError(f"cannot read {source} on Spark: a quoted field spans lines (row {row}); "
+                                     "read it with DuckDB, or as Parquet")
+                count = len(next(csv.reader([text]), []))
+                self.malformed.append(RowError(int(row), None, None, f"the row has {count} fields, the header {width}",
+                                               id=_field(text, id_at)))
+            df = df.where(F.col(_CORRUPT).isNull()).drop(_CORRUPT)
         df.createOrReplaceTempView("__people")
         self.schema = {name: typ for name, typ in df.dtypes}
 
@@ -909,6 +932,7 @@ class _SparkRunner(_Runner):
 
 
 _SPARK_LOCK = threading.Lock()
+_CORRUPT = "__unreadable"  # Spark's column for a row it cannot read
 
 
 def spark_session(master: str = "local[*]") -> Any:

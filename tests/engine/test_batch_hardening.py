@@ -321,3 +321,34 @@ def test_a_write_error_in_the_errors_file_publishes_nothing(tmp_path: Path,
     code, _, stderr = batch(capsys, people, tmp_path / "results.csv")
     assert code == 2 and "No space left on device" in stderr
     assert no_files(tmp_path, "people.csv") == []
+
+
+def _spark_missing() -> str | None:
+    import shutil
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed"
+    return None if shutil.which("java") else "no Java on this machine"
+
+
+@pytest.mark.skipif(_spark_missing() is not None, reason=_spark_missing() or "")
+def test_spark_reports_a_row_with_the_wrong_number_of_fields(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """On Spark too a short or long row is a bad row (by its record number and id, without a
+    line), every other row decided; the output folder is renamed only when complete."""
+    people = tmp_path / "people.csv"
+    people.write_text(HEADER + "100,30,true,false,,20000.00,0.00\n13,30,true\n14,30,true,false,,1,0,9\n"
+                      "15,x,true,false,,20000,0\n16,30,true,false,,20000,0\n", encoding="utf-8")
+    out = tmp_path / "results.parquet"
+    code, summary, stderr = batch(capsys, people, out, "--engine", "spark")
+    assert code == 1, stderr
+    assert (summary["rows_in"], summary["rows_out"], summary["error_rows"]) == (5, 2, 3)
+    errors = [(e["row"], e["line"], e["id"], e["message"]) for e in read_csv(tmp_path / "results.errors.csv")]
+    assert errors == [("2", "", "13", "the row has 3 fields, the header 7"),
+                      ("3", "", "14", "the row has 8 fields, the header 7"),
+                      ("4", "", "15", "expected a whole number")]
+    assert sorted(r[0] for r in duckdb.sql(f"SELECT bsn FROM '{out}/*.parquet'").fetchall()) == ["100", "16"]
+    assert json.loads((tmp_path / "results.meta.json").read_text(encoding="utf-8"))["hash"] == summary["hash"]
+    assert no_files(tmp_path, "people.csv", "results.parquet", "results.errors.csv", "results.meta.json") == []
