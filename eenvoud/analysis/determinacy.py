@@ -248,7 +248,7 @@ def _only_relevant(prog: object, reg: CheckedRegulation, facts: Mapping[str, Val
     # every open fact, not only those the three-valued evaluation read: an answer that can only
     # change a required document is a question too
     by_input = {q.input: q for q in decision.questions}
-    candidates = [by_input.get(i.name) or Question(i.name, i.label, i.registry, ()) for i in reg.inputs
+    candidates = [by_input.get(i.name) or Question(i.name, i.label, i.registry, (), judged=i.judged) for i in reg.inputs
                   if i.name in open_names]
     for q in candidates:
         x = q.input
@@ -273,7 +273,7 @@ def _only_relevant(prog: object, reg: CheckedRegulation, facts: Mapping[str, Val
                               needed_by=q.needed_by or tuple(c for c in can_change[q.input] if c != "eligible"))
                       for q in candidates if q.input in can_change)
     # rank: what an answer can change most first, then a registry before the citizen
-    questions = tuple(sorted(questions, key=lambda q: (-len(q.can_change or ()), q.registry is None)))
+    questions = tuple(sorted(questions, key=lambda q: (-len(q.can_change or ()), q.ask_citizen)))
     dropped = [q.input for q in decision.questions if q.input not in can_change]
     explanation = decision.explanation
     if dropped:

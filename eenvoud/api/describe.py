@@ -85,7 +85,7 @@ def _iso(x: date | None) -> str | None:
 def input_info(i: n.Input) -> dict[str, object]:
     return {
         "name": i.name, "type": type_name(i.type), "domain": domain(i.type), "label": i.label,
-        "registry": i.registry, "ask_citizen": i.registry is None,
+        "registry": i.registry, "ask_citizen": i.registry is None or i.judged,
         "registry_period": i.period.text() if i.period is not None else None, "judged": i.judged,
     }
 

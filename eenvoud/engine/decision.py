@@ -73,10 +73,17 @@ class Question:
     # what an answer can still change ("eligible", an amount, "document:NAME"), when the solver
     # has shown it (eenvoud.analysis.determinacy); None: not computed
     can_change: tuple[str, ...] | None = None
+    # `from BRI for year judged`: the registry holds evidence, the answer is the citizen's (or the
+    # agency's) judgement: asked, with the registry's figure as a starting point
+    judged: bool = False
+
+    @property
+    def ask_citizen(self) -> bool:
+        return self.registry is None or self.judged
 
     def to_json(self) -> dict[str, object]:
         return {"input": self.input, "label": self.label, "registry": self.registry,
-                "ask_citizen": self.registry is None, "needed_by": list(self.needed_by),
+                "ask_citizen": self.ask_citizen, "needed_by": list(self.needed_by),
                 "can_change": None if self.can_change is None else list(self.can_change)}
 
 
@@ -311,7 +318,7 @@ def decide(prog: Program, facts: dict[str, Value]) -> Decision:
             for i in r.missing:
                 needed.setdefault(i, []).insert(0, r.requirement)
     questions = tuple(
-        Question(i.name, i.label, i.registry, tuple(dict.fromkeys(needed[i.name])))
+        Question(i.name, i.label, i.registry, tuple(dict.fromkeys(needed[i.name])), judged=i.judged)
         for i in reg.inputs if i.name in needed
     )
     money_amounts = frozenset(a.name for a in reg.amounts if isinstance(reg.symbols[a.name].type, t.MoneyType))

@@ -250,13 +250,18 @@ class OpenQuestion:
     needed_by: list[dict[str, object]] = field(default_factory=list)
     rules: int = 0
     settles: int = 0
+    judged: bool = False  # every regulation that reads it takes the registry's figure as evidence only
+
+    @property
+    def ask_citizen(self) -> bool:
+        return self.registry is None or self.judged
 
     def rank(self) -> tuple[int, int, int, bool, int]:
-        return (-len(self.needed_by), -self.settles, -self.rules, self.registry is None, self.order)
+        return (-len(self.needed_by), -self.settles, -self.rules, self.ask_citizen, self.order)
 
     def to_json(self) -> dict[str, object]:
         return {"input": self.input, "label": self.label, "registry": self.registry,
-                "ask_citizen": self.registry is None, "settles": self.settles, "needed_by": self.needed_by}
+                "ask_citizen": self.ask_citizen, "settles": self.settles, "needed_by": self.needed_by}
 
 
 def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived] | None = None) -> list[OpenQuestion]:
@@ -273,11 +278,12 @@ def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived]
             if source is not None:
                 name, label, registry = source.name, source.label, source.registry
             asked.add(name)
+            judged = q.judged if source is None else source.judged
             entry = merged.get(name)
             if entry is None:
-                entry = merged[name] = OpenQuestion(name, label, registry, len(merged))
-            elif entry.registry is None and registry is not None:
-                entry.registry = registry  # one registry holding it is enough
+                entry = merged[name] = OpenQuestion(name, label, registry, len(merged), judged=judged)
+            elif registry is not None and (entry.registry is None or (entry.judged and not judged)):
+                entry.registry, entry.judged = registry, judged  # one registry holding it is enough
             last = entry.needed_by[-1] if entry.needed_by else None
             if last is not None and last["regulation"] == d.regulation:
                 rules = last["rules"]
