@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -33,6 +34,13 @@ def batch(capsys: pytest.CaptureFixture[str], people: Path, out: Path, *extra: s
     return code, summary, captured.err
 
 
+def _sql(query: str) -> list[tuple[Any, ...]]:
+    relation = duckdb.sql(query)
+    if relation is None:  # a statement, not a query
+        return []
+    return [tuple(r) for r in relation.fetchall()]
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -42,7 +50,7 @@ def assert_rows_add_up(summary: dict, out: Path) -> None:
     """in = out + errors, from the summary and from the files themselves."""
     errors_file = out.with_name(out.name.rsplit(".", 1)[0] + ".errors.csv")
     written = len(read_csv(out)) if out.suffix == ".csv" else \
-        duckdb.sql(f"SELECT count(*) FROM '{out}'").fetchall()[0][0]
+        _sql(f"SELECT count(*) FROM '{out}'")[0][0]
     named = len({r["row"] for r in read_csv(errors_file)}) if errors_file.exists() else 0
     assert summary["rows_out"] == written and summary["error_rows"] == named
     assert summary["rows_in"] == summary["rows_out"] + summary["error_rows"] == summary["people"]
@@ -134,8 +142,8 @@ def test_a_short_row_deep_in_a_large_file_is_one_bad_row(tmp_path: Path,
     [error] = read_csv(tmp_path / "results.errors.csv")
     assert (error["row"], error["line"], error["id"]) == (str(short + 1), str(short + 2), str(short))
     # the row is the physical line less one: after the blank line every row is one further on
-    mismatched = duckdb.sql(f"SELECT count(*) FROM '{out}' WHERE row <> CAST(bsn AS BIGINT) + "
-                            f"CASE WHEN CAST(bsn AS BIGINT) >= {blank} THEN 1 ELSE 0 END").fetchall()[0]
+    mismatched = _sql(f"SELECT count(*) FROM '{out}' WHERE row <> CAST(bsn AS BIGINT) + "
+                      f"CASE WHEN CAST(bsn AS BIGINT) >= {blank} THEN 1 ELSE 0 END")[0]
     assert mismatched == (0,)
 
 
@@ -234,8 +242,8 @@ def test_the_output_carries_the_hash_and_the_date(tmp_path: Path, capsys: pytest
     people.write_text(HEADER + "1,30,true,false,,20000,0\n2,x,true,false,,20000,0\n", encoding="utf-8")
     code, summary, _ = batch(capsys, people, tmp_path / "out.parquet")
     assert code == 1
-    kv = {bytes(k).decode(): bytes(v).decode() for k, v in duckdb.sql(
-        f"SELECT key, value FROM parquet_kv_metadata('{tmp_path / 'out.parquet'}')").fetchall()}
+    kv = {bytes(k).decode(): bytes(v).decode() for k, v in _sql(
+        f"SELECT key, value FROM parquet_kv_metadata('{tmp_path / 'out.parquet'}')")}
     assert kv == {"eenvoud.regulation": "zorgtoeslag", "eenvoud.hash": summary["hash"], "eenvoud.date": "2025-01-01"}
     assert summary["metadata_file"] is None
 
@@ -254,7 +262,7 @@ def test_the_output_carries_the_hash_and_the_date(tmp_path: Path, capsys: pytest
 def _big_file(path: Path, rows: int, bad_every: int = 0) -> None:
     """A population CSV, written by DuckDB (fast); every `bad_every`-th age is not a number."""
     age = f"CASE WHEN i % {bad_every} = 0 THEN 'x' ELSE '30' END" if bad_every else "'30'"
-    duckdb.sql(f"COPY (SELECT i AS bsn, {age} AS age, 'true' AS insured, 'false' AS has_partner, "
+    _sql(f"COPY (SELECT i AS bsn, {age} AS age, 'true' AS insured, 'false' AS has_partner, "
                f"NULL AS partner_insured, (i % 50000)::VARCHAR AS income, '0' AS assets FROM range(1, {rows + 1}) "
                f"AS t(i)) TO '{path}' (FORMAT csv, HEADER true)")
 
@@ -349,6 +357,6 @@ def test_spark_reports_a_row_with_the_wrong_number_of_fields(tmp_path: Path,
     assert errors == [("2", "", "13", "the row has 3 fields, the header 7"),
                       ("3", "", "14", "the row has 8 fields, the header 7"),
                       ("4", "", "15", "expected a whole number")]
-    assert sorted(r[0] for r in duckdb.sql(f"SELECT bsn FROM '{out}/*.parquet'").fetchall()) == ["100", "16"]
+    assert sorted(r[0] for r in _sql(f"SELECT bsn FROM '{out}/*.parquet'")) == ["100", "16"]
     assert json.loads((tmp_path / "results.meta.json").read_text(encoding="utf-8"))["hash"] == summary["hash"]
     assert no_files(tmp_path, "people.csv", "results.parquet", "results.errors.csv", "results.meta.json") == []
