@@ -7,6 +7,7 @@ never with a Python traceback. Set EENVOUD_DEBUG=1 to see one for an internal er
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -104,6 +105,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from eenvoud.analysis.determinacy import decision as settled_decision  # Z3 only when deciding
 
     decision = settled_decision(reg, facts, day)
+    if args.lang is not None:  # the explanation in the language asked for (default: the rules' own)
+        from eenvoud.engine.explanation import explain
+
+        decision = dataclasses.replace(decision, explanation=tuple(explain(decision, reg, args.lang)))
     stored_id: str | None = None
     if args.store:
         audit = _audit()
@@ -773,6 +778,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--facts", required=True, metavar="FACTS.json", help="facts as a flat JSON object ('-' for stdin)")
     p.add_argument("--date", type=_date, metavar="D", help="reference date (default: today)")
     p.add_argument("--json", action="store_true", help="the decision as JSON")
+    p.add_argument("--lang", choices=("nl", "en"), default=None,
+                   help="the explanation's language (default: the rules' own, Dutch for Dutch rules)")
     p.add_argument("--rules", metavar="DIR",
                    help="for a life-event file: the folder holding its regulations (default: the `rules` folder above it)")
     p.add_argument("--store", action="store_true",

@@ -465,3 +465,45 @@ requirement adult_21 "21 jaar of ouder" article "Art. 3": age >= 21
     beside = src / "toy_simpler.rules"
     assert run(capsys, "simplify", reg, "-o", beside, "--date", "2025-01-01")[0] == 0
     assert 'import "../common.rules"' in beside.read_text(encoding="utf-8")
+
+
+# -- explanations: Dutch for Dutch rules, English with --lang en -----------------------------------
+
+def test_eval_explains_dutch_rules_in_dutch(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    facts = facts_file(tmp_path, {"age": 30, "insured": True, "has_partner": False, "income": "20000.00",
+                                  "assets": "200000.00"})
+    code, out, _ = run(capsys, "eval", ZORGTOESLAG, "--facts", facts, "--date", "2025-01-01", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["eligible"] is False and EVAL_KEYS <= set(data)
+    lines = data["explanation"]
+    assert any(line.startswith("Voldaan: ") for line in lines)
+    (failed,) = [line for line in lines if line.startswith("Niet voldaan: ")]
+    assert "assets = € 200.000,00, asset_limit = € 141.896,00." in failed
+    (conclusion,) = [line for line in lines if line.startswith("Conclusie: ")]
+    assert conclusion.startswith("Conclusie: geen recht op 1 januari 2025, omdat niet is voldaan aan: ")
+    assert lines[-1].startswith("Bedrag: ") and lines[-1].endswith(" = € 0,00.")
+    assert not any(word in " ".join(lines) for word in ("Met:", "Conclusion:", "Not met:", "€141,896.00"))
+    # the JSON fields are the same in English; only the explanation's words change
+    code, out, _ = run(capsys, "eval", ZORGTOESLAG, "--facts", facts, "--date", "2025-01-01", "--json", "--lang", "en")
+    english = json.loads(out)
+    assert {k: v for k, v in english.items() if k != "explanation"} == {k: v for k, v in data.items() if k != "explanation"}
+    assert any(line.startswith("Not met: ") and "asset_limit = €141,896.00." in line for line in english["explanation"])
+    assert any(line.startswith("Conclusion: not eligible on 2025-01-01") for line in english["explanation"])
+
+
+def test_eval_explains_english_rules_in_english(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "en.rules"
+    path.write_text('regulation bonus "Winter bonus"\ninput age : int 0..130 "The applicant\'s age in years"\n'
+                    'requirement adult "The applicant is an adult" article "Section 1": age >= 18\n'
+                    'amount bonus : money "The bonus" = €1_250.00\n', encoding="utf-8")
+    code, out, _ = run(capsys, "eval", path, "--facts", facts_file(tmp_path, {"age": 40}), "--date", "2025-01-01",
+                       "--json")
+    lines = json.loads(out)["explanation"]
+    assert lines[0] == "Met: The applicant is an adult (Section 1) — age = 40."
+    assert lines[-1] == "Amount: The bonus = €1,250.00."
+    code, out, _ = run(capsys, "eval", path, "--facts", facts_file(tmp_path, {"age": 40}), "--date", "2025-01-01",
+                       "--json", "--lang", "nl")
+    lines = json.loads(out)["explanation"]
+    assert lines[0] == "Voldaan: The applicant is an adult (Section 1) — age = 40."
+    assert lines[-1] == "Bedrag: The bonus = € 1.250,00."

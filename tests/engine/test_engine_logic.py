@@ -156,7 +156,11 @@ def test_reasons_carry_label_article_and_the_values_used() -> None:
     ]
     assert d.amounts["benefit"] == Decimal("600.00")
     assert any("Meerderjarig (art. 1)" in line for line in d.explanation)
-    assert d.explanation[-1].startswith("Amount: Toeslag")
+    # Dutch labels: the explanation is Dutch, money as a Dutch reader writes it; English on request
+    assert d.explanation[-1] == "Bedrag: Toeslag = € 600,00."
+    from eenvoud.engine.explanation import explain
+
+    assert explain(d, REG, "en")[-1] == "Amount: Toeslag = €600.00."
 
 
 def test_the_fast_path_agrees_with_the_full_decision() -> None:
