@@ -374,7 +374,14 @@ def test_half_sent_requests_cannot_crowd_out_a_normal_client(crowded: str) -> No
     try:
         with httpx.Client(base_url=f"http://{crowded}", timeout=30) as http:
             for _ in range(5):
-                r = http.post("/regulations/zorgtoeslag/eligibility", json={"date": DAY, "facts": VALID})
+                # the worker closes the oldest half-sent connections as new ones come in; until it
+                # has, uvicorn's concurrency limit may answer 503 (never anything worse): a normal
+                # client gets in within a bounded number of tries, on a busy machine too
+                for _attempt in range(50):
+                    r = http.post("/regulations/zorgtoeslag/eligibility", json={"date": DAY, "facts": VALID})
+                    assert r.status_code in (200, 503), r.text
+                    if r.status_code == 200:
+                        break
                 assert r.status_code == 200
         assert all(closed_by_server(s) for s in slow[:32])  # the oldest, closed for the newer
     finally:

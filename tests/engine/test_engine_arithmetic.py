@@ -87,9 +87,9 @@ amount x : money = a * 50%
     ("ceil(€10 / 3, 2)", Decimal("3.34")),
     ("floor(€20 / 3, 2)", Decimal("6.66")),
     ("round(€20 / 3, 2)", Decimal("6.67")),
-    ("round(€0.125, 2)", Decimal("0.13")),
-    ("round(-€0.125, 2)", Decimal("-0.13")),
-    ("round(€1_234.565 / 1, 2)", Decimal("1234.57")),
+    ("round(€1 * 0.125, 2)", Decimal("0.13")),  # a money literal has at most two decimals (E0009)
+    ("round(-€1 * 0.125, 2)", Decimal("-0.13")),
+    ("round(€1_234.56 * 1.005 / 1, 2)", Decimal("1240.73")),
     ("round(€1_000 / 7, 4)", Decimal("142.8571")),
     ("floor(7 / 2)", 3),
     ("ceil(7 / 2)", 4),
