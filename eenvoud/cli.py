@@ -193,7 +193,8 @@ def _print_decision(d: Decision, title: str) -> None:
     colour = {True: "green", False: "red", None: "yellow"}[d.eligible]
     out.print(f"[bold]{title}[/bold] ({d.regulation}) on {d.date.isoformat()}: "
               f"[bold {colour}]{d.outcome.upper()}[/bold {colour}]")
-    marks = {"Met:": "[green]✓[/green]", "Not met:": "[red]✗[/red]", "Not yet known:": "[yellow]?[/yellow]"}
+    marks = {"Met:": "[green]✓[/green]", "Not met:": "[red]✗[/red]", "Not yet known:": "[yellow]?[/yellow]",
+             "Voldaan:": "[green]✓[/green]", "Niet voldaan:": "[red]✗[/red]", "Nog niet bekend:": "[yellow]?[/yellow]"}
     for line in d.explanation:
         mark = next((m for prefix, m in marks.items() if line.startswith(prefix)), "[bold]→[/bold]")
         out.print(f"  {mark} ", end="")

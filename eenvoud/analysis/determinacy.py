@@ -36,6 +36,7 @@ from eenvoud.analysis.encode import (
 from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats, Unknown
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Decision, Question, decide, default_engine
+from eenvoud.engine.explanation import AMOUNT, CONCLUSION, is_dutch, whatever_line
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -157,8 +158,8 @@ def _decided_in_part(reg: CheckedRegulation, facts: Mapping[str, Value], decisio
         same = alike(conjunction([negate(fixed.err), negate(other.err),
                                   _differ(fixed.documents[k], other.documents[k])]))
         documents.append({**doc, "required": got["required"]} if same else doc)
-    what = "eligible" if done.eligible else "not eligible"
-    line = f"Whatever the answers to {', '.join(f'`{x}`' for x in decision.missing)}: {what}."
+    line = whatever_line(", ".join(f"`{x}`" for x in decision.missing),
+                         "eligible" if done.eligible else "not eligible", is_dutch(decision.explanation))
     return replace(decision, eligible=done.eligible, amounts=amounts, documents=tuple(documents),
                    explanation=(*_without_conclusion(decision.explanation), line), decided_by="solver")
 
@@ -211,20 +212,18 @@ def _decided_for_every_answer(prog: object, reg: CheckedRegulation, facts: Mappi
         if (second.outcome, second.eligible, second.amounts) != (first.outcome, first.eligible, first.amounts):
             return Settled(decision, "rules", "the solver's proof and the engine disagree: please report this")
     asked = ", ".join(f"`{x}`" for x in decision.missing) or "the open questions"
-    what = {"eligible": "eligible", "not eligible": "not eligible", "error": "an error"}.get(first.outcome,
-                                                                                         first.outcome)
-    line = f"Whatever the answers to {asked}: {what}."
+    line = whatever_line(asked, first.outcome, is_dutch(decision.explanation))
     documents = tuple(
         {**doc, "required": done["required"]} for doc, done in zip(decision.documents, first.documents, strict=True))
     settled = replace(decision, eligible=first.eligible, amounts=first.amounts, questions=(),
                       documents=documents, error=first.error,
                       explanation=(*_without_conclusion(decision.explanation), line,
-                                   *[x for x in first.explanation if x.startswith("Amount:")]))
+                                   *[x for x in first.explanation if x.startswith(AMOUNT)]))
     return Settled(replace(settled, decided_by="solver"), "solver")
 
 
 def _without_conclusion(lines: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(x for x in lines if not x.startswith("Conclusion:"))
+    return tuple(x for x in lines if not x.startswith(CONCLUSION))
 
 
 def _other_completion(prover: Prover, axioms: list[str], open_names: list[str],

@@ -174,3 +174,22 @@ def _explain_en(d: Decision, reg: CheckedRegulation) -> list[str]:
         art = f" ({a.article})" if a.article else ""
         lines.append(f"Amount: {a.label or a.name}{art} = {shown}.")
     return lines
+
+
+CONCLUSION = ("Conclusion:", "Conclusie:")
+AMOUNT = ("Amount:", "Bedrag:")
+
+
+def is_dutch(lines: tuple[str, ...] | list[str]) -> bool:
+    """Whether an explanation was written in Dutch."""
+    return any(x.startswith(("Voldaan:", "Niet voldaan:", "Nog niet bekend:", "Niet te beoordelen:", "Conclusie:"))
+               for x in lines)
+
+
+def whatever_line(asked: str, outcome: str, dutch: bool) -> str:
+    """The conclusion of a case the solver settled: every answer to the open facts decides alike."""
+    if dutch:
+        what = {"eligible": "recht", "not eligible": "geen recht", "error": "een fout in de regels"}.get(outcome, outcome)
+        return f"Conclusie: welke antwoorden er ook komen op {asked}: {what}."
+    what = {"eligible": "eligible", "not eligible": "not eligible", "error": "an error"}.get(outcome, outcome)
+    return f"Whatever the answers to {asked}: {what}."
