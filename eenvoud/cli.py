@@ -2,6 +2,10 @@
 
 A user's mistake (bad rules, bad facts, a missing file) ends with a clear message and exit code 1;
 never with a Python traceback. Set EENVOUD_DEBUG=1 to see one for an internal error.
+
+Longer than ~500 lines for a reason: the layering contract lets only this module import the
+terminal libraries, so every command's argument parsing and printing lives here; each command is a
+thin `cmd_*` function over the engine, the analyzer or the API, and none decides anything itself.
 """
 
 from __future__ import annotations
@@ -202,7 +206,9 @@ def _print_decision(d: Decision, title: str) -> None:
     if d.questions:
         out.print(f"[bold]Still needed[/bold] ({len(d.questions)} fact{'s' if len(d.questions) != 1 else ''})")
         for q in d.questions:
-            source = f"held by {q.registry}: fetch it, do not ask" if q.registry else "ask the citizen"
+            source = ("ask the citizen" if not q.registry
+                      else f"ask the citizen, with {q.registry}'s figure as a start (a judgement)" if q.judged
+                      else f"held by {q.registry}: fetch it, do not ask")
             out.print(f"  - {q.input}: {q.label or ''} ({source})", markup=False)
     out.print(f"[dim]{d.hash}[/dim]")
 

@@ -1,6 +1,9 @@
 """`eenvoud diff`: who gains and who loses between two versions of a regulation (two files, or
 one file on two dates), described as readable regions and proved by Z3.
 
+(A little over 500 lines: the region search, its replay through the engine and the population
+count are one algorithm, read top to bottom.)
+
 Both versions are encoded (`encode`) over the same inputs: the encodings share their variables by
 name, and the cases considered are those inside the domains of both. For eligibility and for every
 amount the two versions share, a *change* is a formula over the two outcomes (errors are outcomes:
