@@ -123,7 +123,8 @@ class Context:
         otherwise eligibility, the amounts and the documents required."""
         verdict = judge(self.prog, Env(dict(facts)))
         if verdict.error is not None:
-            return ("error", verdict.error.message)
+            # the documents too: a witness moved to plausible values must keep what it shows
+            return ("error", verdict.error.message, tuple(verdict.documents))
         if verdict.eligible is False:
             return (False, tuple(verdict.documents))
         return verdict.eligible, tuple(verdict.amounts.values()), tuple(verdict.documents)
