@@ -43,6 +43,8 @@ def test_openfisca_peer_agrees_with_the_rules(openfisca) -> None:
         if set(facts) != set(INPUTS):
             continue
         decision = default_engine().decide(reg, facts, test.on)
+        if decision.missing:
+            continue  # not complete for the rules (at 18 the birth date decides; the peer has none)
         plain = {k: float(x) if isinstance(x, Decimal) else x for k, x in facts.items()}
         r = client.post("/calculate", json=situation(plain, str(test.on.year)))
         assert r.status_code == 200, r.get_data(as_text=True)
