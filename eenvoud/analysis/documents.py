@@ -50,7 +50,8 @@ def documents(ctx: Context) -> None:
         held = [f for f in d.provides if holds(inputs[f])]  # for the period and in the sense read
         if held:
             # an eligible applicant who must file it makes the plainest witness, when there is one
-            eligible = prover.check(domain + list(ctx.enc.requirements), [required]) \
+            # (and one whose case the engine evaluates: a requirement's literal also admits errors)
+            eligible = prover.check(domain + list(ctx.enc.requirements), [required, ctx.enc.defined]) \
                 if not ctx.contradiction else answer
             if isinstance(eligible, Refuted):
                 answer = eligible
