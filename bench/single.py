@@ -87,17 +87,22 @@ def main() -> int:
     engine = default_engine()
     program = engine.program(reg, DAY)
     system = CountryTaxBenefitSystem()
+    # the zorgtoeslag starts in the month after the 18th birthday (art. 1 lid 1 onder c Wzt): at 18
+    # the birth date decides. The population has ages only, and the peer counts from the birthday
+    # itself; a birth date in an earlier month (1 November) makes the two ask the same question
+    engine_cases = [{**c, "birth_date": date(DAY.year - int(c["age"]) - 1, 11, 1)} if "age" in c else c
+                    for c in cases]
 
     def engine_decide() -> list[tuple[Any, ...]]:
         out = []
-        for facts in cases:
+        for facts in engine_cases:
             d = engine.decide(reg, facts, DAY)
             out.append((d.eligible, d.amounts["zorgtoeslag"], d.amounts["monthly_payment"]))
         return out
 
     def engine_outcome() -> list[tuple[Any, ...]]:
         out = []
-        for facts in cases:
+        for facts in engine_cases:
             eligible, amounts = outcome(program, facts)
             out.append((eligible, amounts["zorgtoeslag"], amounts["monthly_payment"]))
         return out
