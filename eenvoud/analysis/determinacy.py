@@ -31,8 +31,9 @@ from eenvoud.analysis.encode import (
     conjunction,
     encode,
     negate,
-    outcomes_differ,
 )
+from eenvoud.analysis.inputs import copy_of
+from eenvoud.analysis.outcomes import differ, outcomes_differ
 from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats, Unknown
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Decision, Question, decide, default_engine
@@ -137,7 +138,7 @@ def _decided_in_part(reg: CheckedRegulation, facts: Mapping[str, Value], decisio
             return None
         return isinstance(answer, Proved)
 
-    kind = alike(z3.Or(_differ(fixed.ne, other.ne), _differ(fixed.err, other.err)))
+    kind = alike(z3.Or(differ(fixed.ne, other.ne), differ(fixed.err, other.err)))
     if kind is None:
         return Settled(decision, "rules", "not proved for every answer: out of budget")
     if not kind:
@@ -151,12 +152,12 @@ def _decided_in_part(reg: CheckedRegulation, facts: Mapping[str, Value], decisio
     amounts = dict(decision.amounts)
     for k, name in enumerate(done.amounts):
         if done.eligible is False or alike(conjunction([fixed.ok, other.ok,
-                                                        _differ(fixed.amounts[k], other.amounts[k])])):
+                                                        differ(fixed.amounts[k], other.amounts[k])])):
             amounts[name] = done.amounts[name]
     documents = []
     for k, (doc, got) in enumerate(zip(decision.documents, done.documents, strict=True)):
         same = alike(conjunction([negate(fixed.err), negate(other.err),
-                                  _differ(fixed.documents[k], other.documents[k])]))
+                                  differ(fixed.documents[k], other.documents[k])]))
         documents.append({**doc, "required": got["required"]} if same else doc)
     line = whatever_line(", ".join(f"`{x}`" for x in decision.missing),
                          "eligible" if done.eligible else "not eligible", is_dutch(decision.explanation))
@@ -173,10 +174,6 @@ def _whole_outcome(enc: Encoding) -> Outcome:
     return out
 
 
-def _differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-    return z3.BoolVal(False) if z3.eq(a, b) else a != b
-
-
 def _settled(d: Decision) -> bool:
     return (d.eligible is not None and all(x is not None for x in d.amounts.values())
             and all(doc["required"] is not None for doc in d.documents))
@@ -184,14 +181,14 @@ def _settled(d: Decision) -> bool:
 
 def _copies(enc: Encoding, names: list[str]) -> tuple[list[Var], list[tuple[z3.ExprRef, z3.ExprRef]],
                                                         list[z3.BoolRef]]:
+    """A second copy of each named input (`inputs.copy_of`), the substitution that makes them, and
+    their domains."""
     copies: list[Var] = []
     pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
     axioms: list[z3.BoolRef] = []
     for x in names:
-        var = enc.inputs[x]
-        mine = [(c, z3.Const(f"{c}''", c.sort())) for c in var.consts]
-        copies.append(Var(var.name, var.type, tuple(p[1] for p in mine), z3.substitute(var.value, *mine),
-                          var.registry))
+        copy, mine = copy_of(enc.inputs[x])
+        copies.append(copy)
         pairs += mine
         axioms += [z3.substitute(ax.formula, *mine) for ax in enc.axioms.values() if ax.input == x]
     return copies, pairs, axioms

@@ -39,12 +39,6 @@ def copy_of(var: Var) -> tuple[Var, list[tuple[z3.ExprRef, z3.ExprRef]]]:
                var.registry), pairs
 
 
-def differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
-    if z3.eq(a, b):
-        return z3.BoolVal(False)
-    return a != b
-
-
 def outcome_differs(ctx: Context, s: Slice, pairs: list[tuple[z3.ExprRef, z3.ExprRef]],
                     documents: bool = True) -> tuple[z3.BoolRef, list[z3.BoolRef]]:
     """The slice's outcome on the original inputs differs from that on the copies, errors being

@@ -15,14 +15,14 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eenvoud.engine.government import derivations
 from eenvoud.ir import nodes as n
 from eenvoud.ir import printer
 from eenvoud.ir.checked import CheckedRegulation
-from eenvoud.ir.names import names_in
 
 
 @dataclass
@@ -83,38 +83,6 @@ def _relative(name: str, root: Path | None) -> str:
     return path.name
 
 
-def _own_definitions(regs: Iterable[CheckedRegulation]) -> dict[str, tuple[CheckedRegulation, n.Definition]]:
-    out: dict[str, tuple[CheckedRegulation, n.Definition]] = {}
-    seen: set[int] = set()
-    stack = list(regs)
-    while stack:
-        reg = stack.pop()
-        if id(reg) in seen:
-            continue
-        seen.add(id(reg))
-        for decl in reg.regulation.declarations:
-            if isinstance(decl, n.Definition):
-                out.setdefault(decl.name, (reg, decl))
-        stack.extend(reg.imports)
-    return out
-
-
-def _inputs_read(reg: CheckedRegulation, expr: n.Expr) -> list[str]:
-    out: list[str] = []
-    stack, seen = [expr], set()
-    while stack:
-        for name in names_in(stack.pop()):
-            sym = reg.symbols.get(name)
-            if sym is None or name in seen:
-                continue
-            seen.add(name)
-            if sym.kind == "input":
-                out.append(name)
-            elif sym.kind == "definition" and isinstance(sym.decl, n.Definition):
-                stack.append(sym.decl.expr)
-    return out
-
-
 def _period(decl: n.Input) -> str | None:
     period = getattr(decl, "period", None)
     return None if period is None else str(period.text())
@@ -144,9 +112,10 @@ def build(regulations: Sequence[CheckedRegulation], root: Path | None = None) ->
                     entry = {"regulation": reg.name, "document": doc.name, "label": doc.label or doc.name}
                     if entry not in facts[name].documents:
                         facts[name].documents.append(entry)
-    for name, (holder, definition) in _own_definitions(regs).items():
+    # the same derived facts the one-government answer computes from their sources
+    for name, derived in derivations(regs).items():
         if name in facts:
-            facts[name].derived_from = _inputs_read(holder, definition.expr)
+            facts[name].derived_from = list(derived.reads)
     ordered = sorted(facts.values(), key=lambda f: (-len(f.agencies), -len(f.regulations), -len(f.documents), f.name))
     return Matrix(ordered, [(r.name, r.agency) for r in regs])
 

@@ -39,7 +39,8 @@ class Outcome:
                        tuple(sub(d) for d in self.documents))
 
 
-def _differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+def differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+    """`a != b`, folded to false when the two are one term."""
     if z3.eq(a, b):
         return FALSE
     a, b = same_sort(a, b)
@@ -49,11 +50,11 @@ def _differ(a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
 def outcomes_differ(a: Outcome, b: Outcome, documents: bool = True) -> z3.BoolRef:
     """Two outcomes of the same shape differ: in kind (not eligible, error, eligible), in an
     amount of an eligible case, or in a document of a case that is not an error."""
-    parts = [_differ(a.ne, b.ne), _differ(a.err, b.err)]
-    amounts = disjunction(_differ(x, y) for x, y in zip(a.amounts, b.amounts, strict=True))
+    parts = [differ(a.ne, b.ne), differ(a.err, b.err)]
+    amounts = disjunction(differ(x, y) for x, y in zip(a.amounts, b.amounts, strict=True))
     parts.append(conjunction([a.ok, b.ok, amounts]))
     if documents:
-        docs = disjunction(_differ(x, y) for x, y in zip(a.documents, b.documents, strict=True))
+        docs = disjunction(differ(x, y) for x, y in zip(a.documents, b.documents, strict=True))
         parts.append(conjunction([negate(a.err), negate(b.err), docs]))
     return disjunction(parts)
 
