@@ -3,6 +3,8 @@ when there is one) and the amounts. Reads the Decision; decides nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -76,103 +78,95 @@ def _thousands(text: str) -> str:
     return sign + ",".join(groups) + ("." + frac if frac else "")
 
 
+@dataclass(frozen=True)
+class _Words:
+    """One language's words and number formats: the explanation is written once, in `explain`."""
+
+    lang: str
+    met: str
+    by_exemption: str
+    not_met: str
+    cannot: str
+    not_known: str
+    needs: str
+    a_fact: str
+    error: str  # {message} {subject} {where}
+    eligible: str  # {title} {day}
+    not_eligible: Callable[[str, list[str]], str]  # day, the failed requirements
+    all_held: str
+    some_held: str  # {held}
+    undetermined: str
+    amount: str
+    day: Callable[[date], str]
+    money: Callable[[str], str]
+    number: Callable[[object], str]
+
+
+_WORDS = {
+    "nl": _Words(
+        "nl", "Voldaan", " door de uitzondering: ", "Niet voldaan", "Niet te beoordelen", "Nog niet bekend",
+        "nodig: ", "een gegeven",
+        "Conclusie: de regels zijn voor dit geval niet uit te voeren: {message}, in {subject}{where}. Dit is een "
+        "gebrek in de regels, niet in de gegevens; de instantie beslist zelf.",
+        "Conclusie: recht op {title} op {day}.",
+        lambda day, failed: f"Conclusie: geen recht op {day}, omdat niet is voldaan aan: " + "; ".join(failed) + ".",
+        " Een registratie heeft elk van deze gegevens: de burger hoeft niets te worden gevraagd.",
+        " Een registratie heeft er {held} van; alleen de andere hoeven te worden gevraagd.",
+        "Conclusie: nog niet te bepalen tot deze gegevens bekend zijn: ",
+        "Bedrag", _day_nl, money_nl, lambda x: str(x).replace(".", ","),
+    ),
+    "en": _Words(
+        "en", "Met", " by the exemption: ", "Not met", "Cannot be evaluated", "Not yet known", "needs ", "a fact",
+        "Conclusion: the rules cannot be evaluated for this case: {message}, in {subject}{where}. This is a "
+        "defect of the rules, not of the facts; the agency decides by hand.",
+        "Conclusion: eligible for {title} on {day}.",
+        lambda day, failed: f"Conclusion: not eligible on {day}, because " + "; ".join(failed)
+        + (" is not met." if len(failed) == 1 else " are not met."),
+        " A registry holds each of them: nothing needs to be asked of the citizen.",
+        " A registry holds {held} of them; only the others need to be asked.",
+        "Conclusion: undetermined until these facts are known: ",
+        "Amount", date.isoformat, lambda text: f"€{_thousands(text)}", str,
+    ),
+}
+
+
 def explain(d: Decision, reg: CheckedRegulation, lang: str | None = None) -> list[str]:
     """One sentence per requirement, then the conclusion and the amounts, in plain language: in
     Dutch for Dutch rules (money as `€ 141.896,00`), else in English; `lang` (`nl`, `en`) chooses."""
-    if (lang or language(reg)) == "nl":
-        return _explain_nl(d, reg)
-    return _explain_en(d, reg)
-
-
-def _explain_nl(d: Decision, reg: CheckedRegulation) -> list[str]:
+    w = _WORDS.get(lang or language(reg), _WORDS["en"])
     lines: list[str] = []
     for r in d.reasons:
         what = r.label or r.requirement
         art = f" ({r.article})" if r.article else ""
-        values = ", ".join(_show(k, x, reg, "nl") for k, x in r.values.items())
+        values = ", ".join(_show(k, x, reg, w.lang) for k, x in r.values.items())
         if r.status == "holds":
-            why = f" door de uitzondering: {r.exemption}" if r.exemption else ""
-            lines.append(f"Voldaan: {what}{art}{why}" + (f" — {values}." if values and not r.exemption else "."))
+            why = f"{w.by_exemption}{r.exemption}" if r.exemption else ""
+            lines.append(f"{w.met}: {what}{art}{why}" + (f" — {values}." if values and not r.exemption else "."))
         elif r.status == "fails":
-            lines.append(f"Niet voldaan: {what}{art} — {values}." if values else f"Niet voldaan: {what}{art}.")
+            lines.append(f"{w.not_met}: {what}{art} — {values}." if values else f"{w.not_met}: {what}{art}.")
         elif r.status == "error":
-            lines.append(f"Niet te beoordelen: {what}{art}.")
+            lines.append(f"{w.cannot}: {what}{art}.")
         else:
-            needed = ", ".join(r.missing) if r.missing else "een gegeven"
-            lines.append(f"Nog niet bekend: {what}{art} — nodig: {needed}.")
+            needed = ", ".join(r.missing) if r.missing else w.a_fact
+            lines.append(f"{w.not_known}: {what}{art} — {w.needs}{needed}.")
     if d.error is not None:
         where = f" ({d.error.article})" if d.error.article else ""
-        lines.append(f"Conclusie: de regels zijn voor dit geval niet uit te voeren: {d.error.message}, "
-                     f"in {d.error.subject}{where}. Dit is een gebrek in de regels, niet in de gegevens; "
-                     "de instantie beslist zelf.")
+        lines.append(w.error.format(message=d.error.message, subject=d.error.subject, where=where))
     elif d.eligible is True:
-        lines.append(f"Conclusie: recht op {reg.title or reg.name} op {_day_nl(d.date)}.")
+        lines.append(w.eligible.format(title=reg.title or reg.name, day=w.day(d.date)))
     elif d.eligible is False:
-        failed = [r.label or r.requirement for r in d.reasons if r.status == "fails"]
-        lines.append(f"Conclusie: geen recht op {_day_nl(d.date)}, omdat niet is voldaan aan: "
-                     + "; ".join(failed) + ".")
+        lines.append(w.not_eligible(w.day(d.date), [r.label or r.requirement for r in d.reasons if r.status == "fails"]))
     else:
         held = sum(1 for q in d.questions if not q.ask_citizen)
-        note = ""
-        if held == len(d.questions):
-            note = " Een registratie heeft elk van deze gegevens: de burger hoeft niets te worden gevraagd."
-        elif held:
-            note = f" Een registratie heeft er {held} van; alleen de andere hoeven te worden gevraagd."
-        lines.append("Conclusie: nog niet te bepalen tot deze gegevens bekend zijn: "
-                     + ", ".join(q.input for q in d.questions) + "." + note)
+        note = w.all_held if held == len(d.questions) else w.some_held.format(held=held) if held else ""
+        lines.append(w.undetermined + ", ".join(q.input for q in d.questions) + "." + note)
     for a in reg.amounts:
         value = d.amounts[a.name]
         if value is None:
             continue
-        shown = money_nl(v.money(value)) if a.name in d.money_amounts else str(value).replace(".", ",")  # type: ignore[arg-type]
+        shown = w.money(v.money(value)) if a.name in d.money_amounts else w.number(value)  # type: ignore[arg-type]
         art = f" ({a.article})" if a.article else ""
-        lines.append(f"Bedrag: {a.label or a.name}{art} = {shown}.")
-    return lines
-
-
-def _explain_en(d: Decision, reg: CheckedRegulation) -> list[str]:
-    lines: list[str] = []
-    for r in d.reasons:
-        what = r.label or r.requirement
-        art = f" ({r.article})" if r.article else ""
-        values = ", ".join(_show(k, x, reg) for k, x in r.values.items())
-        if r.status == "holds":
-            why = f" by the exemption: {r.exemption}" if r.exemption else ""
-            lines.append(f"Met: {what}{art}{why}" + (f" — {values}." if values and not r.exemption else "."))
-        elif r.status == "fails":
-            lines.append(f"Not met: {what}{art} — {values}." if values else f"Not met: {what}{art}.")
-        elif r.status == "error":
-            lines.append(f"Cannot be evaluated: {what}{art}.")
-        else:
-            needed = ", ".join(r.missing) if r.missing else "a fact"
-            lines.append(f"Not yet known: {what}{art} — needs {needed}.")
-    if d.error is not None:
-        where = f" ({d.error.article})" if d.error.article else ""
-        lines.append(f"Conclusion: the rules cannot be evaluated for this case: {d.error.message}, "
-                     f"in {d.error.subject}{where}. This is a defect of the rules, not of the facts; "
-                     "the agency decides by hand.")
-    elif d.eligible is True:
-        lines.append(f"Conclusion: eligible for {reg.title or reg.name} on {d.date.isoformat()}.")
-    elif d.eligible is False:
-        failed = [r.label or r.requirement for r in d.reasons if r.status == "fails"]
-        lines.append(f"Conclusion: not eligible on {d.date.isoformat()}, because "
-                     + "; ".join(failed) + (" is not met." if len(failed) == 1 else " are not met."))
-    else:
-        held = sum(1 for q in d.questions if not q.ask_citizen)
-        note = ""
-        if held == len(d.questions):
-            note = " A registry holds each of them: nothing needs to be asked of the citizen."
-        elif held:
-            note = f" A registry holds {held} of them; only the others need to be asked."
-        lines.append("Conclusion: undetermined until these facts are known: "
-                     + ", ".join(q.input for q in d.questions) + "." + note)
-    for a in reg.amounts:
-        value = d.amounts[a.name]
-        if value is None:
-            continue
-        shown = f"€{_thousands(v.money(value))}" if a.name in d.money_amounts else str(value)  # type: ignore[arg-type]
-        art = f" ({a.article})" if a.article else ""
-        lines.append(f"Amount: {a.label or a.name}{art} = {shown}.")
+        lines.append(f"{w.amount}: {a.label or a.name}{art} = {shown}.")
     return lines
 
 
