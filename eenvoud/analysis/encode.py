@@ -50,7 +50,15 @@ from eenvoud.analysis.terms import (
     to_real,
     zero,
 )
-from eenvoud.analysis.variables import Axiom, NotDecimal, Var, finite_decimal, input_var, numbers_in
+from eenvoud.analysis.variables import (
+    Axiom,
+    NotDecimal,
+    Var,
+    derivation_axioms,
+    finite_decimal,
+    input_var,
+    numbers_in,
+)
 from eenvoud.core import nodes as c
 from eenvoud.core.lower import Core, lower
 from eenvoud.core.outcome import order
@@ -440,6 +448,8 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
             enc.calendar.with_parts(var.value, var.consts)
         for ax in axioms:
             enc.axioms[ax.name] = ax
+    for ax in derivation_axioms(enc.inputs, day):  # one person: `age` follows from `birth_date`
+        enc.axioms[ax.name] = ax
     holds: list[z3.BoolRef] = []
     for r in core.requirements:
         cond = enc.core_term(r.condition)

@@ -172,6 +172,29 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
             assert_never(typ)
 
 
+# Inputs that are one fact about one person: the library derives `age` from `birth_date` (module
+# person_age, rules/nl/common/age.rules; `engine.government.derivations`), and the one-government
+# answer refuses the two when they disagree. A regulation that asks both (the zorgtoeslag) gets
+# the derivation as an axiom of its cases, so that no witness pairs an age of 18 with a birth date
+# in 1984. (derived input, the input it is derived from)
+PERSON_DERIVATIONS = (("age", "birth_date"),)
+
+
+def derivation_axioms(inputs: dict[str, Var], day: date) -> list[Axiom]:
+    """The axioms that tie a derived input to the input it is derived from, on the decision date
+    `day`: `age` is the whole years from `birth_date` to `day` (as `years_between`)."""
+    out: list[Axiom] = []
+    for derived, source in PERSON_DERIVATIONS:
+        a, b = inputs.get(derived), inputs.get(source)
+        if a is None or b is None or not isinstance(a.type, t.IntType) or not isinstance(b.type, t.DateType):
+            continue
+        years = dates.years_between_parts(b.consts, dates.parts(day.toordinal()))  # type: ignore[arg-type]
+        out.append(Axiom(f"`{derived}` from `{source}`",
+                         f"`{derived}` is the whole years from `{source}` to {day.isoformat()}",
+                         a.const == years, derived))
+    return out
+
+
 def _bounds(x: z3.ArithRef, lo: object, hi: object) -> z3.BoolRef:
     parts = []
     if lo is not None:
