@@ -188,7 +188,7 @@ def derivation_axioms(inputs: dict[str, Var], day: date) -> list[Axiom]:
         a, b = inputs.get(derived), inputs.get(source)
         if a is None or b is None or not isinstance(a.type, t.IntType) or not isinstance(b.type, t.DateType):
             continue
-        years = dates.years_between_parts(b.consts, dates.parts(day.toordinal()))  # type: ignore[arg-type]
+        years = dates.years_between_parts(b.consts, dates.parts(day.toordinal()))
         out.append(Axiom(f"`{derived}` from `{source}`",
                          f"`{derived}` is the whole years from `{source}` to {day.isoformat()}",
                          a.const == years, derived))
