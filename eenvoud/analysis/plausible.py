@@ -13,6 +13,14 @@ eligibility, amounts and required documents (for a pair of cases, both outcomes,
 the requirements it fails a non-empty subset of those it failed, and the inputs a `property` reads
 untouched. What the engine shows is what the finding claims, so a finding never depends on it;
 when no move keeps the claim, the witness stays as the solver found it.
+
+One person, one age: where a case has both `age` and `birth_date` (the library derives the one
+from the other, `variables.PERSON_DERIVATIONS`), `age` never moves by itself — it follows every
+move of the birth date — and a witness whose two disagree is first made to agree (the age from the
+birth date, or a birth date for the age), when the engine still shows the same.
+
+Counts are small: an int input whose value is more than `COUNT_TYPICAL` is moved down towards 0,
+1 or 2 when the engine shows the same (children, co-residents, months), before the base case.
 """
 
 from __future__ import annotations
@@ -21,13 +29,17 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 
+from eenvoud.analysis.variables import PERSON_DERIVATIONS
+from eenvoud.engine import values as v
 from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 
 MONEY_MAX = Decimal("1000000.00")
 NUMBER_MAX = 120
+COUNT_TYPICAL = 4  # an int above this (not an age) is moved down when the claim allows
 EARLIEST = date(1900, 1, 1)
+TYPICAL_AGE = 40
 
 Signature = Callable[[Mapping[str, Value]], object]
 
@@ -84,6 +96,44 @@ def candidates(value: Value, typ: t.Type, day: date) -> list[Value]:
     return [c for c in out if c != value and _inside(c, typ) and realistic(c, typ, day)]
 
 
+def _links(inputs: tuple[n.Input, ...]) -> list[tuple[str, str]]:
+    """The (derived, source) pairs of inputs that are one fact about one person in this case."""
+    types = {i.name: i.type for i in inputs}
+    return [(a, b) for a, b in PERSON_DERIVATIONS
+            if isinstance(types.get(a), t.IntType) and isinstance(types.get(b), t.DateType)]
+
+
+def linked(facts: Mapping[str, Value], links: list[tuple[str, str]], day: date) -> dict[str, Value]:
+    """The case with every derived input recomputed from its source (`age` from `birth_date`)."""
+    out = dict(facts)
+    for derived, source in links:
+        born = out.get(source)
+        if isinstance(born, date) and derived in out:
+            out[derived] = v.years_between(born, day)
+    return out
+
+
+def agrees(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date) -> bool:
+    """Whether the derived inputs of a case agree with their sources (its age with its birth date)."""
+    links = _links(inputs)
+    return linked(facts, links, day) == dict(facts)
+
+
+def born_for(age: int, like: date, day: date) -> date:
+    """A birth date that makes someone `age` on `day` (the day and month of `like` where they fit)."""
+    for born in (_replace_year(like, day.year - age), _replace_year(like, day.year - age - 1), date(day.year - age, 1, 1)):
+        if born is not None and v.years_between(born, day) == age:
+            return born
+    return date(day.year - age, 1, 1)
+
+
+def _replace_year(d: date, year: int) -> date | None:
+    try:
+        return d.replace(year=year)
+    except ValueError:
+        return None
+
+
 def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date, signature: Signature,
               base: Mapping[str, Value], frozen: frozenset[str] = frozenset(),
               failed: Callable[[Mapping[str, Value]], frozenset[str]] | None = None) -> dict[str, Value]:
@@ -97,8 +147,11 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
     except EvaluationError:
         return current
     types = declared = {i.name: i.type for i in inputs}
+    links = _links(inputs)
+    frozen = frozen | {a for a, _ in links}  # a derived input follows its source, never moves by itself
 
     def keeps(trial: dict[str, Value]) -> frozenset[str] | None:
+        trial.update(linked(trial, links, day))
         try:
             if signature(trial) != want:
                 return None
@@ -109,6 +162,18 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
             return None
         return now
 
+    # 0. one person: the age agrees with the birth date (the age from it, or a birth date for the age)
+    for derived, source in links:
+        age, born = current.get(derived), current.get(source)
+        if not isinstance(age, int) or not isinstance(born, date) or v.years_between(born, day) == age:
+            continue
+        for trial in ({**current}, {**current, source: born_for(age, born, day)} if 0 <= age < day.year else None):
+            if trial is None:
+                continue
+            got = keeps(trial)
+            if got is not None:
+                current, fails = trial, got
+                break
     # 1. realistic values, one input at a time
     for i in inputs:
         x = i.name
@@ -118,6 +183,29 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
             got = keeps({**current, x: c})
             if got is not None:
                 current[x], fails = c, got
+                current = linked(current, links, day)
+                break
+    # 1b. a typical person and small counts: a birth date for an age near TYPICAL_AGE, counts near 0
+    for i in inputs:
+        x = i.name
+        if x in frozen or x not in current:
+            continue
+        value = current[x]
+        trials: list[Value] = []
+        if isinstance(value, date) and links and x in {b for _, b in links}:
+            age = v.years_between(value, day)
+            if not 18 <= age <= 90:
+                trials = [born_for(TYPICAL_AGE, value, day), born_for(67, value, day), born_for(18, value, day)]
+        elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
+                and value > COUNT_TYPICAL and not _age_like(x):
+            trials = [0, 1, 2, COUNT_TYPICAL]
+        for c in trials:
+            if c == value or not _inside(c, declared[x]):
+                continue
+            got = keeps({**current, x: c})
+            if got is not None:
+                current[x], fails = c, got
+                current = linked(current, links, day)
                 break
     # 2. towards the base case (every requirement met): fewer requirements failed, fewer odd values
     for i in inputs:
@@ -126,8 +214,16 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
             continue
         if not realistic(base[x], types[x], day):
             continue
+        if isinstance(i.type, t.IntType) and isinstance(base[x], int) and not _age_like(x) \
+                and base[x] > COUNT_TYPICAL >= current[x]:  # type: ignore[operator]
+            continue  # a small count stays small
         got = keeps({**current, x: base[x]})
         if got is not None and (len(got) < len(fails) or not realistic(current[x], types[x], day)
                                 or not fails):
             current[x], fails = base[x], got
+            current = linked(current, links, day)
     return current
+
+
+def _age_like(name: str) -> bool:
+    return name == "age" or name.endswith("_age") or name.startswith("age_")

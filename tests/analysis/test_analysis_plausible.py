@@ -72,3 +72,23 @@ def test_the_shipped_library_report_shows_plausible_witnesses() -> None:
                     assert amount >= 0, (f["subject"], name, value)
                 elif isinstance(value, int) and not isinstance(value, bool):
                     assert 0 <= value <= 120, (f["subject"], name, value)
+
+
+AGED = (n.Input("birth_date", t.DateType(), "born"), n.Input("age", t.IntType(0, 130), "age"),
+        n.Input("children", t.IntType(), "children"))
+
+
+def test_age_follows_the_birth_date_and_never_moves_by_itself() -> None:
+    # the solver's case: 18 years old, born in 9982 — one person cannot be both
+    case: dict[str, Value] = {"birth_date": date(9982, 12, 31), "age": 18, "children": 0}
+    got = plausible(case, AGED, DAY, lambda f: f["age"] >= 18, {})  # type: ignore[operator]
+    assert got["age"] == _age(got) and got["age"] >= 18
+    assert date(1900, 1, 1) <= got["birth_date"] <= DAY  # type: ignore[operator]
+    # a typical adult where the claim allows it
+    assert 18 <= got["age"] <= 90  # type: ignore[operator]
+
+
+def test_counts_are_small_where_the_claim_allows() -> None:
+    case: dict[str, Value] = {"birth_date": date(1980, 1, 1), "assets": Decimal("0.00"), "children": 17}
+    got = plausible(case, INPUTS, DAY, lambda f: f["children"] >= 1, {})  # type: ignore[operator]
+    assert 1 <= got["children"] <= 2  # type: ignore[operator]
