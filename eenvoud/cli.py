@@ -768,6 +768,17 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 # -- main ------------------------------------------------------------------------------------------
 
 
+# -- lsp -------------------------------------------------------------------------------------------
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    # imported here: the language server (pygls) costs nothing to the other commands' startup
+    from eenvoud.lsp.server import serve
+
+    serve()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eenvoud", description="Rules as code for government regulations: check, decide, test, analyze."
@@ -881,6 +892,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, required=True, metavar="N",
                    help="remove the facts of decisions made more than N days ago")
     p.set_defaults(func=cmd_retention)
+
+    p = sub.add_parser("lsp", help="the language server for editors (LSP on stdin and stdout; docs/editors.md)")
+    p.set_defaults(func=cmd_lsp)
 
     p = sub.add_parser("rekey", help="re-encrypt the stored facts under the first key of EENVOUD_FACTS_KEY")
     p.set_defaults(func=cmd_rekey)

@@ -1,0 +1,7 @@
+"""`python -m eenvoud`: the same command as `eenvoud`."""
+
+import sys
+
+from eenvoud.cli import main
+
+sys.exit(main())
