@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from eenvoud.api import describe, errors
 from eenvoud.api.analysis import Analyses
 from eenvoud.api.keys import ApiKeys
 from eenvoud.api.limits import MAX_BODY, BodyLimit
-from eenvoud.api.routes import analysis, decisions, diff, eligibility, health, matrix, regulations
+from eenvoud.api.routes import analysis, decisions, diff, eligibility, health, matrix, playground, regulations
 from eenvoud.api.security import OPEN_PATHS, SCHEME, KeyCheck
 from eenvoud.api.service import Service
 from eenvoud.audit import ENV_STORE, Audit
@@ -98,6 +99,9 @@ def create_app(
     if audit is not None:  # the store's routes exist only on a server that keeps decisions
         app.include_router(decisions.router())
     app.include_router(health.router)
+    # the drafter's playground (/playground) and the scripts it loads: shipped in the package, no CDN
+    app.include_router(playground.router(library))
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static")
     errors.install(app)
     _document(app, sorted(library.regulations))
     app.add_middleware(BodyLimit, max_body=max_body)
