@@ -29,9 +29,10 @@ examples: $(STAMP)
 
 ## test: lint first (a lint error fails the build), then the whole test suite; .ci/postgres.sh installs and starts
 ##       a PostgreSQL for the decision store's tests when it can (it says what is skipped when not; CI=true skips
-##       nothing); servers the tests start keep their decisions in a temporary data folder (EENVOUD_DATA_DIR)
+##       nothing); .ci/chromium.sh installs Debian's chromium for the browser tests the same way; servers the tests
+##       start keep their decisions in a temporary data folder (EENVOUD_DATA_DIR)
 test: lint
-	url=$$(.ci/postgres.sh) && data=$$(mktemp -d) && \
+	url=$$(.ci/postgres.sh) && .ci/chromium.sh && data=$$(mktemp -d) && \
 	  EENVOUD_TEST_POSTGRES_URL="$$url" EENVOUD_DATA_DIR="$$data" $(BIN)/python -m pytest -n 2 -rs tests; \
 	  status=$$?; rm -rf "$$data"; exit $$status
 
