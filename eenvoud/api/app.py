@@ -104,6 +104,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static")
     errors.install(app)
     _document(app, sorted(library.regulations))
+    app.add_middleware(playground.OfflinePages)  # /docs, /redoc, /playground load from this server only
     app.add_middleware(BodyLimit, max_body=max_body)
     app.add_middleware(KeyCheck, keys=app.state.keys)  # before the body is read
     app.add_middleware(errors.Guard)  # added last: outermost

@@ -30,6 +30,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eenvoud.analysis.determinacy import decision as settled_decision
 from eenvoud.api import describe
@@ -59,6 +60,38 @@ PAGE = "index.html"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# -- the pages: nothing but this server ------------------------------------------------------------
+
+# The browser pages the server serves (/docs, /redoc, the playground) may load only from this server:
+# the pages work offline, and a page cannot send what it shows anywhere else. ReDoc's bundle shows
+# Redocly's logo from its CDN, with no option to leave it out: under this policy the browser never
+# asks for it (the image hides itself when it does not load). Inline scripts and styles: Swagger UI
+# is started by an inline script, ReDoc and Swagger UI style with inline styles.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+       "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+PAGES = frozenset({"/docs", "/redoc", "/playground"})
+
+
+class OfflinePages:
+    """ASGI middleware: the Content-Security-Policy above on the pages in PAGES."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in PAGES:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"content-security-policy", CSP.encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_policy)
 
 
 # -- the requests --------------------------------------------------------------------------------
