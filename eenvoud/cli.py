@@ -106,6 +106,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     raw = _read_facts(args.facts)
     facts = parse_facts(reg, raw)
     day = args.date or date.today()
+    _refuse_disagreements(reg, facts, raw, day, Path(args.file))
     from eenvoud.analysis.determinacy import decision as settled_decision  # Z3 only when deciding
 
     decision = settled_decision(reg, facts, day)
@@ -135,6 +136,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
               f"in {decision.error.subject}", file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_disagreements(reg: Any, facts: dict[str, Any], raw: object, day: date, file: Path) -> None:
+    """A derived fact given beside the facts it is derived from (`age` and `birth_date`) must agree
+    with them, as for one government. The file that defines it need not be imported by the
+    regulation (module person_age is not imported by the zorgtoeslag): the library around the file
+    is searched, and only the files that define a given input are loaded."""
+    if not isinstance(raw, dict):
+        return
+    import re
+
+    from eenvoud.engine.government import contradictions, derivations
+
+    given = [k for k in raw if k in reg.input_map and raw[k] is not None]
+    if not given:
+        return
+    pattern = re.compile(r"^define\s+(" + "|".join(re.escape(k) for k in given) + r")\b", re.M)
+    holders = [str(p) for p in rule_files([_rules_root(file)]) if p.resolve() != file.resolve()
+               and pattern.search(p.read_text(encoding="utf-8"))]
+    found = [reg]
+    if holders:
+        lib = Library.load(holders)
+        found += [*lib.regulations.values(), *lib.modules.values()]
+    wrong = contradictions(reg, facts, raw, day, default_engine().program, derivations(found))
+    if wrong:
+        raise FactsError(list(wrong))
 
 
 def _read_facts(where: str) -> object:

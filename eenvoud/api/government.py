@@ -6,6 +6,7 @@ regulation of the library declares it), the regulations not in force, and the an
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from eenvoud.analysis.determinacy import decision as settled_decision
@@ -15,20 +16,24 @@ from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.engine import government as gov
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import Decision
+from eenvoud.engine.facts import FactError
 from eenvoud.ir.checked import CheckedRegulation
 from eenvoud.library import Library
 
 
 def decide_all(library: Library, programs: Programs, raw: object, day: date,
-               event: CheckedRegulation | None = None) -> dict[str, object]:
+               event: CheckedRegulation | None = None,
+               derived: Mapping[str, gov.Derived] | None = None) -> dict[str, object]:
     """Every regulation of the library, or those a life event bundles. A field is accepted when
-    any regulation of the library declares it (the others of an event ignore it)."""
+    any regulation of the library declares it (the others of an event ignore it). `derived`: the
+    library's derived facts (default: those of every file of the library), so that an event's
+    regulations get them even when none of them imports the file that defines one."""
     regs = library.event_regulations(event) if event is not None else list(library.regulations.values())
     known = {i.name for reg in library.regulations.values() for i in reg.inputs}
-    result = gov.decide_all(regs, raw, day, programs.get, known, settle=settled_decision)
-    disagreements = [e for e in result.errors if isinstance(e, gov.Disagreement)]
-    if disagreements:  # one case is one person: say which facts contradict each other, quoting none
-        raise ClientError([{"loc": ["body", "facts", e.field], "msg": e.safe, "type": "facts"} for e in disagreements])
+    if derived is None:
+        derived = gov.derivations([*library.regulations.values(), *library.modules.values()])
+    result = gov.decide_all(regs, raw, day, programs.get, known, settle=settled_decision, derived=derived)
+    refuse_disagreements(result.errors)
     result.raise_for_errors()
     decided = [(o.regulation, o.decision) for o in result.outcomes if o.decision is not None]
     if regs and not decided:
@@ -43,8 +48,16 @@ def decide_all(library: Library, programs: Programs, raw: object, day: date,
         "undetermined": [reg.name for reg, d in decided if d.eligible is None],
         "not_in_force": [str(x["regulation"]) for x in not_in_force],
         "regulations": [_outcome(reg, d) for reg, d in decided] + not_in_force,
-        "questions": [q.to_json() for q in gov.open_questions([d for _, d in decided], gov.derivations(regs))],
+        "questions": [q.to_json() for q in gov.open_questions([d for _, d in decided], derived)],
     }
+
+
+def refuse_disagreements(errors: Sequence[FactError]) -> None:
+    """One case is one person: a 422 that says which facts contradict each other (a derived fact
+    and the facts it is derived from), quoting none of them."""
+    disagreements = [e for e in errors if isinstance(e, gov.Disagreement)]
+    if disagreements:
+        raise ClientError([{"loc": ["body", "facts", e.field], "msg": e.safe, "type": "facts"} for e in disagreements])
 
 
 def _outcome(reg: CheckedRegulation, d: Decision) -> dict[str, object]:

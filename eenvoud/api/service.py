@@ -17,7 +17,9 @@ from eenvoud.api.models import EligibilityRequest
 from eenvoud.api.programs import Programs
 from eenvoud.audit import Audit, Made
 from eenvoud.diagnostics import did_you_mean
+from eenvoud.engine import government as gov
 from eenvoud.engine.facts import parse_facts
+from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
 from eenvoud.library import Library
 
@@ -37,6 +39,8 @@ class Service:
         self.library = library
         self.audit = audit  # the decision store; None: decisions are not kept
         self.programs = Programs()
+        # the library's derived facts (`age` from `birth_date`), for the one-regulation route too
+        self.derived = gov.derivations([*library.regulations.values(), *library.modules.values()])
         self.analyses = analyses if analyses is not None else Analyses(
             analyzer=find_analyzer([*library.regulations.values(), *library.modules.values()]))
 
@@ -58,18 +62,26 @@ class Service:
     def facts_schema(self, regulation_id: str) -> dict[str, Any]:
         return schema.facts_schema(self.regulation(regulation_id))
 
+    def _facts(self, reg: CheckedRegulation, request: EligibilityRequest) -> tuple[dict[str, Value], date]:
+        """One regulation's facts and date; a derived fact given beside its sources that disagrees
+        with them (`age` against `birth_date`) is refused as the one-government answer refuses it."""
+        facts = parse_facts(reg, request.facts)
+        day = request.date or date.today()
+        government.refuse_disagreements(gov.contradictions(reg, facts, request.facts, day, self.programs.get,
+                                                           self.derived))
+        return facts, day
+
     def decide(self, regulation_id: str, request: EligibilityRequest) -> bytes:
         """The decision as JSON bytes: the same object as `eenvoud eval --json`."""
         reg = self.regulation(regulation_id)
-        facts = parse_facts(reg, request.facts)
-        return dump(settled_decision(reg, facts, request.date or date.today()).to_json())
+        facts, day = self._facts(reg, request)
+        return dump(settled_decision(reg, facts, day).to_json())
 
     def decide_for_store(self, regulation_id: str, request: EligibilityRequest, caller: str | None) -> Made:
         """The decision with its id, and the record the caller must store before answering."""
         assert self.audit is not None
         reg = self.regulation(regulation_id)
-        facts = parse_facts(reg, request.facts)
-        day = request.date or date.today()
+        facts, day = self._facts(reg, request)
         return self.audit.make(reg, day, request.facts, settled_decision(reg, facts, day).to_json(), caller)
 
     def event(self, event_id: str) -> CheckedRegulation:
@@ -88,7 +100,7 @@ class Service:
     def decide_all(self, request: EligibilityRequest, event_id: str | None = None) -> bytes:
         event = self.event(event_id) if event_id is not None else None
         return dump(government.decide_all(self.library, self.programs, request.facts, request.date or date.today(),
-                                          event))
+                                          event, self.derived))
 
     async def analysis(self, regulation_id: str, day: date | None) -> tuple[CheckedRegulation, date, AnalysisResult, bool]:
         reg = self.regulation(regulation_id)

@@ -187,6 +187,17 @@ def derive(facts: dict[str, dict[str, Value]], regs: Sequence[CheckedRegulation]
     return errors
 
 
+def contradictions(reg: CheckedRegulation, facts: Mapping[str, Value], raw: Mapping[str, object], day: date,
+                   program: Compile, derived: Mapping[str, Derived]) -> list[Disagreement]:
+    """One regulation decided alone (`POST /regulations/{id}/eligibility`, `eenvoud eval FILE`):
+    the derived facts it is given that disagree with the facts they are derived from (`age` against
+    `birth_date`), each naming both, as `derive` refuses them for one government. Nothing is filled
+    in: the facts decided are the facts sent. `derived`: the library's (`derivations` over every
+    file), since a regulation need not import the file that defines its derived fact."""
+    errors = derive({reg.name: dict(facts)}, [reg], raw, day, program, derived)
+    return [e for e in errors if isinstance(e, Disagreement)]
+
+
 def _show(value: Value) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
