@@ -65,6 +65,11 @@ def _load(paths: Sequence[str]) -> Library:
 
 def cmd_check(args: argparse.Namespace) -> int:
     lib = _load(args.paths)
+    if getattr(args, "library", False):
+        from eenvoud.dsl.policy import library_policy
+
+        # the library's policy (docs/library.md): errors like the checker's, with P codes
+        lib.diagnostics.extend(library_policy(lib.files.values()))
     files = list(rule_files(args.paths))
     from eenvoud.dsl.reads import unused
 
@@ -816,6 +821,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="parse and type-check rule files")
     p.add_argument("paths", nargs="+", metavar="PATH", help="rule files or folders")
     p.add_argument("--json", action="store_true", help="diagnostics as JSON")
+    p.add_argument("--library", action="store_true",
+                   help="also hold the files to the library's policy (sources, articles, agency, registries, "
+                        "documents, six tests per regulation: docs/library.md); a breach is an error")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("eval", help="decide one case")
