@@ -16,7 +16,7 @@ import z3
 
 from eenvoud.analysis.encode import Encoding, numbers_in
 from eenvoud.analysis.findings import Finding, Undecided, Witness
-from eenvoud.analysis.plausible import candidates, plausible, realistic
+from eenvoud.analysis.plausible import candidates, claim_of, pair_claim, plausible, realistic
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
 from eenvoud.engine import values as v
@@ -215,7 +215,7 @@ class Context:
     def _shown(self, facts: Mapping[str, Value]) -> object:
         """What a witness shows: the engine's outcome and the value of every property (a property
         reads inputs too, so a counterexample stays one)."""
-        return self.fast_outcome(facts), tuple(_property_value(self.prog, p, facts) for p in self.reg.properties)
+        return claim_of(self.fast_outcome(facts)), tuple(_property_value(self.prog, p, facts) for p in self.reg.properties)
 
     def _failed(self, facts: Mapping[str, Value]) -> frozenset[str]:
         status = self.requirement_status(facts, [r.name for r in self.reg.requirements])
@@ -232,7 +232,7 @@ class Context:
         other = dict(changed)
 
         def pair(f: Mapping[str, Value]) -> object:
-            return self.fast_outcome(f), self.fast_outcome({**f, **other})
+            return pair_claim(self.fast_outcome(f), self.fast_outcome({**f, **other}))
 
         got = plausible(complete, self.reg.inputs, self.day, pair, self.typical(), frozen)
         want = pair(got)
@@ -244,7 +244,7 @@ class Context:
                 if c == got.get(x):
                     continue
                 try:
-                    same = (self.fast_outcome(got), self.fast_outcome({**got, **other, x: c})) == want
+                    same = pair_claim(self.fast_outcome(got), self.fast_outcome({**got, **other, x: c})) == want
                 except EvaluationError:
                     same = False
                 if same:

@@ -96,6 +96,19 @@ def candidates(value: Value, typ: t.Type, day: date) -> list[Value]:
     return [c for c in out if c != value and _inside(c, typ) and realistic(c, typ, day)]
 
 
+def claim_of(outcome: tuple[object, ...]) -> tuple[object, ...]:
+    """What a single witness shows of the engine's outcome (`Context.fast_outcome`): an error and
+    its message, or eligibility, with the documents required — not the amounts, which no single
+    witness claims (a property that reads an amount is kept by its own value)."""
+    return (outcome[0], outcome[1], outcome[-1]) if outcome[0] == "error" else (outcome[0], outcome[-1])
+
+
+def pair_claim(first: tuple[object, ...], second: tuple[object, ...]) -> tuple[object, ...]:
+    """What a pair of cases shows (a question that matters): the two outcomes differ; each case
+    keeps its kind (eligible, not eligible, error), the amounts may move."""
+    return first[0], second[0], first != second
+
+
 def _links(inputs: tuple[n.Input, ...]) -> list[tuple[str, str]]:
     """The (derived, source) pairs of inputs that are one fact about one person in this case."""
     types = {i.name: i.type for i in inputs}
@@ -185,28 +198,6 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
                 current[x], fails = c, got
                 current = linked(current, links, day)
                 break
-    # 1b. a typical person and small counts: a birth date for an age near TYPICAL_AGE, counts near 0
-    for i in inputs:
-        x = i.name
-        if x in frozen or x not in current:
-            continue
-        value = current[x]
-        trials: list[Value] = []
-        if isinstance(value, date) and links and x in {b for _, b in links}:
-            age = v.years_between(value, day)
-            if not 18 <= age <= 90:
-                trials = [born_for(TYPICAL_AGE, value, day), born_for(67, value, day), born_for(18, value, day)]
-        elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
-                and value > COUNT_TYPICAL and not _age_like(x):
-            trials = [0, 1, 2, COUNT_TYPICAL]
-        for c in trials:
-            if c == value or not _inside(c, declared[x]):
-                continue
-            got = keeps({**current, x: c})
-            if got is not None:
-                current[x], fails = c, got
-                current = linked(current, links, day)
-                break
     # 2. towards the base case (every requirement met): fewer requirements failed, fewer odd values
     for i in inputs:
         x = i.name
@@ -222,7 +213,33 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
                                 or not fails):
             current[x], fails = base[x], got
             current = linked(current, links, day)
+    # 3. a typical person and small counts: a birth date for an age near TYPICAL_AGE, counts near 0
+    for i in inputs:
+        x = i.name
+        if x in frozen or x not in current:
+            continue
+        value = current[x]
+        trials: list[Value] = []
+        if isinstance(value, date) and (x in {b for _, b in links} or _birth_like(x)):
+            age = v.years_between(value, day)
+            if abs(age - TYPICAL_AGE) > 15:
+                trials = [born_for(TYPICAL_AGE, value, day), born_for(67, value, day), born_for(18, value, day)]
+        elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
+                and value > COUNT_TYPICAL and not _age_like(x):
+            trials = [0, 1, 2, COUNT_TYPICAL]
+        for c in trials:
+            if c == value or not _inside(c, declared[x]):
+                continue
+            got = keeps({**current, x: c})
+            if got is not None:
+                current[x], fails = c, got
+                current = linked(current, links, day)
+                break
     return current
+
+
+def _birth_like(name: str) -> bool:
+    return name == "birth_date" or name.endswith("_birth_date")
 
 
 def _age_like(name: str) -> bool:
