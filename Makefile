@@ -30,8 +30,12 @@ examples: $(STAMP)
 ## test: lint first (a lint error fails the build), then the whole test suite; .ci/postgres.sh installs and starts
 ##       a PostgreSQL for the decision store's tests when it can (it says what is skipped when not; CI=true skips
 ##       nothing); .ci/chromium.sh installs Debian's chromium for the browser tests the same way; servers the tests
-##       start keep their decisions in a temporary data folder (EENVOUD_DATA_DIR)
+##       start keep their decisions in a temporary data folder (EENVOUD_DATA_DIR); the shipped rules are held to the
+##       library's policy (`eenvoud check --library rules/`, docs/library.md), and .ci/vscode.sh builds the VS Code
+##       extension (npm ci, vsce package) for tests/editors (without npm: skipped, said why; CI=true skips nothing)
 test: lint
+	$(BIN)/eenvoud check --library rules/
+	.ci/vscode.sh
 	url=$$(.ci/postgres.sh) && .ci/chromium.sh && data=$$(mktemp -d) && \
 	  EENVOUD_TEST_POSTGRES_URL="$$url" EENVOUD_DATA_DIR="$$data" $(BIN)/python -m pytest -n 2 -rs tests; \
 	  status=$$?; rm -rf "$$data"; exit $$status
