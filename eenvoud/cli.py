@@ -360,6 +360,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     lib = _load(args.paths)
     lib.raise_for_errors()
+    if getattr(args, "population", None) and not Path(args.population).is_file():  # before minutes of analysis
+        raise UsageError(f"no population file {args.population}")
     fmt = "json" if args.json else args.format
     targets: list[tuple[str, str | None]] = []  # (format, file); one run can write several reports
     for path in args.out or []:
@@ -382,13 +384,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                          progress=progress, library=list(lib.files.values()),
                          simplify=any(f in ("md", "html") for f, _ in targets),
                          parameter_echoes=args.parameter_echoes)
+    counts = None
+    if getattr(args, "population", None):  # exact counts of the applicants each burden touches
+        from eenvoud.analysis.population import PopulationError
+
+        try:
+            counts = reports.population_counts(report, args.population)
+        except PopulationError as exc:
+            raise UsageError(str(exc)) from None
     if not targets:
         _print_findings(report)
         return 0
     for kind, path in targets:
-        text = {"json": lambda: json.dumps(reports.to_json(report, args.lang), indent=2, ensure_ascii=False) + "\n",
-                "md": lambda: reports.markdown(report, args.lang),
-                "html": lambda: reports.html(report, args.lang)}[kind]()
+        text = {"json": lambda: json.dumps(reports.to_json(report, args.lang, counts), indent=2,
+                                           ensure_ascii=False) + "\n",
+                "md": lambda: reports.markdown(report, args.lang, counts),
+                "html": lambda: reports.html(report, args.lang, counts)}[kind]()
         if path is None:
             sys.stdout.write(text)
             continue
@@ -859,6 +870,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also report dead branches that only echo a yes/no parameter set by date")
     p.add_argument("--lang", choices=("nl", "en"), default="nl",
                    help="language of the report's headings, summary and kind titles (default nl)")
+    p.add_argument("--population", metavar="FILE",
+                   help="CSV or Parquet of applicants (as `batch` reads): rank what to strike by how many it touches")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("simplify", help="write a regulation without what Z3 proves removable")

@@ -17,12 +17,16 @@ are Dutch) or English (`lang="en"`); the findings' own messages are in English.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
+from pathlib import Path
 
 import jinja2
 
 from eenvoud.analysis.findings import KINDS, TITLES, Finding, Period, Report, Witness
+from eenvoud.analysis.population import Count, count, read_population
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -233,6 +237,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "ranking": "Ranked by burden on the citizen: documents first (gathering and sending them costs the citizen "
                    "most), then questions, then requirements; within each group in the order of the regulations "
                    "and their findings. Without a population file this is a rough rank, not a count of applicants.",
+        "ranking_population": "Ranked by burden: the number of applicants in the population file each item "
+                              "touches, most first (a document: eligible applicants who must supply it; a "
+                              "question: applicants who are asked it; a requirement: applicants it is "
+                              "evaluated for), counted exactly by the engine over every row, on the rules "
+                              "of the finding's last period.",
+        "col_burden": "applicants", "chart_burden": "Applicants each item to strike touches",
         "strike_none": "The analysis proposes nothing to strike.",
         "strike_sentence": "The findings propose to strike {n} items: {documents} documents, {questions} questions "
                            "and {requirements} requirements.",
@@ -269,6 +279,13 @@ TEXTS: dict[str, dict[str, str]] = {
                    "moeite), dan vragen, dan voorwaarden; binnen elke groep in de volgorde van de regelingen en "
                    "hun bevindingen. Zonder populatiebestand is dit een grove rangorde, geen telling van "
                    "aanvragers.",
+        "ranking_population": "Gerangschikt naar de last: het aantal aanvragers in het populatiebestand dat "
+                              "elk onderdeel raakt, de meeste eerst (een bewijsstuk: aanvragers met recht die "
+                              "het moeten aanleveren; een vraag: aanvragers aan wie ze gesteld wordt; een "
+                              "voorwaarde: aanvragers voor wie ze getoetst wordt), exact geteld door de "
+                              "rekenregels over elke rij, volgens de regels van de laatste periode van de "
+                              "bevinding.",
+        "col_burden": "aanvragers", "chart_burden": "Aanvragers die elk te schrappen onderdeel raakt",
         "strike_none": "De analyse stelt niets voor om te laten vervallen.",
         "strike_sentence": "De bevindingen stellen voor {n} onderdelen te laten vervallen: {documents} "
                            "bewijsstukken, {questions} vragen en {requirements} voorwaarden.",
@@ -328,12 +345,27 @@ class StrikeItem:
     reason: str
     when: str
     number: int  # the finding's number in the details
+    count: int | None = None  # applicants of the population it touches (with --population)
+    population: int | None = None  # rows of the population the regulation could read
+
+    @property
+    def burden(self) -> str:
+        """"1,234 of 10,000 (12.3%)": the count as the report shows it, or "" without a population."""
+        if self.count is None or self.population is None:
+            return ""
+        share = f" ({100 * self.count / self.population:.1f}%)" if self.population else ""
+        return f"{self.count:,} / {self.population:,}{share}"
 
     def to_json(self) -> dict[str, object]:
-        return {"rank": self.rank, "category": self.category, "regulation": self.regulation,
-                "regulation_title": self.regulation_title, "subject": self.subject, "label": self.label,
-                "kind": self.kind, "title": self.title, "reason": self.reason, "when": self.when,
-                "finding": self.number}
+        out: dict[str, object] = {
+            "rank": self.rank, "category": self.category, "regulation": self.regulation,
+            "regulation_title": self.regulation_title, "subject": self.subject, "label": self.label,
+            "kind": self.kind, "title": self.title, "reason": self.reason, "when": self.when,
+            "finding": self.number}
+        if self.count is not None:
+            out["count"] = self.count
+            out["population"] = self.population
+        return out
 
 
 def _category(f: Finding, reg: CheckedRegulation | None) -> tuple[str, str | None] | None:
@@ -351,8 +383,31 @@ def _category(f: Finding, reg: CheckedRegulation | None) -> tuple[str, str | Non
     return None
 
 
-def strike_items(report: Report, lang: str = "nl") -> list[StrikeItem]:
-    """What the findings propose to strike, ranked: documents, then questions, then requirements."""
+Counts = Mapping[tuple[str, str, str, date], Count]
+
+
+def finding_day(f: Finding) -> date | None:
+    """The date whose rules a finding's burden is counted on: the start of its last period (the
+    rules now in force), or the day it was found on."""
+    return f.periods[-1].start if f.periods else f.day
+
+
+def population_counts(report: Report, path: str | Path) -> dict[tuple[str, str, str, date], Count]:
+    """How many applicants of the population file each struck item touches (population.py):
+    exact, over every row."""
+    wanted = []
+    for f in report.findings:
+        what = _category(f, report.regs.get(f.regulation))
+        day = finding_day(f)
+        if what is not None and day is not None:
+            wanted.append((f.regulation, what[0], f.subject, day))
+    regs = {name: reg for name, reg in report.regs.items() if reg.is_regulation()}
+    return count(regs, read_population(path), wanted)
+
+
+def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None) -> list[StrikeItem]:
+    """What the findings propose to strike, ranked. With `counts` (a population): by the number of
+    applicants each touches, most first; without: documents, then questions, then requirements."""
     numbers = _numbers(report)
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
     found: list[tuple[int, int, StrikeItem]] = []
@@ -364,8 +419,16 @@ def strike_items(report: Report, lang: str = "nl") -> list[StrikeItem]:
         item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), f.subject, label,
                           f.kind, kind_titles(lang).get(f.kind, f.kind), f.message.splitlines()[0] if f.message
                           else "", _when(f.periods, lang), numbers[id(f)])
+        day = finding_day(f)
+        got = counts.get((f.regulation, category, f.subject, day)) if counts is not None and day else None
+        if got is not None:
+            item.count, item.population = got.count, got.population
         found.append((CATEGORIES.index(category), numbers[id(f)], item))
-    out = [item for _, _, item in sorted(found, key=lambda x: (x[0], x[1]))]
+    if counts is not None:  # most applicants first; a burden that could not be counted last
+        found.sort(key=lambda x: (x[2].count is None, -(x[2].count or 0), x[0], x[1]))
+    else:
+        found.sort(key=lambda x: (x[0], x[1]))
+    out = [item for _, _, item in found]
     for rank, item in enumerate(out, 1):
         item.rank = rank
     return out
@@ -488,12 +551,33 @@ def _code_html(text: str) -> str:
     return Markup("".join(out))
 
 
-def _context(report: Report, lang: str) -> dict[str, object]:
+def burden_chart(strike: list[StrikeItem], lang: str) -> dict[str, object] | None:
+    """Horizontal bars: per item to strike (each document, question, requirement), the applicants of
+    the population it touches. Only with a population."""
+    counted = [s for s in strike if s.count is not None]
+    if not counted:
+        return None
+    most = max(s.count or 0 for s in counted) or 1
+    colour = {"document": "#d95f02", "question": "#154273", "requirement": "#5b7f3a"}
+    bars = []
+    for r, s in enumerate(counted):
+        width = BAR_WIDTH * (s.count or 0) / most
+        bars.append({"y": r * ROW, "label": _short(f"{s.subject} ({s.regulation})", 44), "name": s.subject,
+                     "width": round(width, 1), "end": round(LABEL_WIDTH + width, 1), "colour": colour[s.category],
+                     "text": s.burden})
+    text = texts(lang)
+    legend_top = len(bars) * ROW + 12
+    legend = [{"y": legend_top + j * 20, "colour": colour[c], "label": text[c]} for j, c in enumerate(CATEGORIES)]
+    return {"width": LABEL_WIDTH + BAR_WIDTH + 160, "height": legend_top + len(legend) * 20 + 4, "bars": bars,
+            "label_x": LABEL_WIDTH - 8, "legend": legend}
+
+
+def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[str, object]:
     text = texts(lang)
     rows = summary_rows(report)
     totals = [sum(row[1][i] for row in rows) for i in range(len(KINDS))]
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
-    strike = strike_items(report, lang)
+    strike = strike_items(report, lang, counts)
     docs = document_rows(report, strike)
     used = [i for i, total in enumerate(totals) if total]
     return {
@@ -515,26 +599,29 @@ def _context(report: Report, lang: str) -> dict[str, object]:
         "documents": docs,
         "findings_chart": findings_chart(rows, titles, used, lang),
         "documents_chart": documents_chart(docs, lang),
+        "counted": counts is not None,
+        "ranking": text["ranking_population"] if counts is not None else text["ranking"],
+        "burden_chart": burden_chart(strike, lang),
     }
 
 
-def markdown(report: Report, lang: str = "nl") -> str:
-    return _env().get_template("report.md.j2").render(**_context(report, _lang(lang)))
+def markdown(report: Report, lang: str = "nl", counts: Counts | None = None) -> str:
+    return _env().get_template("report.md.j2").render(**_context(report, _lang(lang), counts))
 
 
-def html(report: Report, lang: str = "nl") -> str:
-    return _env().get_template("report.html.j2").render(**_context(report, _lang(lang)))
+def html(report: Report, lang: str = "nl", counts: Counts | None = None) -> str:
+    return _env().get_template("report.html.j2").render(**_context(report, _lang(lang), counts))
 
 
-def to_json(report: Report, lang: str = "nl") -> dict[str, object]:
+def to_json(report: Report, lang: str = "nl", counts: Counts | None = None) -> dict[str, object]:
     """`Report.to_json` with the summary first: what to strike, ranked, and the charts' figures."""
     lang = _lang(lang)
     text = texts(lang)
-    strike = strike_items(report, lang)
+    strike = strike_items(report, lang, counts)
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
     summary: dict[str, object] = {
         "lang": lang,
-        "ranking": text["ranking"],
+        "ranking": text["ranking_population"] if counts is not None else text["ranking"],
         "sentence": strike_sentence(strike, lang),
         "strike": [s.to_json() for s in strike],
         "findings_per_regulation": [

@@ -1,0 +1,106 @@
+"""Ranking by population (issue 11, part 4): `eenvoud analyze --population FILE` counts exactly how
+many applicants each thing to strike touches, and ranks the summary by it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from eenvoud.analysis.population import PopulationError, count, read_population
+from eenvoud.cli import main
+from eenvoud.dsl.load import load
+
+RULES = """regulation toeslag_p "Toeslag voor de populatietest"
+input age : int 0..130 "Leeftijd" from BRP
+input income : money €0.. "Inkomen"
+input shoe_size : int 15..55 "Schoenmaat"
+
+requirement adult "18 jaar of ouder" article "Art. 1": age >= 18
+requirement income_test "Inkomen" article "Art. 2": income <= €30_000
+requirement adult_21 "21 jaar of ouder" article "Art. 3": age >= 21
+
+document birth_certificate "Geboorteakte"
+  provides age
+  required when age < 30
+"""
+
+
+def _population(tmp_path: Path, rows: int = 60) -> tuple[Path, list[dict[str, object]]]:
+    rng = random.Random(11)
+    people = [{"age": rng.randint(10, 70), "income": f"{rng.randint(0, 45_000)}.00", "shoe_size": rng.randint(36, 46)}
+              for _ in range(rows)]
+    path = tmp_path / "people.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, ["age", "income", "shoe_size", "bsn"])
+        w.writeheader()
+        for k, p in enumerate(people):
+            w.writerow({**p, "bsn": 100 + k})
+    return path, people
+
+
+def _eligible(p: dict[str, object]) -> bool:
+    return int(p["age"]) >= 21 and float(str(p["income"])) <= 30_000  # type: ignore[call-overload]
+
+
+def test_counts_are_exact_on_a_generated_population(tmp_path: Path) -> None:
+    rules = tmp_path / "toeslag_p.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    path, people = _population(tmp_path)
+    reg = load(rules)
+    day = date(2025, 1, 1)
+    got = count({"toeslag_p": reg}, read_population(path), [
+        ("toeslag_p", "document", "birth_certificate", day),
+        ("toeslag_p", "requirement", "adult", day),
+        ("toeslag_p", "question", "shoe_size", day),
+        ("toeslag_p", "question", "income", day)])
+    document = got[("toeslag_p", "document", "birth_certificate", day)]
+    # eligible applicants who must supply it: 21 <= age < 30 and income within the limit
+    assert document.count == sum(_eligible(p) and int(p["age"]) < 30 for p in people)  # type: ignore[call-overload]
+    assert document.population == len(people)
+    # a requirement is evaluated for everyone whose age is known
+    assert got[("toeslag_p", "requirement", "adult", day)].count == len(people)
+    # nothing reads the shoe size: nobody is asked it; the income only of who is old enough (the
+    # others are refused whatever their income)
+    assert got[("toeslag_p", "question", "shoe_size", day)].count == 0
+    assert got[("toeslag_p", "question", "income", day)].count == sum(int(p["age"]) >= 21 for p in people)  # type: ignore[call-overload]
+
+
+def test_analyze_with_a_population_ranks_the_summary_by_it(tmp_path: Path) -> None:
+    rules = tmp_path / "toeslag_p.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    path, people = _population(tmp_path)
+    out, md = tmp_path / "report.json", tmp_path / "report.md"
+    assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--population", str(path),
+                 "--out", str(out), "--out", str(md)]) == 0
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    strike = summary["strike"]
+    counts = [s["count"] for s in strike]
+    assert counts == sorted(counts, reverse=True)  # most applicants first
+    by_subject = {s["subject"]: s for s in strike}
+    assert by_subject["adult"]["count"] == len(people) and by_subject["adult"]["rank"] == 1
+    doc = by_subject["birth_certificate"]
+    assert doc["count"] == sum(_eligible(p) and int(p["age"]) < 30 for p in people)  # type: ignore[call-overload]
+    assert "aanvragers" in summary["ranking"]
+    text = md.read_text(encoding="utf-8")
+    assert f"{len(people)} / {len(people)} (100.0%)" in text  # the count column of the Markdown
+
+
+def test_without_a_population_the_ranking_says_so(tmp_path: Path) -> None:
+    rules = tmp_path / "toeslag_p.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    out = tmp_path / "report.json"
+    assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out)]) == 0
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert all("count" not in s for s in summary["strike"])
+    assert [s["category"] for s in summary["strike"]] == sorted(
+        (s["category"] for s in summary["strike"]), key=("document", "question", "requirement").index)
+
+
+def test_a_missing_population_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PopulationError):
+        read_population(tmp_path / "nobody.csv")
