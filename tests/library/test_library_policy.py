@@ -5,6 +5,7 @@ file:line:col; the shipped library keeps it."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,11 @@ def test_a_module_needs_sources_but_no_tests_documents_or_agency(tmp_path: Path)
     lib = Library.load([folder])
     assert lib.diagnostics == []
     assert [d.code for d in library_policy(lib.files.values())] == ["P0010", "P0003"]
+
+
+def test_every_policy_code_is_documented_and_raised() -> None:
+    doc = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| `(P\d{4})` \|", doc, re.M)) == set(CODES)
+    source = (ROOT / "eenvoud" / "dsl" / "policy.py").read_text(encoding="utf-8")
+    raised = set(re.findall(r'Diagnostic\(\s*"(P\d{4})"', source))
+    assert raised == set(CODES)
