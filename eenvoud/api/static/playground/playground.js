@@ -79,6 +79,11 @@
     return node;
   }
 
+  // replaceChildren without the nulls and falses of optional parts (the DOM would write "null")
+  function put(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   function escapeHtml(text) {
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
@@ -311,7 +316,7 @@
 
   function showTooltip(info, x, y) {
     const domain = info.domain && Object.keys(info.domain).length ? describeDomain(info.domain) : null;
-    tooltip.replaceChildren(
+    put(tooltip,
       el("div", {}, el("span", { class: "name", text: info.name }), " ", el("span", { class: "kind", text: info.kind })),
       info.label ? el("div", { class: "label", text: info.label }) : null,
       info.type ? el("div", { class: "type", text: info.type }) : null,
@@ -482,11 +487,12 @@
         el("li", {}, el("span", { class: "mono", text: q.input }), q.label ? ": " + q.label : "",
           q.registry ? ` (held by ${q.registry}${q.judged ? ", a judgement" : ""})` : " (ask the citizen)"))));
     }
-    if (d.documents && d.documents.length) {
-      parts.push(el("h3", { text: "Documents" }), el("ul", { class: "documents" }, d.documents.map((doc) =>
-        el("li", { text: typeof doc === "string" ? doc : (doc.label || doc.name || JSON.stringify(doc)) }))));
+    const documents = (d.documents || []).filter((doc) => doc.required !== false);
+    if (documents.length) {
+      parts.push(el("h3", { text: "Documents" }), el("ul", { class: "documents" }, documents.map((doc) =>
+        el("li", {}, doc.label || doc.document, " ", el("span", { class: "hint", text: `(${doc.document}${doc.required === null ? ", perhaps: it depends on facts not yet known" : ""}; provides ${(doc.provides || []).join(", ")})` })))));
     }
-    out.replaceChildren(...parts);
+    put(out, parts);
   }
 
   // -- the tests ---------------------------------------------------------------------------------
@@ -505,7 +511,7 @@
     }
     const r = answer.data;
     const failed = r.results.filter((x) => !x.passed);
-    out.replaceChildren(
+    put(out,
       el("p", { class: "summary " + (r.failed ? "failing" : "passing"), id: "test-summary", text: `${r.passed} passed, ${r.failed} failed` }),
       failed.length ? el("ul", { class: "failures" }, failed.map((x) => el("li", {},
         el("strong", { text: x.test }), el("span", { class: "hint", text: " " + x.location }),
@@ -550,7 +556,7 @@
       parts.push(el("details", {}, el("summary", { text: "unknown: the solver ran out of time" }),
         el("ul", {}, unknown.map((u) => el("li", { text: u.message || u.subject || JSON.stringify(u) })))));
     }
-    out.replaceChildren(...parts);
+    put(out, parts);
   }
 
   function renderFinding(f, index) {
