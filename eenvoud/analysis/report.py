@@ -10,8 +10,9 @@ evidence in plain language (what the proof rests on, or the witness case as a sm
 caveat and the change it proposes; then the simplified text that `simplify` proved equivalent,
 as a diff against the file.
 
-Headings, summary sentences and kind titles are in Dutch (`lang="nl"`, the default: the rules
-are Dutch) or English (`lang="en"`); the findings' own messages are in English.
+Headings, summary sentences, kind titles, each finding's sentence, proposal and caveat are in Dutch
+(`lang="nl"`, the default: the rules are Dutch) or English (`lang="en"`) (wording.py); the
+analyses' own technical messages, shown beside them, are in English.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import jinja2
 
+from eenvoud.analysis import wording
 from eenvoud.analysis.findings import KINDS, TITLES, Finding, Period, Report, Witness
 from eenvoud.analysis.population import Count, count, read_population
 from eenvoud.ir import nodes as n
@@ -55,6 +57,7 @@ class FindingView:
     witness: WitnessView | None
     proposal: str | None
     caveat: str | None = None
+    technical: str | None = None  # the analysis's own message, when `message` is its translation
 
 
 @dataclass
@@ -96,11 +99,13 @@ def views(report: Report, lang: str = "nl") -> list[RegulationView]:
 
 
 def _finding(number: int, f: Finding, reg: CheckedRegulation | None, lang: str = "nl") -> FindingView:
+    said = wording.sentence(f, reg, lang)
     return FindingView(
         number, f.kind, kind_titles(lang).get(f.kind, f.kind), f.subject, f.span, f.article,
         _when(f.periods, lang),
-        f.message, [_because(x, reg) for x in f.because],
-        _witness(f.witness, reg) if f.witness else None, f.proposal, f.caveat)
+        said or f.message, [_because(x, reg) for x in f.because],
+        _witness(f.witness, reg) if f.witness else None, wording.proposal(f, reg, lang),
+        wording.caveat(f, reg, lang), f.message if said else None)
 
 
 def _numbers(report: Report) -> dict[int, int]:
@@ -266,6 +271,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "decision": "decision", "this_case": "for this case", "after_change": "after the change",
         "unknown": "Unknown", "proposed_text": "Proposed simplified text", "simplified_text": "Simplified text",
         "messages_note": "",
+        "technical": "Technical",
     },
     "nl": {
         "title": "Analyse van de regels",
@@ -310,8 +316,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "decision": "beslissing", "this_case": "voor dit geval", "after_change": "na de wijziging",
         "unknown": "Onbekend", "proposed_text": "Voorgestelde vereenvoudigde tekst",
         "simplified_text": "Vereenvoudigde tekst",
-        "messages_note": "De toelichting bij elke bevinding (de reden, het bewijs en het voorstel) is in het "
-                         "Engels.",
+        "messages_note": "Elke bevinding staat hieronder in beleidstaal; de technische toelichting (het bewijs in "
+                         "de termen van de regels) is in het Engels.",
+        "technical": "Technisch",
     },
 }
 
@@ -416,8 +423,9 @@ def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None)
         if what is None:
             continue
         category, label = what
+        said = wording.sentence(f, report.regs.get(f.regulation), lang) or f.message
         item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), f.subject, label,
-                          f.kind, kind_titles(lang).get(f.kind, f.kind), f.message.splitlines()[0] if f.message
+                          f.kind, kind_titles(lang).get(f.kind, f.kind), said.splitlines()[0] if said
                           else "", _when(f.periods, lang), numbers[id(f)])
         day = finding_day(f)
         got = counts.get((f.regulation, category, f.subject, day)) if counts is not None and day else None
@@ -632,7 +640,17 @@ def to_json(report: Report, lang: str = "nl", counts: Counts | None = None) -> d
             {"regulation": d.regulation, "title": d.title, "documents": d.documents, "to_strike": d.to_strike}
             for d in document_rows(report, strike)],
     }
-    return {"summary": summary, **report.to_json()}
+    body = report.to_json()
+    for f, out in zip(report.findings, body["findings"], strict=True):
+        # what the Markdown and the HTML say of it, in the report's language
+        reg = report.regs.get(f.regulation)
+        out["text"] = {"lang": lang, "sentence": wording.sentence(f, reg, lang) or f.message,
+                       "proposal": wording.proposal(f, reg, lang), "caveat": wording.caveat(f, reg, lang)}
+    regulations = []
+    for view in views(report, lang):
+        regulations.append({"regulation": view.name, "title": view.title, "file": view.file, "dates": view.dates,
+                            "skipped": view.skipped, "simplified_diff": view.diff, "simplify_note": view.simplify_note})
+    return {"summary": summary, **body, "regulations": regulations}
 
 
 def _lang(lang: str) -> str:

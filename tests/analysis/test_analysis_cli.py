@@ -17,7 +17,7 @@ def test_analyze_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -
     code = main(["analyze", str(CASES / "redundant_a.rules"), "--date", "2025-01-01", "--json", "--timeout", "1"])
     assert code == 0  # findings are not an error
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"summary", "findings", "unknown", "stats"}
+    assert set(data) == {"summary", "findings", "unknown", "stats", "regulations"}
     assert set(data["stats"]) >= {"queries", "seconds"}
     [finding] = data["findings"]
     assert {"kind", "regulation", "subject", "span", "article", "because", "witness", "message"} <= set(finding)

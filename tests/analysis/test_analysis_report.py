@@ -43,7 +43,7 @@ def test_the_summary_comes_first_and_lists_what_to_strike_ranked_by_burden(
     summary = text[strike:details]
     # the planted redundant requirement, with its regulation's title and the finding's reason
     row = next(line for line in summary.splitlines() if "`adult`" in line)
-    assert "Toeslag voor de test" in row and "every case that meets `adult_21` meets it too" in row
+    assert "Toeslag voor de test" in row and "Wie voldoet aan `adult_21` (21 jaar of ouder)" in row
     assert "Overbodige voorwaarde" in row
     # documents first, then questions, then requirements; the ranking is explained
     assert summary.index("`proof_of_age`") < summary.index("`shoe_size`") < summary.index("`adult`")
@@ -80,4 +80,8 @@ def test_the_json_gains_the_same_summary(tmp_path: Path, capsys: pytest.CaptureF
     assert data["summary"]["documents_per_regulation"] == [
         {"regulation": "toeslag_x", "title": "Toeslag voor de test", "documents": 1, "to_strike": 1}]
     findings = {f["subject"]: f for f in data["findings"]}
-    assert findings["adult"]["message"] == strike[2]["reason"]
+    # the reason is the finding's sentence in the report's language (Dutch); the JSON has both
+    assert findings["adult"]["text"]["sentence"] == strike[2]["reason"]
+    assert strike[2]["reason"].startswith("Wie voldoet aan `adult_21`")
+    assert "is redundant" in findings["adult"]["message"]
+    assert findings["adult"]["text"]["caveat"] and findings["adult"]["text"]["proposal"] == "schrap de voorwaarde `adult`"

@@ -1,0 +1,224 @@
+"""The words of a finding for the analyst: what it says in policy language (Dutch for Dutch rules,
+English otherwise), and its caveat — what the proof rests on that the law may not (issue 11, part 4).
+
+The analyses write each finding's `message` in English, in the terms of the rules (that stays in
+the JSON as it is, and under "technisch" in a Dutch report). `sentence` says the same in Dutch from
+the finding's structured fields (kind, subject, labels, the core it rests on), so that no English
+text is parsed except the registry names in a document's evidence; a kind without a Dutch sentence
+keeps its English message. `caveat` is the finding's own caveat when the analysis set one, else
+what every finding of its kind rests on, and the drafter's comment right above the subject's
+declaration in the rule file, where there is one (the place where a file says what it simplifies).
+"""
+
+from __future__ import annotations
+
+import re
+
+from eenvoud.analysis.findings import Finding
+from eenvoud.ir.checked import CheckedRegulation
+
+
+def _label(reg: CheckedRegulation | None, name: str) -> str:
+    """`name` with its label in parentheses, when the rules give one."""
+    if reg is None:
+        return f"`{name}`"
+    decl = reg.input_map.get(name)
+    label = getattr(decl, "label", None)
+    if label is None:
+        req = next((r for r in reg.requirements if r.name == name), None)
+        label = req.label if req is not None else None
+    if label is None:
+        doc = next((d for d in reg.documents if d.name == name), None)
+        label = doc.label if doc is not None else None
+    return f"`{name}` ({label})" if label else f"`{name}`"
+
+
+def _names(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]
+
+
+HOLDS = re.compile(r"^(\S+) holds `(\w+)`$")
+TAKES = re.compile(r"^`(\w+)` takes `(\w+)` from (\S+)$")
+
+
+def sentence(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None:
+    """The finding in the report's language, or None: show its message."""
+    if lang != "nl":
+        return None
+    s = f.subject
+    documents = {d.name for d in reg.documents} if reg is not None else set()
+    requirements = {r.name for r in reg.requirements} if reg is not None else set()
+    match f.kind:
+        case "redundant_requirement":
+            others = [_label(reg, b) for b in f.because if b in requirements]
+            if not others:
+                return (f"De voorwaarde {_label(reg, s)} volgt al uit de bereiken van de gegevens: wie een "
+                        f"aanvraag doet, voldoet er altijd aan. Schrappen verandert geen enkele beslissing.")
+            return (f"Wie voldoet aan {_names(others)}, voldoet ook aan {_label(reg, s)}. De voorwaarde "
+                    f"schrappen verandert geen enkele beslissing.")
+        case "registry_data_requested" if s in documents:
+            held = [m.groups() for m in (HOLDS.match(b) for b in f.because) if m]
+            facts = _names([f"`{fact}` ({registry})" for registry, fact in held])
+            return (f"Het bewijsstuk {_label(reg, s)} vraagt {facts or 'gegevens'}, die de registratie al heeft "
+                    f"voor de periode die de regel leest. Wie het moet aanleveren, levert wat de overheid al "
+                    f"weet (zie het voorbeeldgeval).")
+        case "registry_data_requested":
+            took = [m.groups() for m in (TAKES.match(b) for b in f.because) if m]
+            where = f" (`{took[0][0]}` haalt het uit {took[0][2]})" if took else ""
+            return (f"De burger wordt {_label(reg, s)} gevraagd, terwijl een registratie het al heeft{where}; "
+                    f"het antwoord doet ertoe (zie de twee gevallen).")
+        case "registry_gap":
+            registry = getattr(reg.input_map.get(s), "registry", None) if reg is not None else None
+            return (f"De burger wordt {_label(reg, s)} gevraagd. Het gegeven is gekoppeld aan "
+                    f"{registry or 'een registratie'}, maar die heeft het niet voor de periode of in de "
+                    f"betekenis die de regel leest, en het antwoord doet ertoe (zie de twee gevallen). Een "
+                    f"voorstel voor de wetgever: wat de regel zou moeten lezen, of wat de registratie zou "
+                    f"moeten bevatten, opdat de vraag vervalt.")
+        case "irrelevant_input":
+            return (f"Het antwoord op {_label(reg, s)} verandert nooit het recht, een bedrag of een gevraagd "
+                    f"bewijsstuk: de vraag kan vervallen.")
+        case "unnecessary_document":
+            return (f"Het bewijsstuk {_label(reg, s)} is overbodig: het is nooit nodig, of alles wat het "
+                    f"levert komt al uit een registratie of een ander bewijsstuk, of het verandert recht noch "
+                    f"bedrag.")
+        case "unused_in_period":
+            value = next((b.split(" = ", 1)[1] for b in f.because if " = " in b), None)
+            shown = {"yes": "ja", "no": "nee"}.get(value or "", value)
+            items = _names([f"`{c}`" for c in f.consequences])
+            return (f"Doordat de parameter `{s}` in deze periode {shown} is, worden {items or 'deze regels'} "
+                    f"nooit gebruikt. Wie alleen voor deze periode aanvraagt, hoeft er niets voor op te geven; "
+                    f"de regels blijven nodig voor de perioden die ze wel lezen.")
+        case "diverging_definition":
+            a, _, b = s.partition(" / ")
+            return (f"`{a}` en `{b}` beschrijven hetzelfde begrip (zelfde naam of omschrijving) in twee "
+                    f"regelingen, maar geven niet dezelfde uitkomst (zie het voorbeeldgeval).")
+        case "dead_branch":
+            return f"Een tak van `{s.split('.')[0]}` is nooit van toepassing waar ze gelezen wordt."
+        case "contradiction":
+            return "Niemand komt in aanmerking: de voorwaarden sluiten elkaar uit."
+        case _:
+            return None
+
+
+def proposal(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None:
+    """The proposed change in the report's language (None: the finding's own)."""
+    if lang != "nl" or f.proposal is None:
+        return f.proposal
+    s = f.subject
+    documents = {d.name for d in reg.documents} if reg is not None else set()
+    match f.kind:
+        case "redundant_requirement":
+            return f"schrap de voorwaarde `{s}`"
+        case "registry_data_requested" if s in documents:
+            held = [m.groups() for m in (HOLDS.match(b) for b in f.because) if m]
+            facts = _names([f"`{fact}`" for _, fact in held])
+            return (f"vul {facts} in uit de registratie (de burger bevestigt of verbetert) en vraag niet "
+                    f"om `{s}` daarvoor")
+        case "registry_data_requested":
+            return f"vul `{s}` in uit de registratie en vraag het niet meer"
+        case "irrelevant_input":
+            return f"schrap de vraag `{s}`"
+        case "unnecessary_document":
+            return f"schrap het bewijsstuk `{s}`"
+        case "unused_in_period":
+            items = _names([f"`{c}`" for c in f.consequences])
+            return (f"laat {items} voor deze periode weg uit het formulier; houd de regels voor de perioden "
+                    f"die ze nog lezen") if f.consequences else "houd de regels voor de perioden die ze nog lezen"
+        case "diverging_definition":
+            a, _, b = s.partition(" / ")
+            return f"stem `{a}` en `{b}` op elkaar af (of leg vast waarom ze verschillen)"
+        case _:
+            return f.proposal
+
+
+CAVEATS = {
+    "nl": {
+        "redundant_requirement": "Bewezen voor de regels zoals ze gecodeerd zijn, voor volledige gevallen. Waar "
+                                 "de codering de wet vereenvoudigt (de kop van het bestand zegt waar), kan de "
+                                 "voorwaarde in de wet nog een rol hebben die de codering niet kent.",
+        "registry_data_requested": "De catalogus van registraties (eenvoud/ir/registries.toml) zegt dat de "
+                                   "registratie het gegeven heeft voor de periode die de regel leest; of ze het "
+                                   "in dezelfde betekenis heeft, is het oordeel van de opsteller (`judged`).",
+        "registry_gap": "Een voorstel voor de wetgever, geen fout in het formulier: de vraag blijft zolang de wet "
+                        "leest wat de registratie niet heeft.",
+        "irrelevant_input": "Geldt voor volledige gevallen: met gegevens die nog ontbreken kan het antwoord "
+                            "eerder gevraagd worden dan nodig.",
+        "unnecessary_document": "Geldt voor de regels zoals ze gecodeerd zijn; een bewijsstuk kan in de "
+                                "uitvoering ook voor controle achteraf dienen, wat de codering niet kent.",
+        "unused_in_period": "Volgt uit een parameter die per datum is gezet: voor aanvragen over eerdere "
+                            "perioden blijven de regels nodig.",
+        "diverging_definition": "De begrippen zijn gekoppeld op naam of omschrijving; of ze gelijk moeten zijn, "
+                                "is een beleidsvraag: een verschil kan bedoeld zijn.",
+        "dead_branch": "Bewezen voor de regels zoals ze gecodeerd zijn, op de genoemde data.",
+    },
+    "en": {
+        "redundant_requirement": "Proved for the rules as encoded, for complete cases. Where the encoding "
+                                 "simplifies the law (the file's header says where), the requirement may still "
+                                 "play a role in the law that the encoding does not know.",
+        "registry_data_requested": "The registry catalogue (eenvoud/ir/registries.toml) says the registry holds "
+                                   "the fact for the period the rule reads; whether it holds it in the same sense "
+                                   "is the drafter's judgement (`judged`).",
+        "registry_gap": "A proposal for the legislator, not a fault of the form: the question stays as long as the "
+                        "law reads what the registry does not hold.",
+        "irrelevant_input": "Holds for complete cases: with facts still missing, the answer may be asked earlier "
+                            "than needed.",
+        "unnecessary_document": "Holds for the rules as encoded; a document may also serve checks afterwards, which "
+                                "the encoding does not know.",
+        "unused_in_period": "Follows from a parameter set by date: claims about earlier periods still need the "
+                            "rules.",
+        "diverging_definition": "The concepts are matched by name or label; whether they should be equal is a "
+                                "policy question: a difference may be intended.",
+        "dead_branch": "Proved for the rules as encoded, on the dates given.",
+    },
+}
+
+
+def caveat(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None:
+    """What the finding rests on that the law may not: its own caveat, its kind's, and the
+    drafter's comment above its subject."""
+    parts = [p for p in (f.caveat, CAVEATS["nl" if lang == "nl" else "en"].get(f.kind)) if p]
+    note = comment_above(f, reg)
+    if note:
+        parts.append(("Toelichting in de regels: " if lang == "nl" else "Note in the rules: ") + note)
+    return " ".join(parts) or None
+
+
+def comment_above(f: Finding, reg: CheckedRegulation | None) -> str | None:
+    """The comment lines right above the line of the finding's span, in its file, joined."""
+    if reg is None or f.span is None:
+        return None
+    path, _, rest = f.span.rpartition(":")
+    path, _, line_text = path.rpartition(":")
+    try:
+        line = int(line_text)
+    except ValueError:
+        return None
+    text = _file_text(reg, path)
+    if text is None:
+        return None
+    lines = text.splitlines()
+    out: list[str] = []
+    k = line - 2
+    while 0 <= k < len(lines) and lines[k].lstrip().startswith("#"):
+        out.insert(0, lines[k].lstrip()[1:].strip())
+        k -= 1
+    joined = " ".join(x for x in out if x)
+    return joined or None
+
+
+def _file_text(reg: CheckedRegulation, path: str) -> str | None:
+    """The text of the rule file at `path`: the regulation's own, or one it imports."""
+    seen: set[int] = set()
+    todo = [reg]
+    while todo:
+        r = todo.pop()
+        if id(r) in seen:
+            continue
+        seen.add(id(r))
+        name = r.file.name
+        if name == path or name.endswith("/" + path) or path.endswith(name):
+            return r.file.text
+        todo.extend(r.imports)
+    return None
