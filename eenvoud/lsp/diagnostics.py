@@ -41,7 +41,7 @@ def shown(snap: Snapshot, encoding: str) -> list[tuple[Diagnostic, lsp.Diagnosti
 def _import_range(snap: Snapshot, d: Diagnostic, encoding: str) -> lsp.Range:
     """The `import` that brings in the file `d` points into (the first import, when it is further
     down the chain), else the header."""
-    imports = snap.parsed.regulation.imports if snap.parsed is not None else ()
+    imports = snap.rules.imports if snap.rules is not None else ()
     target = Path(d.span.file.name).resolve() if d.span is not None else None
     chosen = None
     for imp in imports:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from eenvoud.diagnostics import Diagnostic, RuleError
 from eenvoud.dsl.load import Loader
-from eenvoud.dsl.parser import ParsedFile, parse
+from eenvoud.dsl.parser import parse
 from eenvoud.dsl.reads import unused
+from eenvoud.ir import nodes as n
 from eenvoud.ir.checked import CheckedRegulation
 from eenvoud.library import rule_files
 from eenvoud.source import SourceError, SourceFile
@@ -41,13 +42,13 @@ class OverlayLoader(Loader):
 class Snapshot:
     """One rule file, parsed and checked against its imports.
 
-    `parsed` is None when the text is not valid syntax, `checked` when it does not check;
-    `imports` holds the imported files that did check (every file they import too), so that names
-    can still be followed into them while this file has errors."""
+    `rules` (the file as written) is None when the text is not valid syntax, `checked` when it
+    does not check; `imports` holds the imported files that did check (every file they import
+    too), so that names can still be followed into them while this file has errors."""
 
     path: Path
     source: SourceFile
-    parsed: ParsedFile | None
+    rules: n.Regulation | None
     checked: CheckedRegulation | None
     imports: tuple[CheckedRegulation, ...]
     diagnostics: list[Diagnostic]  # errors and W0001 warnings, in every file they point into
@@ -57,30 +58,29 @@ def check(path: Path, text: str, loader: OverlayLoader) -> Snapshot:
     """Parse and check `text` as the file at `path` (resolved), with every diagnostic found."""
     source = SourceFile.from_text(str(path), text)
     try:
-        parsed = parse(source)
-    except RuleError as exc:
-        return Snapshot(path, source, None, None, (), list(exc.diagnostics))
-    except RecursionError:
-        parsed = None  # the loader reports it (E0005)
-    try:
         checked = loader.load_source(source, path)
     except RuleError as exc:
-        return Snapshot(path, source, parsed, None, _loaded_imports(parsed, path, loader), list(exc.diagnostics))
+        # parsed again, on its own, for what can still be followed in a file with errors
+        try:
+            rules: n.Regulation | None = parse(source).regulation
+        except (RuleError, RecursionError):
+            rules = None
+        return Snapshot(path, source, rules, None, _loaded_imports(rules, path, loader), list(exc.diagnostics))
     except Exception as exc:  # a bug of ours: said in the editor, never a crashed server
         log.exception("checking %s", path)
-        return Snapshot(path, source, parsed, None, (), [Diagnostic(
+        return Snapshot(path, source, None, None, (), [Diagnostic(
             "E0000", f"internal error while checking: {type(exc).__name__}: {exc}", source.span(0, 0),
             "this is a bug in eenvoud")])
     # a module's declarations are judged against the files that import it (eenvoud check rules/);
     # a regulation's own unread declarations are warnings here as there
-    return Snapshot(path, source, parsed, checked, checked.imports, unused([checked]))
+    return Snapshot(path, source, checked.regulation, checked, checked.imports, unused([checked]))
 
 
-def _loaded_imports(parsed: ParsedFile | None, path: Path, loader: Loader) -> tuple[CheckedRegulation, ...]:
-    if parsed is None:
+def _loaded_imports(rules: n.Regulation | None, path: Path, loader: Loader) -> tuple[CheckedRegulation, ...]:
+    if rules is None:
         return ()
     out: list[CheckedRegulation] = []
-    for imp in parsed.regulation.imports:
+    for imp in rules.imports:
         loaded = loader.cache.get((path.parent / imp.path).resolve())
         if loaded is None:
             continue
@@ -92,18 +92,42 @@ def _loaded_imports(parsed: ParsedFile | None, path: Path, loader: Loader) -> tu
 
 @dataclass
 class Files:
-    """The open documents (by resolved path) and the folders of the workspace."""
+    """The open documents (by resolved path), the folders of the workspace, and the files checked
+    so far.
+
+    A checked file is kept with the text of every file in its import closure: while none of them
+    changes (in the editor or on disk), a file that imports it takes it as it is instead of
+    parsing and checking it again, on every keystroke."""
 
     open: dict[Path, str] = field(default_factory=dict)
     folders: list[Path] = field(default_factory=list)
+    _checked: dict[Path, tuple[dict[Path, str], CheckedRegulation]] = field(default_factory=dict)
 
     def loader(self) -> OverlayLoader:
-        return OverlayLoader(overlay=dict(self.open))
+        loader = OverlayLoader(overlay=dict(self.open))
+        texts: dict[Path, str | None] = {}
+        for path, (closure, reg) in list(self._checked.items()):
+            for other, text in closure.items():
+                if other not in texts:
+                    texts[other] = self.text(other)
+                if texts[other] != text:
+                    del self._checked[path]
+                    break
+            else:
+                loader.cache[path] = reg
+        return loader
+
+    def keep(self, loader: OverlayLoader) -> None:
+        """Remember what `loader` checked, for the next loader."""
+        for path, reg in loader.cache.items():
+            if path not in self._checked or self._checked[path][1] is not reg:
+                self._checked[path] = ({Path(r.file.name).resolve(): r.file.text for r in (*reg.imports, reg)}, reg)
 
     def text(self, path: Path) -> str | None:
-        """The file's text as the editor has it, or as it is on disk; None when unreadable."""
+        """The file's text as the editor has it, or as it is on disk (line breaks made `\n`, as the
+        checker reads it); None when unreadable."""
         if path in self.open:
-            return self.open[path]
+            return SourceFile.from_text(str(path), self.open[path]).text
         try:
             return SourceFile.read(path).text
         except (OSError, SourceError):
@@ -113,7 +137,13 @@ class Files:
         text = self.text(path)
         if text is None:
             return None
-        return check(path, text, loader or self.loader())
+        own = loader or self.loader()
+        reg = own.cache.get(path)
+        if reg is not None and reg.file.text == text:  # unchanged, and so is every file it imports
+            return Snapshot(path, reg.file, reg.regulation, reg, reg.imports, unused([reg]))
+        snap = check(path, text, own)
+        self.keep(own)
+        return snap
 
     def workspace(self, near: Path | None = None) -> list[Path]:
         """Every rule file that may use a name: those below the workspace folders (or, without one,

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
+from eenvoud.diagnostics import RuleError
+from eenvoud.dsl.parser import parse
 from eenvoud.ir import printer
 from eenvoud.lsp.documents import Snapshot
 from eenvoud.lsp.positions import end_of
 
 
 def format_edits(snap: Snapshot, editor_text: str, encoding: str) -> list[lsp.TextEdit]:
-    if snap.parsed is None:
+    try:
+        parsed = parse(snap.source)  # with its comments, which the checked rules do not keep
+    except (RuleError, RecursionError):
         return []
-    text = printer.regulation(snap.parsed.regulation, snap.parsed.comments)
+    text = printer.regulation(parsed.regulation, parsed.comments)
     if text == editor_text:
         return []
     whole = lsp.Range(start=lsp.Position(line=0, character=0), end=end_of(editor_text, encoding))

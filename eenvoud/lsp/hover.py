@@ -36,8 +36,8 @@ class HoverDate:
 def hover_date(snap: Snapshot, configured: date | None, today: date) -> HoverDate:
     if configured is not None:
         return HoverDate(configured, "the date set in the editor")
-    if snap.parsed is not None and snap.parsed.regulation.tests:
-        first = snap.parsed.regulation.tests[0]
+    if snap.rules is not None and snap.rules.tests:
+        first = snap.rules.tests[0]
         return HoverDate(first.on, f'the date of the first test, "{first.name}"')
     return HoverDate(today, "today")
 

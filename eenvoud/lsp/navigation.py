@@ -39,8 +39,8 @@ def location(span: Span, encoding: str) -> lsp.Location:
 
 def definition(snap: Snapshot, offset: int, encoding: str) -> lsp.Location | None:
     """Where the name under the cursor is declared; on an `import`, the imported file."""
-    if snap.parsed is not None:
-        for imp in snap.parsed.regulation.imports:
+    if snap.rules is not None:
+        for imp in snap.rules.imports:
             if imp.span is not None and imp.span.start <= offset <= imp.span.end:
                 target = (snap.path.parent / imp.path).resolve()
                 if target.is_file():
@@ -127,8 +127,8 @@ def _declares(snap: Snapshot, name: str) -> bool:
     sym = occ.symbol(snap, name)
     if sym is not None:
         return True
-    if snap.parsed is not None:
-        for item in snap.parsed.regulation.items:
+    if snap.rules is not None:
+        for item in snap.rules.items:
             if isinstance(item, n.Input) and isinstance(item.type, t.EnumType) and name in item.type.members:
                 return True  # an option of an enumeration (E0205)
     return False

@@ -125,9 +125,9 @@ def symbol(snap: Snapshot, name: str) -> Symbol | None:
 
 
 def own_declaration(snap: Snapshot, name: str) -> n.Declaration | None:
-    if snap.parsed is None:
+    if snap.rules is None:
         return None
-    for decl in snap.parsed.regulation.declarations:
+    for decl in snap.rules.declarations:
         if decl.name == name:
             return decl
     return None
@@ -143,10 +143,10 @@ def resolve(snap: Snapshot, name: str) -> Target | None:
 
 
 def occurrences(snap: Snapshot) -> list[Occurrence]:
-    if snap.parsed is None:
+    if snap.rules is None:
         return []
     return [Occurrence(name, span, declared, resolve(snap, name))
-            for name, span, declared in _spots(snap.parsed.regulation)]
+            for name, span, declared in _spots(snap.rules)]
 
 
 def at(snap: Snapshot, offset: int) -> Occurrence | None:

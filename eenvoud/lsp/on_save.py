@@ -118,7 +118,7 @@ def _where(snap: Snapshot, span: str | None, subject: str, encoding: str) -> lsp
         return _line_range(snap.source, line, column, encoding)
     if decl is not None and decl.span is not None:
         return span_range(decl.span, encoding)
-    header: n.Node | None = snap.parsed.regulation if snap.parsed is not None else None
+    header: n.Node | None = snap.rules if snap.rules is not None else None
     if header is not None and header.span is not None:
         return span_range(header.span, encoding)
     return offsets_range(snap.source, 0, 0, encoding)

@@ -9,6 +9,7 @@ formatting, on_save.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ from eenvoud.diagnostics import Diagnostic
 from eenvoud.lsp import navigation
 from eenvoud.lsp.background import Background
 from eenvoud.lsp.diagnostics import shown
-from eenvoud.lsp.documents import Files, Snapshot, check
+from eenvoud.lsp.documents import Files, Snapshot
 from eenvoud.lsp.fixes import code_actions
 from eenvoud.lsp.formatting import format_edits
 from eenvoud.lsp.hover import hover, hover_date
@@ -31,6 +32,7 @@ from eenvoud.lsp.positions import offset
 from eenvoud.lsp.symbols import document_symbols
 
 log = logging.getLogger(__name__)
+DEBOUNCE = 0.15  # seconds without a change before a changed document is checked
 
 
 class RulesServer(LanguageServer):
@@ -40,6 +42,8 @@ class RulesServer(LanguageServer):
         super().__init__("eenvoud", "0.1.0", text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.files = Files()
         self.snapshots: dict[str, Snapshot] = {}
+        self.checked_text: dict[str, str] = {}  # the text each snapshot was checked from
+        self.pending: dict[str, asyncio.TimerHandle] = {}  # checks scheduled after a change
         self.shown: dict[str, list[tuple[Diagnostic, lsp.Diagnostic]]] = {}
         self.saved: dict[str, SaveResults] = {}
         self.saves: dict[str, int] = {}  # the number of the latest save of each document
@@ -56,11 +60,16 @@ class RulesServer(LanguageServer):
         return Path(raw).resolve()
 
     def recheck(self, uri: str) -> Snapshot:
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
         doc = self.workspace.get_text_document(uri)
         path = self.path(uri)
         self.files.open[path] = doc.source
-        snap = check(path, doc.source, self.files.loader())
+        snap = self.files.snapshot(path)
+        assert snap is not None  # an open document always has a text
         self.snapshots[uri] = snap
+        self.checked_text[uri] = doc.source
         self.shown[uri] = shown(snap, self.encoding)
         self.publish(uri)
         return snap
@@ -71,8 +80,8 @@ class RulesServer(LanguageServer):
             if snap.path == changed:
                 continue
             imported = {Path(reg.file.name).resolve() for reg in snap.imports}
-            if snap.parsed is not None:
-                imported |= {(snap.path.parent / imp.path).resolve() for imp in snap.parsed.regulation.imports}
+            if snap.rules is not None:
+                imported |= {(snap.path.parent / imp.path).resolve() for imp in snap.rules.imports}
             if changed in imported:
                 self.recheck(uri)
 
@@ -84,8 +93,29 @@ class RulesServer(LanguageServer):
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version))
 
     def snapshot(self, uri: str) -> Snapshot:
+        """The document checked as the editor has it now (a request may come before the check that a
+        change scheduled)."""
         snap = self.snapshots.get(uri)
-        return snap if snap is not None else self.recheck(uri)
+        if snap is None or self.checked_text.get(uri) != self.workspace.get_text_document(uri).source:
+            return self.recheck(uri)
+        return snap
+
+    def check_soon(self, uri: str) -> None:
+        """Check the document once the drafter pauses typing (DEBOUNCE seconds without a change): a
+        burst of keystrokes is one check, not one per key. When the check happens changes nothing
+        in what it says."""
+        waiting = self.pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        self.files.open[self.path(uri)] = self.workspace.get_text_document(uri).source
+        self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE, self._check_now, uri)
+
+    def _check_now(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        if uri not in self.snapshots:
+            return  # closed meanwhile
+        snap = self.recheck(uri)
+        self.recheck_importers(snap.path)
 
 
 server = RulesServer()
@@ -117,8 +147,7 @@ def did_open(ls: RulesServer, params: lsp.DidOpenTextDocumentParams) -> None:
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: RulesServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    snap = ls.recheck(params.text_document.uri)
-    ls.recheck_importers(snap.path)
+    ls.check_soon(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -126,6 +155,10 @@ def did_close(ls: RulesServer, params: lsp.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     path = ls.path(uri)
     ls.files.open.pop(path, None)
+    waiting = ls.pending.pop(uri, None)
+    if waiting is not None:
+        waiting.cancel()
+    ls.checked_text.pop(uri, None)
     ls.snapshots.pop(uri, None)
     ls.shown.pop(uri, None)
     ls.saved.pop(uri, None)

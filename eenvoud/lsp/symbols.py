@@ -30,9 +30,9 @@ KINDS: dict[type, tuple[str, lsp.SymbolKind]] = {
 
 
 def document_symbols(snap: Snapshot, encoding: str) -> list[lsp.DocumentSymbol]:
-    if snap.parsed is None:
+    if snap.rules is None:
         return []
-    items: list[Outlined] = [i for i in snap.parsed.regulation.items
+    items: list[Outlined] = [i for i in snap.rules.items
                              if isinstance(i, Outlined) and i.span is not None]
     source = snap.source
     starts = [_keyword_start(source, i) for i in items]
