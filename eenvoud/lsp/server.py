@@ -18,6 +18,7 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 
 from eenvoud.diagnostics import Diagnostic
 from eenvoud.lsp import navigation
@@ -136,8 +137,9 @@ def initialize(ls: RulesServer, params: lsp.InitializeParams) -> None:
             ls.budget = float(budget)
     folders = [f.uri for f in params.workspace_folders or []] or ([params.root_uri] if params.root_uri else [])
     for uri in folders:
-        if uri.startswith("file:"):
-            ls.files.folders.append(Path(ls.workspace.get_text_document(uri).path).resolve())
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path is not None:
+            ls.files.folders.append(Path(path).resolve())
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -164,6 +166,16 @@ def did_close(ls: RulesServer, params: lsp.DidCloseTextDocumentParams) -> None:
     ls.saved.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
     ls.recheck_importers(path)  # they read the file from disk again
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: RulesServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    """A rule file changed on disk (another editor, `git checkout`): the open documents that import it
+    are checked again (the kept checks of unchanged imports notice the change by themselves)."""
+    for change in params.changes:
+        path = to_fs_path(change.uri)
+        if path is not None:
+            ls.recheck_importers(Path(path).resolve())
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE, lsp.SaveOptions(include_text=False))
