@@ -196,3 +196,28 @@ def test_an_unsaved_module_is_read_from_the_editor(start: Any, tmp_path: Path) -
     # closed without saving: the file on disk counts again
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri_module}})
     assert client.diagnostics(uri_one) == []
+
+
+def test_names_are_followed_while_the_file_has_errors(start: Any, tmp_path: Path) -> None:
+    module, one, _ = _workspace(tmp_path)
+    client = start(tmp_path)
+    text = one.read_text(encoding="utf-8").replace("income >= €0", "income >= true")
+    uri = client.open(one, text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["E0212"]
+    found = _at(client, "textDocument/definition", uri, position(text, "low_income"))
+    assert found["uri"] == module.as_uri()
+    assert found["range"]["start"] == position(module.read_text(encoding="utf-8"), "low_income")
+    shown = _at(client, "textDocument/hover", uri, position(text, "low_income"))["contents"]["value"]
+    assert "**define `low_income`**" in shown
+    assert "low_income = income <= €20_000" in shown
+
+
+def test_a_module_changed_on_disk_is_read_again(start: Any, tmp_path: Path) -> None:
+    module, one, _ = _workspace(tmp_path)
+    client = start(tmp_path)
+    uri = client.open(one)
+    assert client.diagnostics(uri) == []
+    module.write_text(module.read_text(encoding="utf-8").replace("low_income", "small_income"), encoding="utf-8")
+    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": module.as_uri(), "type": 2}]})
+    found = client.diagnostics(uri)
+    assert [d["code"] for d in found] == ["E0100"]
