@@ -12,8 +12,8 @@ first rule in the grammar's order when two start at the same place), its match i
 rule's `name` and the `captures` of its groups, and the scan goes on after it. What no rule matches
 (white space) is plain text.
 
-    >>> highlight('input age : int "Leeftijd"')
-    '<span class="tok-keyword">input</span> <span class="tok-input">age</span> ...'
+    highlight('input age : int "Leeftijd"')
+    # '<span class="tok-keyword">input</span> <span class="tok-input">age</span> <span class="tok-punctuation">:</span> ...'
 
 The classes, by the innermost scope of a token (`CLASSES`): tok-comment, tok-string, tok-number
 (money, dates, percentages, numbers), tok-constant (`true`, `false`), tok-type, tok-operator,
