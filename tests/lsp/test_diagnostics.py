@@ -150,3 +150,19 @@ def test_an_error_in_an_imported_module_is_shown_at_the_import(start: Any, tmp_p
     assert d["code"] == "E0216"
     assert "shared.rules:5:" in d["message"]
     assert d["range"]["start"] == position(text, 'import "shared.rules"')
+
+
+def test_an_error_further_down_the_import_chain_is_shown_at_the_import_that_leads_there(
+        start: Any, tmp_path: Path) -> None:
+    client = start(tmp_path)
+    (tmp_path / "fine.rules").write_text('module fine\n\ninput age : int "Leeftijd"\n', encoding="utf-8")
+    (tmp_path / "middle.rules").write_text('module middle\n\nimport "deep.rules"\n', encoding="utf-8")
+    (tmp_path / "deep.rules").write_text('module deep\n\ninput income : money "Inkomen"\n\ndefine x = income + true\n',
+                                         encoding="utf-8")
+    text = ('regulation example\n\nimport "fine.rules"\nimport "middle.rules"\n\n'
+            'requirement low : income <= €1 and age >= 18\n')
+    uri = client.open(tmp_path / "example.rules", text)
+    [d] = client.diagnostics(uri)
+    assert d["code"] == "E0216"
+    assert "deep.rules:5:" in d["message"]
+    assert d["range"]["start"] == position(text, 'import "middle.rules"')
