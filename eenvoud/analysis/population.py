@@ -9,8 +9,15 @@ counts are exact and agree with the batch row for row. What is counted, per kind
 - a **document**: the applicants who are eligible and must supply it (the engine's documents
   required, for an eligible decision);
 - a **question**: the applicants who are asked it — with the answer left out, the engine still
-  needs it (it is among the decision's open questions);
+  needs it (it is among the decision's open questions); an input that no requirement, amount or
+  document reads is asked of everyone (only the form asks it);
 - a **requirement**: the applicants it is evaluated for (its status is `holds` or `fails`: known).
+
+Without a population file, `domain_sample` draws a seeded sample of cases uniformly over each
+input's declared domain, cut to a realistic range (dates of birth from 1900, other dates in the five
+years before the decision date, money up to `SAMPLE_MONEY`, counts up to `SAMPLE_COUNT`, ages up to
+100): counted the same way, it estimates each burden's share of the domain — a rank, not a count
+of applicants, and said so in the report.
 
 A row the engine cannot read for a regulation (a value outside an input's domain) counts for
 nothing in that regulation and is counted apart (`bad`). The date of a finding is the start of its
@@ -115,6 +122,59 @@ def _raw(value: object) -> object:
     return value
 
 
+SAMPLE_SIZE = 400
+SAMPLE_MONEY = 60_000  # euros: above it nearly nobody qualifies for what the library decides
+SAMPLE_COUNT = 6
+SAMPLE_SEED = 11
+
+
+def domain_sample(regs: Iterable[CheckedRegulation], day: date, size: int = SAMPLE_SIZE,
+                  seed: int = SAMPLE_SEED) -> Population:
+    """`size` cases drawn uniformly over the inputs of `regs` (each input once, by name), inside
+    their declared domains and a realistic range; the same seed gives the same cases."""
+    import random
+
+    from eenvoud.ir import types as t
+
+    rng = random.Random(seed)
+    inputs: dict[str, t.Type] = {}
+    for reg in regs:
+        for i in reg.inputs:
+            inputs.setdefault(i.name, i.type)
+
+    def draw(name: str, typ: t.Type) -> object:
+        match typ:
+            case t.BoolType():
+                return rng.random() < 0.5
+            case t.EnumType():
+                return rng.choice(typ.members)
+            case t.IntType():
+                top = 100 if name == "age" or name.endswith("_age") else SAMPLE_COUNT
+                lo = typ.lo if typ.lo is not None else 0
+                hi = min(typ.hi if typ.hi is not None else lo + top, lo + top)
+                return rng.randint(lo, max(lo, hi))
+            case t.MoneyType() | t.DecimalType():
+                lo_cents = int((typ.lo or 0) * 100)
+                hi_cents = int(min(typ.hi if typ.hi is not None else SAMPLE_MONEY, SAMPLE_MONEY) * 100)
+                cents = rng.randint(lo_cents, max(lo_cents, hi_cents))
+                return f"{cents // 100}.{cents % 100:02d}"
+            case t.DateType():
+                first = date(1900, 1, 1) if "birth" in name else date(day.year - 5, 1, 1)
+                lo_d = max(first, typ.lo) if typ.lo else first
+                hi_d = min(day, typ.hi) if typ.hi else day
+                return date.fromordinal(rng.randint(lo_d.toordinal(), max(lo_d, hi_d).toordinal())).isoformat()
+            case _:
+                return None
+
+    from eenvoud.engine.values import years_between
+
+    rows = [{name: draw(name, typ) for name, typ in inputs.items()} for _ in range(size)]
+    for row in rows:  # one person: the age follows from the birth date (variables.PERSON_DERIVATIONS)
+        if isinstance(row.get("age"), int) and isinstance(row.get("birth_date"), str):
+            row["age"] = years_between(date.fromisoformat(str(row["birth_date"])), day)
+    return Population(f"{size} cases sampled from the declared domains (seed {seed})", rows)
+
+
 def _facts(reg: CheckedRegulation, row: Mapping[str, object]) -> dict[str, Value] | None:
     raw: dict[str, object] = {}
     for name, value in row.items():
@@ -158,6 +218,7 @@ def count(regs: Mapping[str, CheckedRegulation], population: Population,
         except Exception:  # noqa: BLE001 — a date without parameter values: nothing to count
             continue
         numbers = {item: 0 for item in items}
+        used = _read_inputs(reg)
         read = 0
         for row in population.rows:
             facts = _facts(reg, row)
@@ -170,10 +231,27 @@ def count(regs: Mapping[str, CheckedRegulation], population: Population,
             except EvaluationError:
                 continue
             for category, subject in items:
-                if _touches(prog, decision, facts, category, subject):
+                if category == "question" and subject in reg.input_map and subject not in used:
+                    numbers[(category, subject)] += 1  # read by no rule: the form asks it of everyone
+                elif _touches(prog, decision, facts, category, subject):
                     numbers[(category, subject)] += 1
         for (category, subject), k in numbers.items():
             out[(regulation, category, subject, day)] = Count(regulation, category, subject, day, k, read)
+    return out
+
+
+def _read_inputs(reg: CheckedRegulation) -> set[str]:
+    """The inputs some requirement, amount or document of `reg` reads (through definitions)."""
+    from eenvoud.analysis.slices import Dependencies
+
+    deps = Dependencies(reg)
+    out: set[str] = set()
+    for r in reg.requirements:
+        out |= deps.of_requirement(r)
+    for a in reg.amounts:
+        out |= deps.of_name(a.name)
+    for d in reg.documents:
+        out |= deps.of_document(d)
     return out
 
 

@@ -28,7 +28,7 @@ import jinja2
 
 from eenvoud.analysis import wording
 from eenvoud.analysis.findings import KINDS, TITLES, Finding, Period, Report, Witness
-from eenvoud.analysis.population import Count, count, read_population
+from eenvoud.analysis.population import Count, count, domain_sample, read_population
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -239,9 +239,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "stats": "{total} findings and {unknown} unknown over {regulations} regulations; "
                  "{queries} solver queries in {seconds} s.",
         "strike": "What to strike",
-        "ranking": "Ranked by burden on the citizen: documents first (gathering and sending them costs the citizen "
-                   "most), then questions, then requirements; within each group in the order of the regulations "
-                   "and their findings. Without a population file this is a rough rank, not a count of applicants.",
+        "ranking": "Ranked by burden: the share of the domain each item touches, most first (a document: "
+                   "eligible cases that must supply it; a question: cases asked it; a requirement: cases it is "
+                   "evaluated for), estimated from 400 seeded cases drawn over the declared domains within a "
+                   "realistic range — a rank, not a count of applicants: `--population FILE` counts applicants "
+                   "exactly.",
+        "col_share": "share of the domain (est.)",
         "ranking_population": "Ranked by burden: the number of applicants in the population file each item "
                               "touches, most first (a document: eligible applicants who must supply it; a "
                               "question: applicants who are asked it; a requirement: applicants it is "
@@ -253,7 +256,7 @@ TEXTS: dict[str, dict[str, str]] = {
                            "and {requirements} requirements.",
         "plural_document": "Documents", "plural_question": "Questions", "plural_requirement": "Requirements",
         "document": "document", "question": "question", "requirement": "requirement",
-        "col_rank": "#", "col_regulation": "regulation", "col_item": "item", "col_reason": "reason",
+        "col_rank": "#", "col_category": "what", "col_regulation": "regulation", "col_item": "item", "col_reason": "reason",
         "col_finding": "finding", "col_when": "when", "col_total": "total", "col_all": "all",
         "col_documents": "documents", "col_to_strike": "can go",
         "charts": "Where the findings are",
@@ -281,10 +284,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "stats": "{total} bevindingen en {unknown} onbekend in {regulations} regelingen; "
                  "{queries} vragen aan de solver in {seconds} s.",
         "strike": "Wat kan vervallen",
-        "ranking": "Gerangschikt naar de last voor de burger: eerst bewijsstukken (die kosten de burger het meest "
-                   "moeite), dan vragen, dan voorwaarden; binnen elke groep in de volgorde van de regelingen en "
-                   "hun bevindingen. Zonder populatiebestand is dit een grove rangorde, geen telling van "
-                   "aanvragers.",
+        "ranking": "Gerangschikt naar de last: het deel van het domein dat elk onderdeel raakt, het grootste "
+                   "eerst (een bewijsstuk: gevallen met recht die het moeten aanleveren; een vraag: gevallen aan "
+                   "wie ze gesteld wordt; een voorwaarde: gevallen waarvoor ze getoetst wordt), geschat uit 400 "
+                   "vaste steekproefgevallen over de gedeclareerde domeinen binnen een realistisch bereik — een "
+                   "rangorde, geen telling van aanvragers: `--population BESTAND` telt aanvragers exact.",
+        "col_share": "deel van het domein (geschat)",
         "ranking_population": "Gerangschikt naar de last: het aantal aanvragers in het populatiebestand dat "
                               "elk onderdeel raakt, de meeste eerst (een bewijsstuk: aanvragers met recht die "
                               "het moeten aanleveren; een vraag: aanvragers aan wie ze gesteld wordt; een "
@@ -297,7 +302,7 @@ TEXTS: dict[str, dict[str, str]] = {
                            "bewijsstukken, {questions} vragen en {requirements} voorwaarden.",
         "plural_document": "Bewijsstukken", "plural_question": "Vragen", "plural_requirement": "Voorwaarden",
         "document": "bewijsstuk", "question": "vraag", "requirement": "voorwaarde",
-        "col_rank": "#", "col_regulation": "regeling", "col_item": "onderdeel", "col_reason": "reden",
+        "col_rank": "#", "col_category": "soort", "col_regulation": "regeling", "col_item": "onderdeel", "col_reason": "reden",
         "col_finding": "bevinding", "col_when": "wanneer", "col_total": "totaal", "col_all": "alle",
         "col_documents": "bewijsstukken", "col_to_strike": "kan vervallen",
         "charts": "Waar de bevindingen zitten",
@@ -354,12 +359,15 @@ class StrikeItem:
     number: int  # the finding's number in the details
     count: int | None = None  # applicants of the population it touches (with --population)
     population: int | None = None  # rows of the population the regulation could read
+    estimated: bool = False  # counted over a sample of the domain, not over a population
 
     @property
     def burden(self) -> str:
         """"1,234 of 10,000 (12.3%)": the count as the report shows it, or "" without a population."""
         if self.count is None or self.population is None:
             return ""
+        if self.estimated:
+            return f"≈ {100 * self.count / self.population:.0f}%" if self.population else "—"
         share = f" ({100 * self.count / self.population:.1f}%)" if self.population else ""
         return f"{self.count:,} / {self.population:,}{share}"
 
@@ -369,9 +377,11 @@ class StrikeItem:
             "regulation_title": self.regulation_title, "subject": self.subject, "label": self.label,
             "kind": self.kind, "title": self.title, "reason": self.reason, "when": self.when,
             "finding": self.number}
-        if self.count is not None:
+        if self.count is not None and not self.estimated:
             out["count"] = self.count
             out["population"] = self.population
+        elif self.count is not None and self.population:
+            out["domain_share"] = round(self.count / self.population, 4)  # estimated from a seeded sample
         return out
 
 
@@ -402,19 +412,37 @@ def finding_day(f: Finding) -> date | None:
 def population_counts(report: Report, path: str | Path) -> dict[tuple[str, str, str, date], Count]:
     """How many applicants of the population file each struck item touches (population.py):
     exact, over every row."""
+    regs = {name: reg for name, reg in report.regs.items() if reg.is_regulation()}
+    return count(regs, read_population(path), _wanted(report))
+
+
+def _wanted(report: Report) -> list[tuple[str, str, str, date]]:
     wanted = []
     for f in report.findings:
         what = _category(f, report.regs.get(f.regulation))
         day = finding_day(f)
         if what is not None and day is not None:
             wanted.append((f.regulation, what[0], f.subject, day))
+    return wanted
+
+
+def domain_counts(report: Report) -> dict[tuple[str, str, str, date], Count]:
+    """Without a population: each struck item counted over a seeded sample of the declared domains
+    (population.domain_sample), one sample per date: its share of the domain, estimated."""
     regs = {name: reg for name, reg in report.regs.items() if reg.is_regulation()}
-    return count(regs, read_population(path), wanted)
+    wanted = _wanted(report)
+    out: dict[tuple[str, str, str, date], Count] = {}
+    for day in sorted({w[3] for w in wanted}):
+        sample = domain_sample([regs[w[0]] for w in wanted if w[3] == day and w[0] in regs], day)
+        out.update(count(regs, sample, [w for w in wanted if w[3] == day]))
+    return out
 
 
-def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None) -> list[StrikeItem]:
-    """What the findings propose to strike, ranked. With `counts` (a population): by the number of
-    applicants each touches, most first; without: documents, then questions, then requirements."""
+def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None,
+                 estimated: bool = False) -> list[StrikeItem]:
+    """What the findings propose to strike, ranked by the number of applicants each touches, most
+    first (`counts`: over a population, or `estimated` over a sample of the domain); without
+    counts: documents, then questions, then requirements."""
     numbers = _numbers(report)
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
     found: list[tuple[int, int, StrikeItem]] = []
@@ -430,7 +458,7 @@ def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None)
         day = finding_day(f)
         got = counts.get((f.regulation, category, f.subject, day)) if counts is not None and day else None
         if got is not None:
-            item.count, item.population = got.count, got.population
+            item.count, item.population, item.estimated = got.count, got.population, estimated
         found.append((CATEGORIES.index(category), numbers[id(f)], item))
     if counts is not None:  # most applicants first; a burden that could not be counted last
         found.sort(key=lambda x: (x[2].count is None, -(x[2].count or 0), x[0], x[1]))
@@ -559,6 +587,13 @@ def _code_html(text: str) -> str:
     return Markup("".join(out))
 
 
+def _strike(report: Report, lang: str, counts: Counts | None) -> list[StrikeItem]:
+    """What to strike, ranked by the population's counts, or else by the share of the domain."""
+    if counts is not None:
+        return strike_items(report, lang, counts)
+    return strike_items(report, lang, domain_counts(report), estimated=True)
+
+
 def burden_chart(strike: list[StrikeItem], lang: str) -> dict[str, object] | None:
     """Horizontal bars: per item to strike (each document, question, requirement), the applicants of
     the population it touches. Only with a population."""
@@ -585,7 +620,7 @@ def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[st
     rows = summary_rows(report)
     totals = [sum(row[1][i] for row in rows) for i in range(len(KINDS))]
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
-    strike = strike_items(report, lang, counts)
+    strike = _strike(report, lang, counts)
     docs = document_rows(report, strike)
     used = [i for i, total in enumerate(totals) if total]
     return {
@@ -607,7 +642,9 @@ def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[st
         "documents": docs,
         "findings_chart": findings_chart(rows, titles, used, lang),
         "documents_chart": documents_chart(docs, lang),
-        "counted": counts is not None,
+        "counted": any(s.count is not None for s in strike),
+        "burden_header": text["col_burden"] if counts is not None else text["col_share"],
+        "burden_caption": text["chart_burden"] if counts is not None else text["col_share"],
         "ranking": text["ranking_population"] if counts is not None else text["ranking"],
         "burden_chart": burden_chart(strike, lang),
     }
@@ -625,7 +662,7 @@ def to_json(report: Report, lang: str = "nl", counts: Counts | None = None) -> d
     """`Report.to_json` with the summary first: what to strike, ranked, and the charts' figures."""
     lang = _lang(lang)
     text = texts(lang)
-    strike = strike_items(report, lang, counts)
+    strike = _strike(report, lang, counts)
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
     summary: dict[str, object] = {
         "lang": lang,

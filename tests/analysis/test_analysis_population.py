@@ -64,9 +64,9 @@ def test_counts_are_exact_on_a_generated_population(tmp_path: Path) -> None:
     assert document.population == len(people)
     # a requirement is evaluated for everyone whose age is known
     assert got[("toeslag_p", "requirement", "adult", day)].count == len(people)
-    # nothing reads the shoe size: nobody is asked it; the income only of who is old enough (the
-    # others are refused whatever their income)
-    assert got[("toeslag_p", "question", "shoe_size", day)].count == 0
+    # no rule reads the shoe size: only the form asks it, of everyone; the income only of who is
+    # old enough (the others are refused whatever their income)
+    assert got[("toeslag_p", "question", "shoe_size", day)].count == len(people)
     assert got[("toeslag_p", "question", "income", day)].count == sum(int(p["age"]) >= 21 for p in people)  # type: ignore[call-overload]
 
 
@@ -82,7 +82,9 @@ def test_analyze_with_a_population_ranks_the_summary_by_it(tmp_path: Path) -> No
     counts = [s["count"] for s in strike]
     assert counts == sorted(counts, reverse=True)  # most applicants first
     by_subject = {s["subject"]: s for s in strike}
-    assert by_subject["adult"]["count"] == len(people) and by_subject["adult"]["rank"] == 1
+    # a tie (everyone) is broken by kind: the question before the requirement
+    assert by_subject["adult"]["count"] == by_subject["shoe_size"]["count"] == len(people)
+    assert (by_subject["shoe_size"]["rank"], by_subject["adult"]["rank"]) == (1, 2)
     doc = by_subject["birth_certificate"]
     assert doc["count"] == sum(_eligible(p) and int(p["age"]) < 30 for p in people)  # type: ignore[call-overload]
     assert "aanvragers" in summary["ranking"]
@@ -90,15 +92,20 @@ def test_analyze_with_a_population_ranks_the_summary_by_it(tmp_path: Path) -> No
     assert f"{len(people)} / {len(people)} (100.0%)" in text  # the count column of the Markdown
 
 
-def test_without_a_population_the_ranking_says_so(tmp_path: Path) -> None:
+def test_without_a_population_the_rank_is_the_share_of_the_domain(tmp_path: Path) -> None:
     rules = tmp_path / "toeslag_p.rules"
     rules.write_text(RULES, encoding="utf-8")
     out = tmp_path / "report.json"
     assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out)]) == 0
     summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
-    assert all("count" not in s for s in summary["strike"])
-    assert [s["category"] for s in summary["strike"]] == sorted(
-        (s["category"] for s in summary["strike"]), key=("document", "question", "requirement").index)
+    assert all("count" not in s for s in summary["strike"])  # no applicants counted
+    shares = [s["domain_share"] for s in summary["strike"]]
+    assert shares == sorted(shares, reverse=True) and all(0 <= x <= 1 for x in shares)
+    by_subject = {s["subject"]: s for s in summary["strike"]}
+    # every case is asked the shoe size and tested on `adult`; the certificate only some eligible ones
+    assert by_subject["shoe_size"]["domain_share"] == by_subject["adult"]["domain_share"] == 1.0
+    assert 0 < by_subject["birth_certificate"]["domain_share"] < 1
+    assert "geschat" in summary["ranking"] and "--population" in summary["ranking"]
 
 
 def test_a_missing_population_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -45,9 +45,10 @@ def test_the_summary_comes_first_and_lists_what_to_strike_ranked_by_burden(
     row = next(line for line in summary.splitlines() if "`adult`" in line)
     assert "Toeslag voor de test" in row and "Wie voldoet aan `adult_21` (21 jaar of ouder)" in row
     assert "Overbodige voorwaarde" in row
-    # documents first, then questions, then requirements; the ranking is explained
-    assert summary.index("`proof_of_age`") < summary.index("`shoe_size`") < summary.index("`adult`")
-    assert "eerst bewijsstukken" in summary
+    # one table, ranked by the share of the domain each touches (the question and the requirement
+    # touch every case, the document that is never required none); the ranking is explained
+    assert summary.index("`shoe_size`") < summary.index("`adult`") < summary.index("`proof_of_age`")
+    assert "deel van het domein" in summary and "| ≈ 100% |" in row
     assert "1 bewijsstukken, 1 vragen en 1 voorwaarden" in summary
 
 
@@ -64,7 +65,8 @@ def test_dutch_by_default_and_english_with_lang_en(tmp_path: Path, capsys: pytes
 def test_the_html_draws_its_charts_inline_and_fetches_nothing(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     page = _write(tmp_path, "html")
-    assert page.count("<svg") == 2 and "<rect" in page  # findings by kind, documents per regulation
+    # findings by kind, documents per regulation, the share of the domain per item to strike
+    assert page.count("<svg") == 3 and "<rect" in page
     assert page.index("Wat kan vervallen") < page.index("<svg") < page.index('id="finding-1"')
     assert not re.search(r"https?://", page)  # no external host, not even an SVG namespace
     assert not re.search(r"<(script|link|img|iframe|object)\b", page)
@@ -75,13 +77,13 @@ def test_the_json_gains_the_same_summary(tmp_path: Path, capsys: pytest.CaptureF
     assert list(data)[0] == "summary" and {"findings", "unknown", "stats"} <= set(data)
     strike = data["summary"]["strike"]
     assert [(s["rank"], s["category"], s["subject"]) for s in strike] == [
-        (1, "document", "proof_of_age"), (2, "question", "shoe_size"), (3, "requirement", "adult")]
-    assert strike[2]["regulation_title"] == "Toeslag voor de test" and strike[2]["kind"] == "redundant_requirement"
+        (1, "question", "shoe_size"), (2, "requirement", "adult"), (3, "document", "proof_of_age")]
+    assert strike[1]["regulation_title"] == "Toeslag voor de test" and strike[1]["kind"] == "redundant_requirement"
     assert data["summary"]["documents_per_regulation"] == [
         {"regulation": "toeslag_x", "title": "Toeslag voor de test", "documents": 1, "to_strike": 1}]
     findings = {f["subject"]: f for f in data["findings"]}
     # the reason is the finding's sentence in the report's language (Dutch); the JSON has both
-    assert findings["adult"]["text"]["sentence"] == strike[2]["reason"]
-    assert strike[2]["reason"].startswith("Wie voldoet aan `adult_21`")
+    assert findings["adult"]["text"]["sentence"] == strike[1]["reason"]
+    assert strike[1]["reason"].startswith("Wie voldoet aan `adult_21`")
     assert "is redundant" in findings["adult"]["message"]
     assert findings["adult"]["text"]["caveat"] and findings["adult"]["text"]["proposal"] == "schrap de voorwaarde `adult`"
