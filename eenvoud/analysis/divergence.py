@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import z3
@@ -41,7 +42,7 @@ from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
 KIND = "diverging_definition"
-REGIONS = 3
+REGIONS = 4
 
 
 @dataclass
@@ -205,33 +206,57 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
     same.set("rlimit", budget.rlimit)
     same.set("timeout", budget.timeout_ms)
     same.add(*domain, negate(differ))
+    agree = z3.Solver()  # cases both define and give the same value
+    agree.set("rlimit", budget.rlimit)
+    agree.set("timeout", budget.timeout_ms)
+    agree.add(*domain, *defined, ta == tb)
     atoms = _atoms(a, b)
+    money = [x for x in _money_atoms(a, b) if all(not z3.eq(x.term, y.term) for y in atoms)]
+    readable = _readable(a, b)
     regions: list[str] = []
     witness: dict[str, Value] | None = None
     values: tuple[object, object] | None = None
     blocked: list[z3.BoolRef] = []
+
+    def term(lit: tuple[Atom, bool]) -> z3.BoolRef:
+        return lit[0].term if lit[1] else negate(lit[0].term)
+
     for _ in range(REGIONS):
-        got = s.check(differ, *blocked)
-        if got == z3.unsat:
-            break
-        if got != z3.sat:
-            if not regions:
-                return Undecided(KIND, a.reg.name, subject, span_text(a.defn),
-                                 f"the solver ran out of its time limit ({budget.seconds:g} s)", day=day)
-            break
-        model = s.model()
-        lits = [(x, z3.is_true(model.eval(x.term, model_completion=True))) for x in atoms]
-
-        def term(lit: tuple[Atom, bool]) -> z3.BoolRef:
-            return lit[0].term if lit[1] else negate(lit[0].term)
-
-        kept = list(lits)
-        for lit in lits:
-            trial = [term(x) for x in kept if x is not lit]
-            if same.check(*trial, negate(term(lit))) == z3.unsat:
-                kept = [x for x in kept if x is not lit]
+        model = _simple_case(s, differ, blocked, readable, [x.term for x in money], budget)
+        if model is None and readable and s.check(differ, *blocked, *readable) == z3.sat:
+            model = s.model()
+        if model is None:
+            got = s.check(differ, *blocked)
+            if got == z3.unsat:
+                break
+            if got != z3.sat:
+                if not regions:
+                    return Undecided(KIND, a.reg.name, subject, span_text(a.defn),
+                                     f"the solver ran out of its time limit ({budget.seconds:g} s)", day=day)
+                break
+            model = s.model()
+        lits = [(x, z3.is_true(model.eval(x.term, model_completion=True))) for x in [*money, *atoms]]
+        if money and agree.check(*[term(x) for x in lits]) == z3.unsat:
+            # the case's cube, amounts there or not, differs throughout: keep it so, dropping
+            # what it does not need (the absent amounts first)
+            kept = list(lits)
+            for lit in sorted(lits, key=lambda x: (x[0] not in money or x[1], x[0].text)):
+                trial = [term(x) for x in kept if x is not lit]
+                if agree.check(*trial) == z3.unsat:
+                    kept = [x for x in kept if x is not lit]
+            every = True
+        else:  # where the differing cases lie: the rules' own conditions
+            lits = [x for x in lits if x[0] not in money]
+            kept = list(lits)
+            for lit in lits:
+                trial = [term(x) for x in kept if x is not lit]
+                if same.check(*trial, negate(term(lit))) == z3.unsat:
+                    kept = [x for x in kept if x is not lit]
+            every = agree.check(*[term(x) for x in kept]) == z3.unsat
         blocked.append(negate(conjunction([term(x) for x in kept])))
-        regions.append(" and ".join(x.text if pos else x.negated for x, pos in kept) or "every case")
+        text = " and ".join(x.text if pos else x.negated for x, pos in kept) or "every case"
+        # exact: they differ in every case of the region; otherwise it is where such cases lie
+        regions.append(text if every else f"{text} (in some cases)")
         if witness is None:
             facts = {**{k: var.decode(model) for k, var in a.enc.inputs.items() if k in a.inputs | b.inputs},
                      **{k: var.decode(model) for k, var in b.enc.inputs.items() if k in a.inputs | b.inputs}}
@@ -264,6 +289,63 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
     return Finding(KIND, a.reg.name, subject, span_text(a.defn), None,
                    tuple(sorted(a.inputs | b.inputs)), Witness(day, witness, decision), message, day=day,
                    proposal=f"align `{b.defn.name}` with `{a.defn.name}` (or declare why they differ)")
+
+
+def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], readable: list[z3.BoolRef],
+                 present: list[z3.BoolRef], budget: Budget) -> z3.ModelRef | None:
+    """A differing case a reader follows: readable amounts, and as few of them as can be (an
+    amount that is there only where it makes the difference); None when there is none such or
+    the solver cannot say in time (the caller then takes any case)."""
+    if not readable:
+        return None
+    opt = z3.Optimize()
+    opt.set("rlimit", budget.rlimit)  # deterministic: the same rules give the same witness
+    opt.set("timeout", budget.timeout_ms * 2)  # a backstop only
+    opt.add(*s.assertions(), differ, *blocked, *readable)
+    for p in present:
+        opt.add_soft(negate(p))
+    return opt.model() if opt.check() == z3.sat else None
+
+
+def _money_atoms(a: _Decl, b: _Decl) -> list[Atom]:
+    """`x > €0.00` for each money input of either definition that cannot be negative: whether an
+    amount is there at all is often what separates two definitions of an income (one counts the
+    tax withheld, the other does not), and says so in the rules' words."""
+    out: list[Atom] = []
+    for name in sorted(a.inputs | b.inputs):
+        var = a.enc.inputs.get(name) or b.enc.inputs.get(name)
+        if var is not None and isinstance(t.strip_domain(var.type), t.BoolType):  # a fact read deeper down
+            out.append(Atom(var.const, name, f"not {name}", None, {a.reg.name, b.reg.name}))
+            continue
+        if var is None or not isinstance(t.strip_domain(var.type), t.MoneyType):
+            continue
+        low = _lower_bound(a.reg if name in a.reg.input_map else b.reg, name)
+        if low is None or low < 0:
+            continue
+        out.append(Atom(var.const > 0, f"{name} > €0.00", f"{name} = €0.00", None,
+                        {a.reg.name, b.reg.name}))
+    return out
+
+
+def _lower_bound(reg: CheckedRegulation, name: str) -> Decimal | None:
+    lo = getattr(reg.input_map[name].type, "lo", None)
+    return lo if isinstance(lo, Decimal) else None
+
+
+def _readable(a: _Decl, b: _Decl) -> list[z3.BoolRef]:
+    """Hints for a witness a reader believes: each money input €0 or whole hundreds of euros from
+    €1,000 up to €1,000,000 (a money input is an Int of cents), dates from 1900."""
+    out: list[z3.BoolRef] = []
+    for name in sorted(a.inputs | b.inputs):
+        var = a.enc.inputs.get(name) or b.enc.inputs.get(name)
+        if var is not None and isinstance(t.strip_domain(var.type), t.DateType):  # born after 1900
+            out.append(z3.And(var.consts[0] >= 1900, var.consts[0] <= max(a.enc.day.year, 1901)))
+            continue
+        if var is None or not isinstance(t.strip_domain(var.type), t.MoneyType):
+            continue
+        c = var.const
+        out.append(z3.Or(c == 0, z3.And(c >= 100_000, c <= 100_000_000, c % 10_000 == 0)))
+    return out
 
 
 def _atoms(a: _Decl, b: _Decl) -> list[Atom]:

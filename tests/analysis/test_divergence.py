@@ -1,0 +1,76 @@
+"""Diverging definitions in the shipped library (issue 13, part 3): the income of the Awir (the
+toetsingsinkomen) against the income of the Participatiewet, and the partner (the Awir's
+toeslagpartner against the Participatiewet's gezamenlijke huishouding), each with a witness that
+the engine, computing both definitions again here, shows to differ."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from eenvoud.analysis.divergence import KIND, diverging_definitions
+from eenvoud.analysis.findings import Finding
+from eenvoud.engine import values as v
+from eenvoud.engine.decision import default_engine
+from eenvoud.engine.evaluate import Env
+from eenvoud.library import Library
+
+ROOT = Path(__file__).resolve().parents[2]
+D2025 = date(2025, 1, 1)
+INCOME = "pw_inkomen.yearly_income / awir_inkomen.yearly_income"
+PARTNER = "kwijtschelding.aow_household / huurtoeslag.elderly_household"
+
+
+@pytest.fixture(scope="module")
+def found() -> dict[str, Finding]:
+    lib = Library.load([ROOT / "rules"])
+    lib.raise_for_errors()
+    got, _ = diverging_definitions(list(lib.files.values()), D2025)
+    assert all(f.kind == KIND for f in got)
+    return {f.subject: f for f in got}
+
+
+def _replayed(f: Finding) -> tuple[object, object]:
+    """Both definitions computed by the engine on the witness; each file takes its own inputs."""
+    lib = Library.load([ROOT / "rules"])
+    assert f.witness is not None
+    out = []
+    for where in f.subject.split(" / "):
+        file_name, name = where.split(".")
+        reg = next(r for r in lib.files.values() if r.name == file_name)
+        facts = {k: x for k, x in f.witness.facts.items() if k in reg.input_map}
+        with v.localcontext_exact():
+            out.append(default_engine().program(reg, D2025).name(name)(Env(facts)))
+    return out[0], out[1]
+
+
+def test_at_least_two_diverging_definitions_with_income_and_partner(found: dict[str, Finding]) -> None:
+    assert len(found) >= 2
+    assert INCOME in found and PARTNER in found
+    for f in found.values():
+        assert f.witness is not None
+        first, second = _replayed(f)
+        assert first != second, f.subject
+        shown = f.witness.decision["values"]  # type: ignore[index]
+        assert list(shown.values()) == [v.to_json(first, isinstance(first, Decimal)),  # type: ignore[union-attr]
+                                        v.to_json(second, isinstance(second, Decimal))], f.subject
+
+
+def test_income_differs_by_partner_and_by_the_tax_withheld(found: dict[str, Finding]) -> None:
+    f = found[INCOME]
+    regions = f.witness.decision["regions"]  # type: ignore[union-attr,index]
+    # the partner: a gezamenlijke huishouding that is no toeslagpartnerschap, or the reverse
+    assert any("lives_with_partner and not has_partner" in r for r in regions)
+    assert any("not lives_with_partner and has_partner" in r for r in regions)
+    # gross against net: without an aanslag the Awir counts the belastbaar loon, the Pw what is left
+    # after the loonheffing
+    assert any("not income_tax_assessed" in r and "payroll_tax_year > €0.00" in r for r in regions)
+    assert {"has_partner", "lives_with_partner", "payroll_tax_year", "wages_year"} <= set(f.because)
+
+
+def test_the_partner_witness_is_one_partner_in_one_sense_only(found: dict[str, Finding]) -> None:
+    w = found[PARTNER].witness
+    assert w is not None and w.facts["has_partner"] != w.facts["lives_with_partner"]
