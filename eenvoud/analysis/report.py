@@ -244,7 +244,8 @@ TEXTS: dict[str, dict[str, str]] = {
                    "evaluated for), estimated from 400 seeded cases drawn over the declared domains within a "
                    "realistic range — a rank, not a count of applicants: `--population FILE` counts applicants "
                    "exactly.",
-        "col_share": "share of the domain (est.)",
+        "col_share": "share of the domain (est.)", "chart_document_burden": "Every document: how many are asked "
+                                                                            "for it, and which can go",
         "ranking_population": "Ranked by burden: the number of applicants in the population file each item "
                               "touches, most first (a document: eligible applicants who must supply it; a "
                               "question: applicants who are asked it; a requirement: applicants it is "
@@ -290,6 +291,8 @@ TEXTS: dict[str, dict[str, str]] = {
                    "vaste steekproefgevallen over de gedeclareerde domeinen binnen een realistisch bereik — een "
                    "rangorde, geen telling van aanvragers: `--population BESTAND` telt aanvragers exact.",
         "col_share": "deel van het domein (geschat)",
+        "chart_document_burden": "Elk bewijsstuk: aan hoeveel aanvragers het gevraagd wordt, en welke kunnen "
+                                 "vervallen",
         "ranking_population": "Gerangschikt naar de last: het aantal aanvragers in het populatiebestand dat "
                               "elk onderdeel raakt, de meeste eerst (een bewijsstuk: aanvragers met recht die "
                               "het moeten aanleveren; een vraag: aanvragers aan wie ze gesteld wordt; een "
@@ -417,13 +420,78 @@ def population_counts(report: Report, path: str | Path) -> dict[tuple[str, str, 
 
 
 def _wanted(report: Report) -> list[tuple[str, str, str, date]]:
+    """What to count: every item a finding proposes to strike (on its finding's date), and every
+    document of every regulation (on its last analysis date: the burden per document)."""
     wanted = []
     for f in report.findings:
         what = _category(f, report.regs.get(f.regulation))
         day = finding_day(f)
         if what is not None and day is not None:
             wanted.append((f.regulation, what[0], f.subject, day))
-    return wanted
+    for entry in report.regulations:
+        reg = report.regs.get(entry.regulation)
+        if reg is not None and entry.dates:
+            wanted += [(entry.regulation, "document", d.name, entry.dates[-1]) for d in reg.documents]
+    return list(dict.fromkeys(wanted))
+
+
+@dataclass
+class DocumentBurden:
+    """One document of one regulation: how many it is asked of, and whether a finding strikes it."""
+
+    regulation: str
+    title: str
+    document: str
+    label: str | None
+    count: int
+    population: int
+    struck: bool
+    estimated: bool
+
+    @property
+    def shown(self) -> str:
+        if not self.population:
+            return "—"
+        if self.estimated:
+            return f"≈ {100 * self.count / self.population:.0f}%"
+        return f"{self.count:,} / {self.population:,} ({100 * self.count / self.population:.1f}%)"
+
+
+def document_burdens(report: Report, counts: Counts, strike: list[StrikeItem], estimated: bool) -> list[DocumentBurden]:
+    """Every document of every regulation, most burdensome first."""
+    struck = {(s.regulation, s.subject) for s in strike if s.category == "document"}
+    out = []
+    for entry in report.regulations:
+        reg = report.regs.get(entry.regulation)
+        if reg is None or not entry.dates:
+            continue
+        for d in reg.documents:
+            got = counts.get((entry.regulation, "document", d.name, entry.dates[-1]))
+            if got is None:
+                continue
+            out.append(DocumentBurden(entry.regulation, entry.title or entry.regulation, d.name, d.label, got.count,
+                                      got.population, (entry.regulation, d.name) in struck, estimated))
+    out.sort(key=lambda b: (-(b.count / b.population if b.population else 0), b.regulation, b.document))
+    return out
+
+
+def document_burden_chart(rows: list[DocumentBurden], lang: str) -> dict[str, object] | None:
+    """Horizontal bars: per document, the share of applicants (or of the domain) asked for it;
+    orange where a finding proposes to strike it."""
+    if not rows:
+        return None
+    text = texts(lang)
+    bars = []
+    for r, b in enumerate(rows):
+        width = BAR_WIDTH * (b.count / b.population if b.population else 0)
+        bars.append({"y": r * ROW, "label": _short(f"{b.document} ({b.regulation})", 44), "name": b.label or b.document,
+                     "width": round(width, 1), "end": round(LABEL_WIDTH + width, 1),
+                     "colour": "#d95f02" if b.struck else "#9aa5b1", "text": b.shown})
+    legend_top = len(bars) * ROW + 12
+    return {"width": LABEL_WIDTH + BAR_WIDTH + 160, "height": legend_top + 2 * 20 + 4, "bars": bars,
+            "label_x": LABEL_WIDTH - 8,
+            "legend": [{"y": legend_top, "colour": "#d95f02", "label": text["go"]},
+                       {"y": legend_top + 20, "colour": "#9aa5b1", "label": text["keep"]}]}
 
 
 def domain_counts(report: Report) -> dict[tuple[str, str, str, date], Count]:
@@ -587,11 +655,13 @@ def _code_html(text: str) -> str:
     return Markup("".join(out))
 
 
-def _strike(report: Report, lang: str, counts: Counts | None) -> list[StrikeItem]:
-    """What to strike, ranked by the population's counts, or else by the share of the domain."""
-    if counts is not None:
-        return strike_items(report, lang, counts)
-    return strike_items(report, lang, domain_counts(report), estimated=True)
+def _strike(report: Report, lang: str, counts: Counts | None) -> tuple[list[StrikeItem], list[DocumentBurden]]:
+    """What to strike, ranked by the population's counts, or else by the share of the domain; and
+    the burden of every document, counted the same way."""
+    estimated = counts is None
+    used = domain_counts(report) if counts is None else counts
+    strike = strike_items(report, lang, used, estimated=estimated)
+    return strike, document_burdens(report, used, strike, estimated)
 
 
 def burden_chart(strike: list[StrikeItem], lang: str) -> dict[str, object] | None:
@@ -620,7 +690,7 @@ def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[st
     rows = summary_rows(report)
     totals = [sum(row[1][i] for row in rows) for i in range(len(KINDS))]
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
-    strike = _strike(report, lang, counts)
+    strike, burdens = _strike(report, lang, counts)
     docs = document_rows(report, strike)
     used = [i for i, total in enumerate(totals) if total]
     return {
@@ -647,6 +717,8 @@ def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[st
         "burden_caption": text["chart_burden"] if counts is not None else text["col_share"],
         "ranking": text["ranking_population"] if counts is not None else text["ranking"],
         "burden_chart": burden_chart(strike, lang),
+        "document_burdens": burdens,
+        "document_burden_chart": document_burden_chart(burdens, lang),
     }
 
 
@@ -662,7 +734,7 @@ def to_json(report: Report, lang: str = "nl", counts: Counts | None = None) -> d
     """`Report.to_json` with the summary first: what to strike, ranked, and the charts' figures."""
     lang = _lang(lang)
     text = texts(lang)
-    strike = _strike(report, lang, counts)
+    strike, burdens = _strike(report, lang, counts)
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
     summary: dict[str, object] = {
         "lang": lang,
@@ -673,6 +745,11 @@ def to_json(report: Report, lang: str = "nl", counts: Counts | None = None) -> d
             {"regulation": name, "title": titles.get(name, name),
              "counts": {k: numbers[i] for i, k in enumerate(KINDS) if numbers[i]}, "total": total}
             for name, numbers, total in summary_rows(report)],
+        "document_burdens": [
+            {"regulation": b.regulation, "document": b.document, "label": b.label, "struck": b.struck,
+             **({"domain_share": round(b.count / b.population, 4) if b.population else None} if b.estimated
+                else {"count": b.count, "population": b.population})}
+            for b in burdens],
         "documents_per_regulation": [
             {"regulation": d.regulation, "title": d.title, "documents": d.documents, "to_strike": d.to_strike}
             for d in document_rows(report, strike)],

@@ -65,8 +65,9 @@ def test_dutch_by_default_and_english_with_lang_en(tmp_path: Path, capsys: pytes
 def test_the_html_draws_its_charts_inline_and_fetches_nothing(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     page = _write(tmp_path, "html")
-    # findings by kind, documents per regulation, the share of the domain per item to strike
-    assert page.count("<svg") == 3 and "<rect" in page
+    # the share of the domain per item to strike, findings by kind, every document's burden,
+    # documents per regulation
+    assert page.count("<svg") == 4 and "<rect" in page
     assert page.index("Wat kan vervallen") < page.index("<svg") < page.index('id="finding-1"')
     assert not re.search(r"https?://", page)  # no external host, not even an SVG namespace
     assert not re.search(r"<(script|link|img|iframe|object)\b", page)
