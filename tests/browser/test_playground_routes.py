@@ -75,6 +75,14 @@ def test_it_starts_with_the_zorgtoeslag(client: TestClient) -> None:
     assert "common/awir.rules" in start["files"]
     assert client.get("/playground/start", params={"file": "common/awir.rules"}).json()["text"].startswith("#")
     assert client.get("/playground/start", params={"file": "../../etc/passwd"}).status_code == 422
+    # a file of one's own, at the library's root: empty, and it imports the library's modules from there
+    new = client.get("/playground/start", params={"file": "(a new file)"}).json()
+    assert new["file"] == "(a new file)" and new["text"] == "" and "(a new file)" in start["files"]
+    text = ('regulation mine "Mine"\nimport "common/awir.rules"\n'
+            'requirement r "R" article "1": not has_partner\n')
+    answer = post(client, "check", {"text": text, "file": "(a new file)"}).json()
+    assert answer["ok"], answer
+    assert "has_partner" in [i["name"] for i in answer["regulation"]["inputs"]]
 
 
 def test_check_gives_diagnostics_and_the_inputs(client: TestClient) -> None:

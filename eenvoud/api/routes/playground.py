@@ -6,8 +6,8 @@ decision with its reasons, the file's tests, and the analyzer's findings with th
 Each route here only translates HTTP into calls of the front end (`eenvoud.dsl`), the engine and
 the analyzer, and their answers back; none decides anything itself.
 
-The text stands in for one file of the served library (by default the zorgtoeslag's): its
-imports are resolved from that file's folder, and only to files the library has loaded (and
+The text stands in for one file of the served library (by default the zorgtoeslag's), or for a
+new file at the library's root: its imports are resolved from that file's folder, and only to files the library has loaded (and
 checked) already, so that a text cannot make the server read any other file. The text is bounded
 (MAX_TEXT), as every body is (limits.py); a text that does not check is answered with its
 diagnostics, never with a 500. The routes are left out of the OpenAPI document: they are the
@@ -56,6 +56,8 @@ from eenvoud.source import SourceFile
 # MAX_BODY bytes anyway (limits.py), and the parser is shared by the whole server
 MAX_TEXT = MAX_BODY // 4
 DEFAULT = "zorgtoeslag"  # the regulation the page starts with, when the library has it
+NEW = "(a new file)"  # a file of one's own, at the library's root: its imports are relative to it
+NEW_FILE = "playground.rules"
 PAGE = "index.html"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -148,11 +150,13 @@ async def _read(request: Request, model: type[Body]) -> Body:
 
 @dataclass
 class Workspace:
-    """The served library's files, by the name the page shows (relative to the library's root)."""
+    """The served library's files, by the name the page shows (relative to the library's root), and
+    NEW: a file of one's own at the library's root, which is not in the library."""
 
     library: Library
     files: dict[str, Path]  # shown name -> resolved path
     default: str | None
+    root: Path
 
     @staticmethod
     def of(library: Library) -> Workspace:
@@ -163,10 +167,12 @@ class Workspace:
         default = next((name for name, reg in regs.items() if reg.name == DEFAULT), None)
         if default is None:
             default = next(iter(sorted(regs)), None) or next(iter(files), None)
-        return Workspace(library, files, default)
+        return Workspace(library, files, default, root or Path.cwd().resolve())
 
     def path(self, name: str | None) -> Path:
         key = name if name is not None else self.default
+        if key == NEW:
+            return self.root / NEW_FILE
         if key is None or key not in self.files:
             raise ClientError.at(["body", "file"], "not a file of the served library: ask GET /playground/start "
                                                    "for their names", "file")
@@ -340,13 +346,14 @@ def router(library: Library) -> APIRouter:
 
     @r.get("/start")
     async def start(file: str | None = None) -> dict[str, Any]:
+        """The text of a file of the library (the zorgtoeslag when none is named), or an empty one."""
         path = ws.path(file)
-        cache = ws.cache()
+        reg = ws.cache().get(path)
         return {
-            "file": next(k for k, v in ws.files.items() if v == path),
-            "text": path.read_text(encoding="utf-8"),
-            "date": start_date(cache[path]),
-            "files": list(ws.files),
+            "file": NEW if reg is None else next(k for k, v in ws.files.items() if v == path),
+            "text": "" if reg is None else path.read_text(encoding="utf-8"),
+            "date": start_date(reg),
+            "files": [*ws.files, NEW],
         }
 
     @r.post("/check")

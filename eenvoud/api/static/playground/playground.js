@@ -315,7 +315,7 @@
   }
 
   function showTooltip(info, x, y) {
-    const domain = info.domain && Object.keys(info.domain).length ? describeDomain(info.domain) : null;
+    const domain = info.domain && Object.keys(info.domain).length ? describeDomain(info.domain, info.type) : null;
     put(tooltip,
       el("div", {}, el("span", { class: "name", text: info.name }), " ", el("span", { class: "kind", text: info.kind })),
       info.label ? el("div", { class: "label", text: info.label }) : null,
@@ -334,10 +334,11 @@
     tooltip.style.top = (y + 18) + "px";
   }
 
-  function describeDomain(domain) {
+  function describeDomain(domain, type) {
     if (domain.members) return "one of " + domain.members.join(", ");
-    const lo = domain.minimum;
-    const hi = domain.maximum;
+    const unit = (x) => (x === null || x === undefined ? x : (type || "").startsWith("money") ? "€" + x : x);
+    const lo = unit(domain.minimum);
+    const hi = unit(domain.maximum);
     if (lo === null && hi === null) return null;
     if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) return `from ${lo} to ${hi}`;
     if (lo !== null && lo !== undefined) return `at least ${lo}`;
@@ -567,7 +568,7 @@
     return el("li", { class: "finding", "data-kind": f.kind || "" },
       el("div", { class: "title", text: f.title || f.kind }),
       el("div", { class: "message", text: f.message || "" }),
-      where ? el("div", { class: "where" }, line ? el("a", { href: "#", text: where, onclick: (e) => { e.preventDefault(); goTo(+line[1], +line[2]); } }) : where) : null,
+      where ? el("div", { class: "where" }, line ? el("a", { href: "#", title: where, text: `line ${line[1]}, column ${line[2]}`, onclick: (e) => { e.preventDefault(); goTo(+line[1], +line[2]); } }) : where) : null,
       f.proposal ? el("div", { class: "proposal", text: "Proposal: " + f.proposal }) : null,
       f.because && f.because.length ? el("ul", { class: "because" }, f.because.map((b) => el("li", { text: b }))) : null,
       witness ? el("button", { type: "button", class: "small show-witness", "aria-expanded": "false",
@@ -603,7 +604,7 @@
       for (const name of start.files) select.append(el("option", { value: name, text: name }));
     }
     select.value = start.file;
-    $("date").value = start.date;
+    if (start.text || !$("date").value) $("date").value = start.date; // a new file keeps the date chosen
     editor.value = start.text;
     editor.scrollTop = 0;
     state.regulation = null;
