@@ -90,6 +90,12 @@ def _loaded_imports(rules: n.Regulation | None, path: Path, loader: Loader) -> t
     return tuple(out)
 
 
+def as_read(text: str) -> str:
+    """The text as the checker reads it (`SourceFile.from_text`): no byte order mark, `\\n` breaks."""
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 @dataclass
 class Files:
     """The open documents (by resolved path), the folders of the workspace, and the files checked
@@ -102,6 +108,7 @@ class Files:
     open: dict[Path, str] = field(default_factory=dict)
     folders: list[Path] = field(default_factory=list)
     _checked: dict[Path, tuple[dict[Path, str], CheckedRegulation]] = field(default_factory=dict)
+    _disk: dict[Path, tuple[tuple[int, int], str]] = field(default_factory=dict)
 
     def loader(self) -> OverlayLoader:
         loader = OverlayLoader(overlay=dict(self.open))
@@ -124,14 +131,25 @@ class Files:
                 self._checked[path] = ({Path(r.file.name).resolve(): r.file.text for r in (*reg.imports, reg)}, reg)
 
     def text(self, path: Path) -> str | None:
-        """The file's text as the editor has it, or as it is on disk (line breaks made `\n`, as the
-        checker reads it); None when unreadable."""
+        """The file's text as the editor has it, or as it is on disk (line breaks made `\\n`, as the
+        checker reads it); None when unreadable. A file on disk is read again only when its size or
+        time of change differs from the last read."""
         if path in self.open:
-            return SourceFile.from_text(str(path), self.open[path]).text
+            return as_read(self.open[path])
         try:
-            return SourceFile.read(path).text
+            stat = path.stat()
+        except OSError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        known = self._disk.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        try:
+            text = SourceFile.read(path).text
         except (OSError, SourceError):
             return None
+        self._disk[path] = (stamp, text)
+        return text
 
     def snapshot(self, path: Path, loader: OverlayLoader | None = None) -> Snapshot | None:
         text = self.text(path)

@@ -98,7 +98,8 @@ class RulesServer(LanguageServer):
         change scheduled)."""
         snap = self.snapshots.get(uri)
         if snap is None or self.checked_text.get(uri) != self.workspace.get_text_document(uri).source:
-            return self.recheck(uri)
+            snap = self.recheck(uri)
+            self.recheck_importers(snap.path)
         return snap
 
     def check_soon(self, uri: str) -> None:
