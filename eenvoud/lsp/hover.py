@@ -1,8 +1,8 @@
 """Hover: what a name means, from its declaration in the checked rules.
 
 An input shows its label (the question), type and domain, registry binding (with what the
-catalogue says the registry holds) and the comment above it, where the shipped rules cite the
-article; a definition, amount or requirement its label, article and formula; a parameter or bracket
+catalogue says the registry holds), the comment above it, where the shipped rules cite the
+article, and the requirements, amounts and documents that read it, with their articles; a definition, amount or requirement its label, article and formula; a parameter or bracket
 its value on one date, and every value it has.
 
 The date (`HoverDate`): the `date` the editor passes in `initializationOptions`, else the date of
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
+from eenvoud.dsl.reads import reachable
 from eenvoud.ir import nodes as n
 from eenvoud.ir import printer, registries
 from eenvoud.ir import types as t
@@ -52,11 +53,36 @@ def hover(snap: Snapshot, offset: int, when: HoverDate, encoding: str) -> lsp.Ho
     sym = occ.symbol(snap, found.name)
     typ = sym.type if sym is not None and sym.origin == found.target.origin else None
     lines = describe(decl, typ, when)
+    if isinstance(decl, n.Input | n.Parameter | n.Bracket | n.Definition):
+        lines += read_by(snap, found.name)
     if decl.span is not None and decl.span.file.name != snap.source.name:
         lines.append(f"\n*declared in `{_relative(decl.span.file.name, snap.path)}`, line {decl.span.line}*")
     text = "\n".join(lines)
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text),
                      range=span_range(found.span, encoding))
+
+
+SHOWN_READERS = 8
+
+
+def read_by(snap: Snapshot, name: str) -> list[str]:
+    """The requirements, amounts and documents of this file that read `name`, directly or through
+    definitions, with their articles: where the law needs the fact."""
+    reg = snap.checked
+    if reg is None:
+        return []
+    found: list[str] = []
+    items: list[n.Requirement | n.Amount | n.Document] = [*reg.requirements, *reg.amounts, *reg.documents]
+    for item in items:
+        if name in reachable(reg.symbols, [item]):
+            word = type(item).__name__.lower()
+            article = getattr(item, "article", None)
+            found.append(f"{word} `{item.name}`" + (f" ({article})" if article else ""))
+    if not found:
+        return []
+    more = len(found) - SHOWN_READERS
+    shown = found[:SHOWN_READERS] + ([f"and {more} more"] if more > 0 else [])
+    return ["", "read by " + "; ".join(shown)]
 
 
 def describe(decl: n.Node, typ: t.Type | None, when: HoverDate) -> list[str]:
@@ -156,9 +182,9 @@ def _bracket(decl: n.Bracket, when: HoverDate) -> list[str]:
     lines.append(f"on {when.day.isoformat()} ({when.why}), valid from {version.valid_from.isoformat()}:")
     lines.append("```")
     for row in version.rows:
-        lo = printer.literal(row.lo) if row.lo is not None else ""
-        hi = printer.literal(row.hi) if row.hi is not None else ""
-        lines.append(f"| {lo} .. {hi} => {printer.literal(row.value)}".replace("|  ..", "| .."))
+        lo = f"{printer.literal(row.lo)} " if row.lo is not None else ""
+        hi = f" {printer.literal(row.hi)}" if row.hi is not None else ""
+        lines.append(f"| {lo}..{hi} => {printer.literal(row.value)}")  # as `eenvoud fmt` writes a row
     lines.append("```")
     return lines + _quote(comment_above(decl))
 

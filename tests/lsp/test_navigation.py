@@ -29,6 +29,7 @@ def test_hover_on_an_input_shows_its_label_type_domain_and_registry(start: Any) 
     assert "type: `int`" in shown
     assert "domain: `0..130`" in shown
     assert "registry: `from BRP`" in shown
+    assert "read by requirement `adult` (Art. 1 lid 1 onder c Wzt)" in shown  # where the law asks it
     # an input of an imported module: its binding in time, and the catalogue's word on the registry
     shown = _at(client, "textDocument/hover", uri, position(text, "has_partner then"))["contents"]["value"]
     assert "**input `has_partner`** — Heeft een toeslagpartner" in shown
@@ -49,6 +50,19 @@ def test_hover_on_a_parameter_shows_its_value_on_the_first_tests_date_or_the_dat
     uri = other.open(ZORGTOESLAG)
     shown = _at(other, "textDocument/hover", uri, where)["contents"]["value"]
     assert "on 2025-06-30 (the date set in the editor): **`€2_112.00`**, valid from 2025-01-01" in shown
+
+
+def test_hover_on_a_bracket_shows_its_rows_on_the_date(start: Any) -> None:
+    aow_age = ROOT / "rules/nl/common/aow_age.rules"
+    text = aow_age.read_text(encoding="utf-8")
+    client = start(ROOT / "rules")
+    uri = client.open(aow_age)
+    shown = _at(client, "textDocument/hover", uri, position(text, "bracket aow_age_months", delta=8))
+    value = shown["contents"]["value"]
+    assert "**bracket `aow_age_months`**" in value
+    assert "type: `int`, on `birth_date`" in value
+    assert "on 2024-06-15 (the date of the first test" in value
+    assert "| 1957-03-01 .. 1961-01-01 => 804\n| 1961-01-01 .. => 807" in value
 
 
 def test_hover_on_a_requirement_shows_its_label_and_article(start: Any) -> None:
