@@ -166,3 +166,10 @@ def test_an_error_further_down_the_import_chain_is_shown_at_the_import_that_lead
     assert d["code"] == "E0216"
     assert "deep.rules:5:" in d["message"]
     assert d["range"]["start"] == position(text, 'import "middle.rules"')
+
+
+def test_windows_line_breaks_put_a_diagnostic_where_the_editor_shows_it(start: Any, tmp_path: Path) -> None:
+    client = start(tmp_path)
+    uri = client.open(tmp_path / "example.rules", TYPE_ERROR.replace("\n", "\r\n"))
+    [d] = client.diagnostics(uri)
+    assert d["range"]["start"] == position(TYPE_ERROR, "income + has_partner")
