@@ -384,6 +384,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                          progress=progress, library=list(lib.files.values()),
                          simplify=any(f in ("md", "html") for f, _ in targets),
                          parameter_echoes=args.parameter_echoes)
+    if args.lang is None:  # the rules' own language: Dutch when most regulations are written in Dutch
+        from eenvoud.engine.explanation import language
+
+        langs = [language(r) for r in lib.regulations.values()]
+        args.lang = "nl" if langs.count("nl") * 2 >= len(langs) else "en"
     counts = None
     if getattr(args, "population", None):  # exact counts of the applicants each burden touches
         from eenvoud.analysis.population import PopulationError
@@ -868,8 +873,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=2.0, help="seconds per solver query (default 2)")
     p.add_argument("--parameter-echoes", action="store_true",
                    help="also report dead branches that only echo a yes/no parameter set by date")
-    p.add_argument("--lang", choices=("nl", "en"), default="nl",
-                   help="language of the report's headings, summary and kind titles (default nl)")
+    p.add_argument("--lang", choices=("nl", "en"), default=None,
+                   help="language of the report (default: the rules' own, Dutch for Dutch rules)")
     p.add_argument("--population", metavar="FILE",
                    help="CSV or Parquet of applicants (as `batch` reads): rank what to strike by how many it touches")
     p.set_defaults(func=cmd_analyze)

@@ -88,3 +88,25 @@ def test_the_json_gains_the_same_summary(tmp_path: Path, capsys: pytest.CaptureF
     assert strike[1]["reason"].startswith("Wie voldoet aan `adult_21`")
     assert "is redundant" in findings["adult"]["message"]
     assert findings["adult"]["text"]["caveat"] and findings["adult"]["text"]["proposal"] == "schrap de voorwaarde `adult`"
+
+
+ENGLISH = """regulation benefit_x "Benefit for the test"
+input age : int 0..130 "Age of the applicant"
+input income : money €0.. "Income of the applicant"
+
+requirement adult "The applicant is 18 or older": age >= 18
+requirement adult_21 "The applicant is 21 or older": age >= 21
+requirement low_income "The income is at most the limit": income <= €30_000
+"""
+
+
+def test_the_report_is_in_the_rules_language_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "benefit_x.rules"
+    rules.write_text(ENGLISH, encoding="utf-8")
+    out = tmp_path / "report.md"
+    assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "## What to strike" in text and "Wat kan vervallen" not in text
+    assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out),
+                 "--lang", "nl"]) == 0
+    assert "## Wat kan vervallen" in out.read_text(encoding="utf-8")
