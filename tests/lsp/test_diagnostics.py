@@ -18,20 +18,26 @@ requirement low : total <= €40_000
 """
 
 
-def test_initialize_says_what_the_server_offers_and_shutdown_exits_cleanly(start: Any) -> None:
+def test_initialize_says_what_the_server_offers_and_shutdown_exits_cleanly() -> None:
     from tests.lsp.client import Client
 
     client = Client()
-    result = client.initialize()
-    caps = result["capabilities"]
-    assert caps["textDocumentSync"]["change"] == 2  # incremental
-    assert caps["textDocumentSync"]["save"] is not None
-    for feature in ("hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider",
-                    "documentFormattingProvider", "codeActionProvider", "renameProvider", "codeLensProvider"):
-        assert caps.get(feature), feature
-    assert caps["positionEncoding"] == "utf-16"
-    assert result["serverInfo"]["name"] == "eenvoud"
-    assert client.close() == 0
+    try:
+        result = client.initialize()
+        caps = result["capabilities"]
+        assert caps["textDocumentSync"]["change"] == 2  # incremental
+        assert caps["textDocumentSync"]["save"] is not None
+        for feature in ("hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider",
+                        "documentFormattingProvider", "codeActionProvider", "renameProvider", "codeLensProvider"):
+            assert caps.get(feature), feature
+        assert caps["renameProvider"] == {"prepareProvider": True}
+        assert caps["positionEncoding"] == "utf-16"
+        assert result["serverInfo"]["name"] == "eenvoud"
+        assert client.close() == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+            client.process.wait()
 
 
 def test_a_type_error_is_reported_with_its_code_and_range_and_fixing_it_clears_it(start: Any, tmp_path: Path) -> None:
