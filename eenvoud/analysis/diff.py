@@ -538,9 +538,10 @@ def count_population(result: Diff, population: str, workdir: str,
     from eenvoud.engine.batch import run_batch
 
     started = time.perf_counter()
-    # CSV read back as text and cast to DECIMAL: exact, and independent of the Parquet writer
-    out_old = Path(workdir) / "old.csv"
-    out_new = Path(workdir) / "new.csv"
+    # Parquet: the batch writes money as DECIMAL(18, 2), read back exactly (a CSV of a million rows
+    # written and parsed again took most of the time)
+    out_old = Path(workdir) / "old.parquet"
+    out_new = Path(workdir) / "new.parquet"
     if progress:
         progress("deciding with the old version")
     r_old = run_batch(result.old.reg, result.old.day, population, out_old)
@@ -555,9 +556,9 @@ def count_population(result: Diff, population: str, workdir: str,
             return tuple(row)
 
         def side(path: Path) -> str:
-            cols = ", ".join(f'CAST(NULLIF("{a}", \'\') AS DECIMAL(18, 2)) AS "{a}"' for a in result.amounts)
-            return (f"(SELECT CAST(\"row\" AS BIGINT) AS \"row\", CAST(NULLIF(eligible, '') AS BOOLEAN) AS eligible"
-                    f"{', ' + cols if cols else ''} FROM read_csv('{_sql_path(path)}', all_varchar = true, header = true))")
+            cols = ", ".join(f'CAST("{a}" AS DECIMAL(18, 2)) AS "{a}"' for a in result.amounts)
+            return (f"(SELECT CAST(\"row\" AS BIGINT) AS \"row\", CAST(eligible AS BOOLEAN) AS eligible"
+                    f"{', ' + cols if cols else ''} FROM read_parquet('{_sql_path(path)}'))")
 
         joined = f"{side(out_old)} o JOIN {side(out_new)} n USING (\"row\")"
         people = one(f"SELECT count(*) FROM {joined}")[0]
