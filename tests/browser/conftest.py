@@ -15,66 +15,22 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("EENVOUD_CHROMIUM", "/usr/bin/chromium")
-SHOTS = ROOT / "out" / "screenshots"
-TIMEOUT_MS = 60_000  # a busy 2-core machine: a page or an answer may take seconds
-# never Playwright's own browser download; Chromium as the brief of .ci/chromium.sh says
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome", "devtools"}
-
-
-def _need_browser() -> None:
-    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "Playwright for Python is not installed (pip install -e '.[dev]')"
-        else:
-            return
-    else:
-        reason = f"no Chromium at {CHROMIUM} (.ci/chromium.sh installs Debian's chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-# -- the server ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[str]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from browser_support import ARGS, CHROMIUM, ROOT, SHOTS, TIMEOUT_MS, Offline, Server, free_port, need_browser
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`eenvoud serve --rules rules/` as a drafter starts it, its decisions kept in a temporary folder."""
-    _need_browser()
+    need_browser()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("EENVOUD_API_KEYS", "EENVOUD_API_KEY_FILE")}
     env["EENVOUD_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
@@ -114,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -124,26 +80,6 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
-
-
-@dataclass
-class Offline:
-    """A browser context in which every request off the loopback is aborted and recorded."""
-
-    blocked: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-
-    def route(self, route: Any) -> None:
-        url = route.request.url
-        parts = urlparse(url)
-        if parts.scheme in LOCAL_SCHEMES or (parts.hostname or "") in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort("internetdisconnected")
-
-    def assert_none_external(self) -> None:
-        assert self.blocked == [], f"the page asked the network for {self.blocked}"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import Offline, Server
+from browser_support import Offline, Server
 from playwright.sync_api import expect
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import Offline, Server
+from browser_support import Offline, Server
 from playwright.sync_api import expect
 
 ANALYSIS_MS = 180_000  # a Z3 run on a busy machine; the page asks again while it runs

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Offline
+from browser_support import ROOT, Offline
 from playwright.sync_api import expect
 
 EXAMPLE = ROOT / "examples" / "reports" / "analysis.html"

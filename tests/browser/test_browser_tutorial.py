@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, Offline, Server
+from browser_support import ROOT, Offline, Server
 from playwright.sync_api import expect
 
 TUTORIAL = ROOT / "docs" / "tutorial.md"
