@@ -23,14 +23,14 @@ def test_initialize_says_what_the_server_offers_and_shutdown_exits_cleanly() -> 
 
     client = Client()
     try:
-        result = client.initialize()
+        result = client.initialize(capabilities={"textDocument": {"rename": {"prepareSupport": True}}})
         caps = result["capabilities"]
         assert caps["textDocumentSync"]["change"] == 2  # incremental
         assert caps["textDocumentSync"]["save"] is not None
         for feature in ("hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider",
                         "documentFormattingProvider", "codeActionProvider", "renameProvider", "codeLensProvider"):
             assert caps.get(feature), feature
-        assert caps["renameProvider"] == {"prepareProvider": True}
+        assert caps["renameProvider"] == {"prepareProvider": True}  # the client said it can prepare
         assert caps["positionEncoding"] == "utf-16"
         assert result["serverInfo"]["name"] == "eenvoud"
         assert client.close() == 0
