@@ -73,4 +73,6 @@ class Offline:
             route.abort("internetdisconnected")
 
     def assert_none_external(self) -> None:
+        """No request left the loopback, and no script of the page failed."""
         assert self.blocked == [], f"the page asked the network for {self.blocked}"
+        assert not [c for c in self.console if c.startswith("pageerror")], self.console

@@ -36,6 +36,7 @@ def test_playground_loads_offline(server: Server, offline: tuple[Any, Offline], 
     assert page.locator("#highlight").inner_text().rstrip("\n") == page.locator("#editor").input_value().rstrip("\n")
     expect(page.locator("#status")).to_contain_text("zorgtoeslag checks")
     page.screenshot(path=str(shots / "loaded.png"))
+    assert not [c for c in net.console if c.startswith("error")], net.console  # no asset missing, no CSP refusal
     net.assert_none_external()
 
 
@@ -82,6 +83,10 @@ def test_hovering_an_input_shows_its_label(server: Server, offline: tuple[Any, O
     expect(tooltip).to_contain_text("bool")
     expect(tooltip).to_contain_text("from ZVW")
     page.screenshot(path=str(shots / "hover.png"))
+    # the same for the text cursor, below the editor
+    page.evaluate("line => window.playground.goTo(line, 9)", line)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#cursor-info")).to_contain_text("insured (input): Verzekerd voor de Zorgverzekeringswet")
     net.assert_none_external()
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from eenvoud.api import create_app
 from eenvoud.api.analysis import Analyses
 from eenvoud.api.keys import ApiKeys
-from eenvoud.api.routes.playground import CSP, MAX_TEXT
+from eenvoud.api.routes.playground import CSP, MAX_TEXT, PLAYGROUND_CSP
 from eenvoud.library import Library
 
 with warnings.catch_warnings():
@@ -52,8 +52,9 @@ def post(client: TestClient, route: str, body: Any) -> Any:
 def test_the_page_and_its_assets_come_from_this_server(client: TestClient) -> None:
     r = client.get("/playground")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    assert r.headers["content-security-policy"] == CSP
-    assert "default-src 'self'" in CSP and "http" not in CSP
+    assert r.headers["content-security-policy"] == PLAYGROUND_CSP
+    assert "script-src 'self';" in PLAYGROUND_CSP and "unsafe" not in PLAYGROUND_CSP
+    assert "default-src 'self'" in CSP and "http" not in CSP + PLAYGROUND_CSP
     refs = re.findall(r'(?:src|href)="([^"]+)"', r.text)
     assert "/static/highlight.js" in refs and "/static/playground/playground.js" in refs
     for ref in refs:

@@ -25,6 +25,8 @@
     hoverTimer: null,
     hoverKey: null,
     hoverSeq: 0,
+    caretTimer: null,
+    caretSeq: 0,
     analysisSeq: 0,
   };
 
@@ -312,6 +314,31 @@
       return;
     }
     showTooltip(answer.data, x, y);
+  }
+
+  // the same for the name at the text cursor, in a line below the editor (for the keyboard)
+  function onCaretMove() {
+    clearTimeout(state.caretTimer);
+    state.caretTimer = setTimeout(caretInfo, HOVER_DELAY);
+  }
+
+  async function caretInfo() {
+    const before = editor.value.slice(0, editor.selectionStart);
+    const line = before.split("\n").length;
+    const column = before.length - before.lastIndexOf("\n");
+    const out = $("cursor-info");
+    if (!wordAt(line, column) && !wordAt(line, column - 1)) { out.replaceChildren(); return; }
+    const seq = ++state.caretSeq;
+    let answer;
+    try {
+      answer = await post("/playground/hover", textBody({ line, column, date: $("date").value || null }));
+    } catch (e) { return; }
+    if (seq !== state.caretSeq) return;
+    const info = answer.status === 200 ? answer.data : null;
+    if (!info || !info.kind) { out.replaceChildren(); return; }
+    const parts = [info.label, info.type, info.registry, info.value ? "value " + info.value : null,
+      info.formula ? "= " + info.formula : null].filter((x) => x);
+    put(out, el("span", { class: "name", text: info.name }), ` (${info.kind})`, parts.length ? ": " + parts.join(" · ") : "");
   }
 
   function showTooltip(info, x, y) {
@@ -621,6 +648,8 @@
   editor.addEventListener("scroll", () => { syncScroll(); hideTooltip(); });
   editor.addEventListener("mousemove", onPointerMove);
   editor.addEventListener("mouseleave", () => { clearTimeout(state.hoverTimer); hideTooltip(); });
+  editor.addEventListener("keyup", onCaretMove);
+  editor.addEventListener("click", onCaretMove);
   editor.addEventListener("keydown", (e) => {
     if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
       e.preventDefault(); // two spaces, as the canonical format indents
