@@ -560,7 +560,10 @@ def count_population(result: Diff, population: str, workdir: str,
             return (f"(SELECT CAST(\"row\" AS BIGINT) AS \"row\", CAST(eligible AS BOOLEAN) AS eligible"
                     f"{', ' + cols if cols else ''} FROM read_parquet('{_sql_path(path)}'))")
 
-        joined = f"{side(out_old)} o JOIN {side(out_new)} n USING (\"row\")"
+        # read each side once; every count below joins the two tables in memory
+        con.execute(f"CREATE TEMP TABLE old_side AS {side(out_old)[1:-1]}")
+        con.execute(f"CREATE TEMP TABLE new_side AS {side(out_new)[1:-1]}")
+        joined = "old_side o JOIN new_side n USING (\"row\")"
         people = one(f"SELECT count(*) FROM {joined}")[0]
         out: dict[str, Any] = {"people": people, "bad_rows": {"old": r_old.bad_rows, "new": r_new.bad_rows},
                                "changes": []}
