@@ -66,6 +66,17 @@ def test_a_typo_shows_a_diagnostic_and_fixing_it_clears_it(server: Server, offli
     expect(page.locator("#marks mark")).to_have_count(0)
     expect(page.locator("#decide")).to_be_enabled()
     page.screenshot(path=str(shots / "fixed.png"))
+    # another file: the edits are not dropped without asking
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.locator("#file").select_option("common/awir.rules")
+    expect(page.locator("#file")).to_have_value("rijk/zorgtoeslag.rules")
+    assert asked and "not saved" in asked[0]
+    assert "requirement typo" in page.locator("#editor").input_value()
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#file").select_option("common/awir.rules")
+    expect(page.locator("#editor")).to_have_value(re.compile(r"module awir"))
+    expect(page.locator("#no-errors")).to_be_visible()
     net.assert_none_external()
 
 

@@ -18,6 +18,7 @@
 
   const state = {
     file: null,
+    edited: false, // the text was changed since it was loaded
     regulation: null, // the last regulation that checked: its inputs build the facts form
     diagnostics: [],
     checkSeq: 0,
@@ -633,6 +634,7 @@
     select.value = start.file;
     if (start.text || !$("date").value) $("date").value = start.date; // a new file keeps the date chosen
     editor.value = start.text;
+    state.edited = false;
     editor.scrollTop = 0;
     state.regulation = null;
     renderLayers();
@@ -644,7 +646,7 @@
 
   // -- wiring ------------------------------------------------------------------------------------
 
-  editor.addEventListener("input", () => { renderLayers(); hideTooltip(); scheduleCheck(); });
+  editor.addEventListener("input", () => { state.edited = true; renderLayers(); hideTooltip(); scheduleCheck(); });
   editor.addEventListener("scroll", () => { syncScroll(); hideTooltip(); });
   editor.addEventListener("mousemove", onPointerMove);
   editor.addEventListener("mouseleave", () => { clearTimeout(state.hoverTimer); hideTooltip(); });
@@ -661,7 +663,13 @@
   $("clear").addEventListener("click", () => fillFacts({}));
   $("run-tests").addEventListener("click", runTests);
   $("analyze").addEventListener("click", () => analyze(0));
-  $("file").addEventListener("change", (e) => load(e.target.value));
+  $("file").addEventListener("change", (e) => {
+    if (state.edited && !window.confirm("Open " + e.target.value + "? Your edits here are not saved anywhere.")) {
+      e.target.value = state.file;
+      return;
+    }
+    load(e.target.value);
+  });
   window.addEventListener("resize", syncScroll);
 
   // what the browser tests (tests/browser) use to point at a character
