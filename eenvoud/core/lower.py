@@ -156,10 +156,31 @@ class Core:
             case n.If():
                 return c.If(typ, self.lower(e.cond, decision), self.lower(e.then, decision),
                             self.lower(e.else_, decision), span=span)
+            case n.MonthSum():
+                return self._month_sum(e, typ, decision)
             case n.Call():
                 return self._call(e, typ, decision)
             case _:
                 assert_never(e)
+
+    def _month_sum(self, e: n.MonthSum, typ: t.Type, decision: bool) -> c.Expr:
+        """`sum for each month m in the year of Y: body`: the twelve checked copies of the body,
+        added up. When the year is fixed on the day (`reference_date`, a date, a parameter), each
+        copy's month is a constant, the first day of its month; otherwise it is computed from Y."""
+        if len(e.months) != 12 or len(e.starts) != 12:
+            raise AssertionError("a sum over months is lowered only once checked")
+        year = self.lower(e.year, decision)
+        if isinstance(year, c.Const) and isinstance(year.value, date):
+            for k, start in enumerate(e.starts, start=1):
+                self._memo[(id(start), decision)] = c.Const(t.DateType(), date(year.value.year, k, 1),
+                                                            span=start.span)
+                self._keep.append(start)
+        # added pairwise, (January + February) + (March + April), ...: four levels of `+`, not eleven
+        terms = [self.lower(month, decision) for month in e.months]
+        while len(terms) > 1:
+            pairs = [c.Binary(typ, c.Op.ADD, a, b, span=e.span) for a, b in zip(terms[::2], terms[1::2], strict=False)]
+            terms = pairs + (terms[-1:] if len(terms) % 2 else [])
+        return terms[0]
 
     def _call(self, e: n.Call, typ: t.Type, decision: bool) -> c.Expr:
         mode = _ROUNDING.get(e.func)

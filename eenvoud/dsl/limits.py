@@ -33,11 +33,14 @@ MAX_NODES = 2_000
 MAX_CHAIN = 64
 MAX_COMBINED = 128
 MAX_IMPORTS = 32  # files in a chain of imports, each importing the next
+# a `sum for each month` adds twelve copies of its body pairwise (eenvoud/core/lower.py): 12 -> 6 -> 3
+# -> 2 -> 1 terms, four levels of `+`, which the sum itself (one level) and three more count
+MONTH_SUM_WIDTH = 3
 MAX_DIGITS = 24  # Python's decimals keep 28 digits outside the engine: room for cents and a carry
 
 # the parse-tree rules that are parts of an expression (grammar.lark, "expressions")
 _EXPRESSION_RULES = frozenset({
-    "if_expr", "implies", "or_op", "and_op", "not_op", "compare", "in_set", "arith", "neg", "name", "call",
+    "if_expr", "month_sum", "implies", "or_op", "and_op", "not_op", "compare", "in_set", "arith", "neg", "name", "call",
     "money", "percent", "decimal", "int", "date", "true", "false",
 })
 _LEAVES = frozenset({"name", "money", "percent", "decimal", "int", "date", "true", "false"})
@@ -106,6 +109,8 @@ def _tree_width(node: Tree[Token], kids: list[Tree[Token]]) -> int:
         return max(0, len(kids) - 2)  # the operand, then the options
     if node.data == "call" and str(node.children[0]) in _CHAINED:
         return max(0, len(kids) - 1)
+    if node.data == "month_sum":
+        return MONTH_SUM_WIDTH  # the twelve months are added pairwise: four levels
     return 0
 
 
@@ -154,6 +159,8 @@ def children(e: n.Expr) -> Sequence[n.Expr]:
             return (e.operand, *e.options)
         case n.If():
             return (e.cond, e.then, e.else_)
+        case n.MonthSum():
+            return (e.year, e.body)  # as written: the body once, not its twelve copies
         case n.Call():
             return e.args
         case _:
@@ -186,6 +193,8 @@ def width(e: n.Expr) -> int:
         return max(0, len(e.options) - 1)
     if isinstance(e, n.Call) and e.func in _CHAINED:
         return max(0, len(e.args) - 1)
+    if isinstance(e, n.MonthSum):
+        return MONTH_SUM_WIDTH
     return 0
 
 

@@ -23,7 +23,8 @@ from eenvoud.source import Span
 RESERVED = set(BUILTIN_VALUES) | set(DECISION_VALUES) | set(FUNCTIONS)
 # Words the parser reads as part of the language wherever a name could also stand (an expression,
 # an expectation): a declaration or option named so would parse but could never be used.
-KEYWORDS = {"if", "then", "else", "not", "and", "or", "implies", "in", "true", "false", "undetermined", "missing"}
+KEYWORDS = {"if", "then", "else", "not", "and", "or", "implies", "in", "true", "false", "undetermined", "missing",
+            "sum"}
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Scope:
 
     decision: bool = False
     amounts_paid: bool = False
+    # the months bound by the `sum for each month` around the expression, innermost last
+    months: tuple[str, ...] = ()
 
 
 class Names:
@@ -154,7 +157,7 @@ class Names:
     # -- names in expressions --------------------------------------------------------------------
     def _name(self, e: n.Name, scope: Scope) -> tuple[n.Expr, t.Type | None]:
         name = e.name
-        if name == "reference_date":
+        if name == "reference_date" or name in scope.months:
             return e, t.DATE
         if name in DECISION_VALUES:
             if scope.decision:

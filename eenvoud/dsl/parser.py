@@ -77,7 +77,7 @@ KEYWORDS = (
     "when", "test", "given", "expect", "eligible", "undetermined", "missing", "property", "if", "then",
     "else", "and", "or", "not", "implies", "in", "true", "false", "bool", "int", "decimal", "percent",
     "money", "date", "one", "of", "event", "includes", "decision", "until", "for", "year", "past", "next",
-    "months", "judged",
+    "months", "judged", "sum", "each", "month", "the",
 )
 
 

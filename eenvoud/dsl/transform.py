@@ -354,6 +354,9 @@ class ToIR(Transformer[Token, n.Regulation]):
     def if_expr(self, meta: Meta, c: n.Expr, a: n.Expr, b: n.Expr) -> n.Expr:
         return n.If(c, a, b, span=self._span(meta))
 
+    def month_sum(self, meta: Meta, var: Token, year: n.Expr, body: n.Expr) -> n.Expr:
+        return n.month_sum(str(var), year, body, span=self._span(meta))
+
     def implies(self, meta: Meta, a: n.Expr, b: n.Expr) -> n.Expr:
         return n.Binary("implies", a, b, span=self._span(meta))
 

@@ -7,15 +7,19 @@ functions, shared with the tests and the docs.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date
 from typing import assert_never
 
 from eenvoud.diagnostics import did_you_mean
 from eenvoud.dsl.help import VERBS, arithmetic_help, bound_text, compare_help, money_hint
-from eenvoud.dsl.names import Names, Scope
+from eenvoud.dsl.names import KEYWORDS, RESERVED, Names, Scope
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import FUNCTIONS
+from eenvoud.ir.names import names_in
+from eenvoud.source import Span
 
 ROUNDING = ("round", "floor", "ceil")
 
@@ -104,10 +108,112 @@ class Typing(Names):
                                "both branches must give the same kind of value")
                     return if_, None
                 return if_, t.join(a, b)
+            case n.MonthSum():
+                return self._month_sum(e, scope)
             case n.Call():
                 return self._call(e, scope)
             case _:
                 assert_never(e)
+
+    # -- `sum for each month m in the year of Y: body` ------------------------------------------
+    def _month_sum(self, e: n.MonthSum, scope: Scope) -> tuple[n.Expr, t.Type | None]:
+        year, ytyp = self.expr(e.year, scope)
+        ok = ytyp is not None
+        if ytyp is not None and not isinstance(ytyp, t.DateType):
+            self.error("E0223", f"a sum over months takes the year of a date, not of `{t.kind(ytyp)}`",
+                       e.year.span, "for example `the year of reference_date`")
+            ok = False
+        var = e.var
+        taken = self._taken(var, scope)
+        if taken is not None:
+            self.error("E0224", f"the month of a sum cannot be called `{var}`: {taken}", self._var_span(e),
+                       "choose a name of its own for the month, for example `month_start`")
+            ok = False
+        body, btyp = self.expr(e.body, dataclasses.replace(scope, months=(*scope.months, var)))
+        if btyp is not None and not isinstance(btyp, t.IntType | t.DecimalType | t.MoneyType):
+            self.error("E0222", f"a sum over months adds money or numbers, not `{t.kind(btyp)}`", e.body.span,
+                       "to count the months in which it holds, write `if ... then 1 else 0`"
+                       if isinstance(btyp, t.BoolType) else
+                       "the body is what one month gives: money (`if ... then €100.00 else €0.00`) or a number")
+            ok = False
+        if not ok or btyp is None:
+            return n.month_sum(var, year, body, span=e.span), None
+        starts = self._month_starts(year)
+        months = tuple(self._substitute(body, var, start) for start in starts)
+        return n.month_sum(var, year, body, months, starts, span=e.span), t.strip_domain(btyp)
+
+    def _taken(self, var: str, scope: Scope) -> str | None:
+        """Why `var` cannot name the month of a sum, or None when it can."""
+        if var in scope.months:
+            return "a sum around this one already names its month so"
+        if var in RESERVED or var in KEYWORDS:
+            return "that is a reserved name or a word of the language"
+        if var in self.symbols or var in self._pending or var in self._checked:
+            return "that is already a name of these rules"
+        if self._enum_of(var) is not None:
+            return "that is already an option of an enumeration"
+        return None
+
+    def _var_span(self, e: n.MonthSum) -> Span | None:
+        """The month's name in `sum for each month NAME in ...`."""
+        span = e.span
+        if span is None:
+            return None
+        found = re.compile(rf"\bmonth\s+({re.escape(e.var)})\b").search(span.file.text, span.start, span.end)
+        return span.file.span(found.start(1), found.end(1)) if found is not None else span
+
+    def _typed(self, e: n.Expr, typ: t.Type) -> n.Expr:
+        self.types[id(e)] = typ
+        return e
+
+    def _month_starts(self, year: n.Expr) -> tuple[n.Expr, ...]:
+        """The first day of each month of the year of `year`, in the built-in functions alone:
+        add_months(add_years(0001-01-01, years_between(0001-01-01, year)), k - 1)."""
+        origin = self._typed(n.DateLit(n.YEAR_ZERO), t.DATE)
+        years = self._typed(n.Call("years_between", (origin, year)), t.INT)
+        first = self._typed(n.Call("add_years", (origin, years)), t.DATE)
+        return (first, *(self._typed(n.Call("add_months", (first, self._typed(n.IntLit(k), t.INT))), t.DATE)
+                         for k in range(1, 12)))
+
+    def _substitute(self, e: n.Expr, var: str, by: n.Expr) -> n.Expr:
+        """`e` with the name `var` replaced by `by`; what does not mention it is shared, and every
+        new node has the type of the node it copies."""
+        if var not in names_in(e):
+            return e
+        out: n.Expr
+        match e:
+            case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit():
+                return e
+            case n.Name():
+                return by if e.name == var else e
+            case n.Unary():
+                out = n.Unary(e.op, self._substitute(e.operand, var, by), span=e.span)
+            case n.Binary():
+                out = n.Binary(e.op, self._substitute(e.left, var, by), self._substitute(e.right, var, by),
+                               span=e.span)
+            case n.InSet():
+                out = n.InSet(self._substitute(e.operand, var, by),
+                              tuple(self._substitute(o, var, by) for o in e.options), span=e.span)
+            case n.If():
+                out = n.If(self._substitute(e.cond, var, by), self._substitute(e.then, var, by),
+                           self._substitute(e.else_, var, by), span=e.span)
+            case n.MonthSum():
+                # an inner sum (with a month of another name): its year, body and copies
+                year = self._substitute(e.year, var, by)
+                starts = e.starts
+                if year is not e.year:
+                    starts = self._month_starts(year)
+                    months = tuple(self._substitute(self._substitute(e.body, var, by), e.var, s) for s in starts)
+                else:
+                    months = tuple(self._substitute(m, var, by) for m in e.months)
+                out = n.month_sum(e.var, year, self._substitute(e.body, var, by), months, starts, span=e.span)
+            case n.Call():
+                out = n.Call(e.func, tuple(self._substitute(a, var, by) for a in e.args), span=e.span)
+            case _:
+                assert_never(e)
+        if id(e) in self.types:
+            self.types[id(out)] = self.types[id(e)]
+        return out
 
     def _binary(self, e: n.Binary, scope: Scope, division_ok: bool) -> tuple[n.Expr, t.Type | None]:
         if e.op in ("==", "!=") and self._is_option(e.left) and not self._is_option(e.right):

@@ -35,6 +35,12 @@ def collect_names(e: n.Expr, out: list[str]) -> None:
             collect_names(e.cond, out)
             collect_names(e.then, out)
             collect_names(e.else_, out)
+        case n.MonthSum():
+            # the year and the body as written: the month's own name is bound, not a name of the rules
+            collect_names(e.year, out)
+            inner: list[str] = []
+            collect_names(e.body, inner)
+            out.extend(name for name in inner if name != e.var and name not in out)
         case n.Call():
             for a in e.args:
                 collect_names(a, out)

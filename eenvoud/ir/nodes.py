@@ -97,6 +97,47 @@ class Call(Node):
     args: tuple[Expr, ...]
 
 
+MONTH_SUM = "sum_over_months"
+
+
+@dataclass(frozen=True)
+class MonthSum(Call):
+    """`sum for each month m in the year of Y: body`: the sum of `body` over the twelve months of
+    the calendar year of the date `Y`, with `m` the first day of each month ("de aanspraak wordt
+    voor iedere kalendermaand afzonderlijk bepaald").
+
+    It is a `Call` of `sum_over_months`, so that every pass that walks calls walks it. As written
+    (the parser's IR), `args` is `(year, body)`, with `var` free in `body`. The checker makes `args`
+    `(year, body for January, ..., body for December)`: closed copies in which `var` is replaced by
+    the first day of that month (`month_start(year, k)`), so that a pass over the checked IR never
+    meets a free `var`. The lowering (eenvoud/core/lower.py) gives those month dates as constants
+    when the year is fixed by the decision date, and adds the twelve copies up.
+    `var`, `year` and `body` keep the construct as written, for the printer and the reasons."""
+
+    var: str
+    year: Expr
+    body: Expr
+    # once checked: the twelve month dates the copies read (the lowering gives them as constants)
+    starts: tuple[Expr, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def months(self) -> tuple[Expr, ...]:
+        """The twelve copies of the body, once checked (empty as written)."""
+        return self.args[1:] if len(self.args) == 13 else ()
+
+
+def month_sum(var: str, year: Expr, body: Expr, months: tuple[Expr, ...] = (),
+              starts: tuple[Expr, ...] = (), span: Span | None = None) -> MonthSum:
+    """The node as written (no `months`) or as checked (the twelve copies and their month dates)."""
+    return MonthSum(MONTH_SUM, (year, *(months or (body,))), var, year, body, starts, span=span)
+
+
+# The first day of the calendar year of a date `d`, in the built-in functions alone:
+# add_years(0001-01-01, years_between(0001-01-01, d)) (someone born on 1 January of the year 1 is
+# d.year - 1 years old on d). Month k (1..12) of that year starts k - 1 months later.
+YEAR_ZERO = date(1, 1, 1)
+
+
 Literal = BoolLit | IntLit | DecimalLit | MoneyLit | DateLit | EnumLit
 Expr = BoolLit | IntLit | DecimalLit | MoneyLit | DateLit | EnumLit | Name | Unary | Binary | InSet | If | Call
 

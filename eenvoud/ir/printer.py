@@ -128,7 +128,7 @@ def expr(e: n.Expr) -> str:
 
 def _level(e: n.Expr) -> int:
     match e:
-        case n.If():
+        case n.If() | n.MonthSum():
             return _IF
         case n.Binary():
             return _LEVEL[e.op]
@@ -176,6 +176,9 @@ def _expr(e: n.Expr) -> str:
             cond = _wrap(e.cond, _level(e.cond) == _IF)
             then = _wrap(e.then, _level(e.then) == _IF)
             return f"if {cond} then {then} else {_expr(e.else_)}"
+        case n.MonthSum():
+            year = _wrap(e.year, _level(e.year) == _IF)
+            return f"sum for each month {e.var} in the year of {year}: {_expr(e.body)}"
         case n.Call():
             return f"{e.func}(" + ", ".join(_expr(a) for a in e.args) + ")"
         case _:
