@@ -90,12 +90,26 @@ def views(report: Report, lang: str = "nl") -> list[RegulationView]:
                 view.unknown.append(f"{kind_titles(lang).get(u.analysis, u.analysis)} — `{u.subject}`"
                                     f"{' (' + u.span + ')' if u.span else ''}: {u.reason} ({when})")
         if entry.simplified is not None and reg is not None and entry.simplified != reg.file.text:
+            # against the file in the printer's canonical form (as the simplified text is written), so
+            # that the diff shows what goes, not how the printer lays out what stays
             view.diff = "".join(difflib.unified_diff(
-                reg.file.text.splitlines(keepends=True), entry.simplified.splitlines(keepends=True),
-                fromfile=entry.file, tofile=entry.file + " (simplified)"))
+                _canonical(reg).splitlines(keepends=True), entry.simplified.splitlines(keepends=True),
+                fromfile=entry.file, tofile=entry.file + " (simplified)")) or None
         view.simplify_note = entry.simplify_note
         out.append(view)
     return out
+
+
+def _canonical(reg: CheckedRegulation) -> str:
+    """The rule file as the printer writes it (its comments kept), or as it is when it cannot."""
+    from eenvoud.dsl.parser import parse
+    from eenvoud.ir import printer
+
+    try:
+        parsed = parse(reg.file)
+        return printer.regulation(parsed.regulation, parsed.comments)
+    except Exception:  # noqa: BLE001 — the file's own text then
+        return reg.file.text
 
 
 def _finding(number: int, f: Finding, reg: CheckedRegulation | None, lang: str = "nl") -> FindingView:
@@ -104,7 +118,7 @@ def _finding(number: int, f: Finding, reg: CheckedRegulation | None, lang: str =
         number, f.kind, kind_titles(lang).get(f.kind, f.kind), f.subject, f.span, f.article,
         _when(f.periods, lang),
         said or f.message, [_because(x, reg) for x in f.because],
-        _witness(f.witness, reg) if f.witness else None, wording.proposal(f, reg, lang),
+        _witness(f.witness, reg, lang) if f.witness else None, wording.proposal(f, reg, lang),
         wording.caveat(f, reg, lang), f.message if said else None)
 
 
@@ -151,14 +165,30 @@ def _because(item: str, reg: CheckedRegulation | None) -> str:
     return item
 
 
-def _show(value: object, typ: t.Type | None) -> str:
+def _show(value: object, typ: t.Type | None, lang: str = "en") -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return ("ja" if value else "nee") if lang == "nl" else ("yes" if value else "no")
     if isinstance(typ, t.MoneyType):
-        return money(str(value))
+        return _money(str(value), lang)
     return str(value)
+
+
+def _money(text: str, lang: str) -> str:
+    if lang == "nl":
+        from eenvoud.engine.explanation import money_nl
+
+        return ("-" if text.startswith("-") else "") + money_nl(text.lstrip("-"))
+    return money(text)
+
+
+OUTCOME_WORDS = {
+    "nl": {"decision": "beslissing", "stops": "de rekenregels stoppen: {}", "eligible": "recht",
+           "failed": "niet voldaan aan", "documents": "gevraagde bewijsstukken", "none": "geen"},
+    "en": {"decision": "decision", "stops": "the engine stops: {}", "eligible": "eligible",
+           "failed": "requirements not met", "documents": "documents required", "none": "none"},
+}
 
 
 def money(text: str) -> str:
@@ -173,7 +203,7 @@ def money(text: str) -> str:
     return f"{sign}€ {','.join(groups)}" + (f".{cents}" if cents else "")
 
 
-def _witness(w: Witness, reg: CheckedRegulation | None) -> WitnessView:
+def _witness(w: Witness, reg: CheckedRegulation | None, lang: str = "en") -> WitnessView:
     inputs: list[n.Input] = list(reg.inputs) if reg is not None else []
     types = {i.name: i.type for i in inputs}
     labels = {i.name: i.label or "" for i in inputs}
@@ -181,32 +211,33 @@ def _witness(w: Witness, reg: CheckedRegulation | None) -> WitnessView:
     assert isinstance(facts, dict)
     changed = w.to_json(reg).get("changed") or {}
     assert isinstance(changed, dict)
-    rows = [(name, labels.get(name, ""), _show(value, types.get(name)),
-             _show(changed[name], types.get(name)) if name in changed else "")
+    words = OUTCOME_WORDS["nl" if lang == "nl" else "en"]
+    rows = [(name, labels.get(name, ""), _show(value, types.get(name), lang),
+             _show(changed[name], types.get(name), lang) if name in changed else "")
             for name, value in facts.items()]
     outcome: list[tuple[str, str, str]] = []
     before, after = w.decision, w.decision_after or {}
     if "error" in before:
-        outcome.append(("decision", f"the engine stops: {before['error']}", ""))
+        outcome.append((words["decision"], words["stops"].format(before["error"]), ""))
     else:
-        outcome.append(("eligible", _show(before.get("eligible"), None), _show(after.get("eligible"), None)
-                        if after else ""))
+        outcome.append((words["eligible"], _show(before.get("eligible"), None, lang),
+                        _show(after.get("eligible"), None, lang) if after else ""))
         amounts = before.get("amounts") or {}
         amounts_after = after.get("amounts") or {} if after else {}
         assert isinstance(amounts, dict) and isinstance(amounts_after, dict)
         for name, value in amounts.items():
             is_money = reg is not None and isinstance(reg.symbols[name].type, t.MoneyType)
-            outcome.append((name, money(str(value)) if is_money else str(value),
-                            (money(str(amounts_after[name])) if is_money else str(amounts_after[name]))
+            outcome.append((name, _money(str(value), lang) if is_money else str(value),
+                            (_money(str(amounts_after[name]), lang) if is_money else str(amounts_after[name]))
                             if name in amounts_after else ""))
         failed = before.get("failed") or []
         assert isinstance(failed, list)
-        outcome.append(("requirements not met", ", ".join(failed) or "none",
-                        ", ".join(after.get("failed") or []) or "none" if after else ""))  # type: ignore[arg-type]
+        outcome.append((words["failed"], ", ".join(failed) or words["none"],
+                        ", ".join(after.get("failed") or []) or words["none"] if after else ""))  # type: ignore[arg-type]
         docs = before.get("documents") or []
         assert isinstance(docs, list)
-        outcome.append(("documents required", ", ".join(docs) or "none",
-                        ", ".join(after.get("documents") or []) or "none" if after else ""))  # type: ignore[arg-type]
+        outcome.append((words["documents"], ", ".join(docs) or words["none"],
+                        ", ".join(after.get("documents") or []) or words["none"] if after else ""))  # type: ignore[arg-type]
     return WitnessView(rows, outcome, bool(changed), w.note)
 
 
