@@ -100,7 +100,8 @@ def test_check_gives_diagnostics_and_the_inputs(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../etc/passwd", "../../../pyproject.toml",
-                                    "zorgtoeslag.rules", "../common/missing.rules"])
+                                    "zorgtoeslag.rules", "../common/missing.rules", "a\x00b", "x" * 5000,
+                                    "../common/awir.rules\x00"])
 def test_imports_reach_only_the_served_library(client: TestClient, target: str) -> None:
     text = f'regulation x "x"\nimport "{target}"\ninput a : bool "A"\nrequirement r "R" article "1": a\n'
     answer = post(client, "check", {"text": text}).json()

@@ -221,7 +221,7 @@ def check_text(ws: Workspace, text: str, file: str | None) -> Checked:
     outside = [
         Diagnostic("E0110", f"the playground imports only files of the served library; `{imp.path}` is not one",
                    imp.span, "import a module of the library by its path relative to this file")
-        for imp in parsed.regulation.imports if (path.parent / imp.path).resolve() not in cache
+        for imp in parsed.regulation.imports if _target(path.parent, imp.path) not in cache
     ]
     if outside:
         return Checked(outside, None, parsed, source)
@@ -231,6 +231,17 @@ def check_text(ws: Workspace, text: str, file: str | None) -> Checked:
         return Checked(list(exc.diagnostics), None, parsed, source)
     warnings = [d for d in unused([reg]) if d.span is not None and d.span.file is source]
     return Checked(warnings, reg, parsed, source)
+
+
+def _target(folder: Path, written: str) -> Path | None:
+    """The file an import names, as the loader finds it; None for a path no file can have (a NUL
+    character, which the operating system refuses with a ValueError, not an OSError)."""
+    if "\0" in written:
+        return None
+    try:
+        return (folder / written).resolve()
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return None
 
 
 def _checked(ws: Workspace, body: TextIn) -> CheckedRegulation:
