@@ -74,3 +74,36 @@ def test_income_differs_by_partner_and_by_the_tax_withheld(found: dict[str, Find
 def test_the_partner_witness_is_one_partner_in_one_sense_only(found: dict[str, Finding]) -> None:
     w = found[PARTNER].witness
     assert w is not None and w.facts["has_partner"] != w.facts["lives_with_partner"]
+
+
+FACTS = """module feiten
+input wages : money €0.00.. "Loon"
+input tax : money €0.00.. "Ingehouden loonheffing"
+input married : bool "Gehuwd"
+"""
+
+
+def _library(tmp_path: Path, first: str, second: str) -> list[object]:
+    (tmp_path / "feiten.rules").write_text(FACTS, encoding="utf-8")
+    for name, expr in (("a", first), ("b", second)):
+        (tmp_path / f"{name}.rules").write_text(
+            f'module {name}\n\nimport "feiten.rules"\n\ndefine income : money "Inkomen" = {expr}\n', encoding="utf-8")
+    lib = Library.load([tmp_path])
+    lib.raise_for_errors()
+    return list(lib.files.values())
+
+
+def test_two_definitions_that_agree_are_no_finding(tmp_path: Path) -> None:
+    files = _library(tmp_path, "max(€0.00, wages - tax)", "if tax >= wages then €0.00 else wages - tax")
+    assert diverging_definitions(files, D2025) == ([], [])  # type: ignore[arg-type]
+
+
+def test_gross_against_net_is_found_with_an_exact_region(tmp_path: Path) -> None:
+    files = _library(tmp_path, "wages", "max(€0.00, wages - tax)")
+    found, unknown = diverging_definitions(files, D2025)  # type: ignore[arg-type]
+    assert not unknown and len(found) == 1
+    f = found[0]
+    assert f.witness is not None
+    assert f.witness.facts["wages"] > 0 and f.witness.facts["tax"] > 0  # type: ignore[operator]
+    # they differ exactly where tax is withheld from wages: said in the rules' words, no "(in some cases)"
+    assert f.witness.decision["regions"][0] == "tax > €0.00 and wages > €0.00"  # type: ignore[index]
