@@ -16,6 +16,8 @@ import re
 
 from eenvoud.analysis.findings import Finding
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.nodes import RegistryPeriod
+from eenvoud.ir.registries import lookup
 
 
 def _label(reg: CheckedRegulation | None, name: str) -> str:
@@ -129,8 +131,45 @@ def proposal(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
         case "diverging_definition":
             a, _, b = s.partition(" / ")
             return f"stem `{a}` en `{b}` op elkaar af (of leg vast waarom ze verschillen)"
+        case "registry_gap":
+            return _gap_proposal(f, reg) or f.proposal
         case _:
             return f.proposal
+
+
+def period_nl(p: RegistryPeriod) -> str:
+    """A registry period in Dutch: `for year - 2` is "over het jaar t-2"."""
+    match p.kind:
+        case "on_date":
+            return "op de beslisdatum"
+        case "until_date":
+            return "tot de beslisdatum"
+        case "year":
+            return "over het lopende jaar" if p.count == 0 else f"over het jaar t-{p.count}"
+        case "past_months":
+            return f"over de afgelopen {p.count} maanden"
+        case "next_months":
+            return f"over de komende {p.count} maanden (een schatting)"
+    return p.text()
+
+
+def _gap_proposal(f: Finding, reg: CheckedRegulation | None) -> str | None:
+    """registry_gap's proposal in Dutch, from the binding and the catalogue (registries.holding)."""
+    decl = reg.input_map.get(f.subject) if reg is not None else None
+    if decl is None or decl.registry is None:
+        return None
+    entry = lookup(decl.registry)
+    period = decl.period
+    if entry is None or period is None:
+        return None
+    nearest = entry.nearest(period)
+    if nearest is not None and entry.holds_period(nearest):
+        return (f"als de wet `{f.subject}` {period_nl(nearest)} las, wat {decl.registry} heeft, in plaats van "
+                f"{period_nl(period)}, hoefde niemand het te worden gevraagd (een voorstel voor de wetgever)")
+    if decl.judged:
+        return None  # a judgement with no nearer fact held: registries.gap makes no finding of it
+    return (f"om `{f.subject}` niet meer te vragen, zou {decl.registry} het {period_nl(period)} moeten bevatten "
+            f"(een voorstel voor de wetgever)")
 
 
 CAVEATS = {
