@@ -26,7 +26,7 @@ from eenvoud.diagnostics import Diagnostic, RuleError, render_all
 from eenvoud.dsl.parser import parse
 from eenvoud.engine.decision import Decision, default_engine
 from eenvoud.engine.facts import FactsError, load_json, parse_facts
-from eenvoud.engine.government import decide_all
+from eenvoud.engine.government import contradictions, decide_all, derivations
 from eenvoud.engine.runner import TestResult, run_tests
 from eenvoud.engine.values import EvaluationError
 from eenvoud.ir import printer
@@ -152,8 +152,6 @@ def _refuse_disagreements(reg: Any, facts: dict[str, Any], raw: object, day: dat
         return
     import re
 
-    from eenvoud.engine.government import contradictions, derivations
-
     given = [k for k in raw if k in reg.input_map and raw[k] is not None]
     if not given:
         return
@@ -207,7 +205,8 @@ def _eval_event(args: argparse.Namespace) -> int:
     from eenvoud.analysis.determinacy import decision as settled_decision  # Z3 only when deciding
 
     result = decide_all(regs, _read_facts(args.facts), day, default_engine().program,
-                        scope=f" of the event `{event.name}`", settle=settled_decision)
+                        scope=f" of the event `{event.name}`", settle=settled_decision,
+                        derived=derivations([*lib.regulations.values(), *lib.modules.values()]))
     result.raise_for_errors()
     for o in result.outcomes:
         if o.not_in_force is not None:  # on the command line, a regulation not in force is an error
