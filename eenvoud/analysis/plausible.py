@@ -235,6 +235,24 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
                 current[x], fails = c, got
                 current = linked(current, links, day)
                 break
+    # 4. round money: whole euros (hundreds where they fit) rather than €0.01 or €317.02
+    for i in inputs:
+        x = i.name
+        amount = current.get(x)
+        if x in frozen or not isinstance(i.type, t.MoneyType) or not isinstance(amount, Decimal):
+            continue
+        if amount % 1 == 0 and not Decimal(0) < amount < 10:
+            continue
+        trials_m = [amount.quantize(Decimal("1E2")).quantize(Decimal("0.01")) if amount >= 50 else None,
+                    amount.quantize(Decimal("1")).quantize(Decimal("0.01")),
+                    Decimal("100.00"), Decimal("500.00"), Decimal("1000.00")]
+        for m in trials_m:
+            if m is None or m == amount or not _inside(m, declared[x]) or not realistic(m, declared[x], day):
+                continue
+            got = keeps({**current, x: m})
+            if got is not None:
+                current[x], fails = m, got
+                break
     return current
 
 

@@ -92,3 +92,11 @@ def test_counts_are_small_where_the_claim_allows() -> None:
     case: dict[str, Value] = {"birth_date": date(1980, 1, 1), "assets": Decimal("0.00"), "children": 17}
     got = plausible(case, INPUTS, DAY, lambda f: f["children"] >= 1, {})  # type: ignore[operator]
     assert 1 <= got["children"] <= 2  # type: ignore[operator]
+
+
+def test_money_is_rounded_where_the_claim_allows() -> None:
+    case: dict[str, Value] = {"birth_date": date(1980, 1, 1), "assets": Decimal("317.02"), "children": 0}
+    got = plausible(case, INPUTS, DAY, lambda f: f["assets"] > 0, {})  # type: ignore[operator]
+    assert got["assets"] == Decimal("300.00")
+    tiny: dict[str, Value] = {"birth_date": date(1980, 1, 1), "assets": Decimal("0.01"), "children": 0}
+    assert plausible(tiny, INPUTS, DAY, lambda f: f["assets"] > 0, {})["assets"] == Decimal("100.00")  # type: ignore[operator]
