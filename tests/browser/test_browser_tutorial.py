@@ -58,6 +58,7 @@ def test_the_tutorials_screenshots(server: Server, offline: tuple[Any, Offline],
     expect(page.locator("#no-errors")).to_be_visible()
     expect(page.locator("#facts .fact")).to_have_count(7)
     page.locator("#date").fill("2025-01-01")
+    page.locator("#date").blur()
     page.screenshot(path=str(out / "playground-start.png"))
 
     # a new file, the first lines, and a misspelt name typed
