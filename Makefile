@@ -40,7 +40,7 @@ test: lint
 	  EENVOUD_TEST_POSTGRES_URL="$$url" EENVOUD_DATA_DIR="$$data" $(BIN)/python -m pytest -n 2 -rs tests; \
 	  status=$$?; rm -rf "$$data"; exit $$status
 
-## serve: the eligibility API on http://127.0.0.1:8000 (Ctrl-C to stop)
+## serve: the eligibility API on http://127.0.0.1:8000, with the drafter's playground at /playground (Ctrl-C to stop)
 serve: $(STAMP)
 	$(BIN)/eenvoud serve --rules rules/
 

@@ -22,6 +22,11 @@ def open_playground(page: Any, server: Server) -> None:
     expect(page.locator("#facts .fact")).to_have_count(7)
 
 
+def settle(page: Any) -> None:
+    """Two animation frames: what the last change queued (a scroll event, a layout) has happened."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def line_of(page: Any, prefix: str) -> int:
     """The 1-based number of the first line of the editor's text that starts with `prefix`."""
     lines: list[str] = page.locator("#editor").input_value().split("\n")
@@ -85,6 +90,7 @@ def test_hovering_an_input_shows_its_label(server: Server, offline: tuple[Any, O
     open_playground(page, server)
     line = line_of(page, "input insured")
     page.evaluate("line => window.playground.reveal(line, 1)", line)
+    settle(page)  # the scroll's event (which hides a tooltip) before the pointer moves
     point = page.evaluate("line => window.playground.pointAt(line, 9)", line)  # on `insured`
     page.mouse.move(point["x"], point["y"])
     tooltip = page.locator("#tooltip")

@@ -78,6 +78,7 @@ def test_the_tutorials_screenshots(server: Server, offline: tuple[Any, Offline],
     page.evaluate("col => window.playground.goTo(8, col)", TYPED.index("household_incom") + len("household_incom") + 1)
     page.keyboard.type("e")
     expect(page.locator("#no-errors")).to_be_visible()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     point = page.evaluate("() => window.playground.pointAt(3, 10)")  # on `household_income`
     page.mouse.move(point["x"], point["y"])
     expect(page.locator("#tooltip")).to_contain_text("Netto maandinkomen van het huishouden")
