@@ -13,6 +13,14 @@ it is sat, the regions where they differ are described as `eenvoud diff` describ
 over the atoms of both definitions, each cube generalised), with a witness whose two values the
 engine computes again: a witness the engine does not confirm is reported as unknown, never as a
 finding.
+
+Readable. The witness is the simplest differing case the solver finds under the rlimit (each money
+input €0 or whole hundreds of euros, as few of them as can be, dates from 1900); otherwise any. The
+atoms are the definitions' conditions, their Boolean inputs and, for each money input that cannot be
+negative, whether it is there (`wages > €0.00`): two definitions of an income differ in what they
+count. When the witness's cube differs in every case, literals are dropped while that stays true
+(an exact region); otherwise the region is generalised as `eenvoud diff` does and marked "(in some
+cases)".
 """
 
 from __future__ import annotations
@@ -212,6 +220,7 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
     agree.add(*domain, *defined, ta == tb)
     atoms = _atoms(a, b)
     money = [x for x in _money_atoms(a, b) if all(not z3.eq(x.term, y.term) for y in atoms)]
+    is_money = {id(x) for x in money}
     readable = _readable(a, b)
     regions: list[str] = []
     witness: dict[str, Value] | None = None
@@ -240,13 +249,13 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
             # the case's cube, amounts there or not, differs throughout: keep it so, dropping
             # what it does not need (the absent amounts first)
             kept = list(lits)
-            for lit in sorted(lits, key=lambda x: (x[0] not in money or x[1], x[0].text)):
+            for lit in sorted(lits, key=lambda x: (id(x[0]) not in is_money or x[1], x[0].text)):
                 trial = [term(x) for x in kept if x is not lit]
                 if agree.check(*trial) == z3.unsat:
                     kept = [x for x in kept if x is not lit]
             every = True
         else:  # where the differing cases lie: the rules' own conditions
-            lits = [x for x in lits if x[0] not in money]
+            lits = [x for x in lits if id(x[0]) not in is_money]
             kept = list(lits)
             for lit in lits:
                 trial = [term(x) for x in kept if x is not lit]
