@@ -75,6 +75,7 @@ def test_the_reports_diff_is_one_line_per_line(which: str, generated: Path, offl
     diff.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"{which}-diff.png"))
     lines = [line for line in diff.inner_text().split("\n") if line.strip()]
+    assert len(lines) >= 4, f"the diff is drawn on {len(lines)} line(s): {lines[0][:200]!r}"
     assert lines[0].startswith("--- ") and lines[1].startswith("+++ ") and lines[2].startswith("@@ "), lines[:3]
     changed = diff.locator("span.add, span.del")
     assert changed.count() >= 1
