@@ -264,9 +264,14 @@ def _regulation(reg: CheckedRegulation, what: str) -> CheckedRegulation:
     return reg
 
 
-def diagnostic_json(d: Diagnostic) -> dict[str, object]:
+def diagnostic_json(d: Diagnostic, source: SourceFile) -> dict[str, object]:
+    """The diagnostic with the end of its span; one about another file (an import) has no line of
+    this text: its place is named in the message."""
     out = d.to_json()
     span = d.span
+    if span is not None and span.file is not source:
+        out.update(line=None, column=None, message=f"{d.message} (in {span.file.name}:{span.line}:{span.column})")
+        span = None
     out["end_line"] = span.end_line if span else None
     out["end_column"] = span.end_column if span else None
     return out
@@ -378,7 +383,7 @@ def router(library: Library) -> APIRouter:
         def run() -> dict[str, Any]:
             result = check_text(ws, body.text, body.file)
             return {"ok": result.reg is not None,
-                    "diagnostics": [diagnostic_json(d) for d in result.diagnostics],
+                    "diagnostics": [diagnostic_json(d, result.source) for d in result.diagnostics],
                     "regulation": regulation_json(result.reg) if result.reg is not None else None}
 
         return await threaded(run)
