@@ -40,6 +40,7 @@ NUMBER_MAX = 120
 COUNT_TYPICAL = 4  # an int above this (not an age) is moved down when the claim allows
 EARLIEST = date(1900, 1, 1)
 TYPICAL_AGE = 40
+TYPICAL_CHILD_AGE = 8
 
 Signature = Callable[[Mapping[str, Value]], object]
 
@@ -222,7 +223,10 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
         trials: list[Value] = []
         if isinstance(value, date) and (x in {b for _, b in links} or _birth_like(x)):
             age = v.years_between(value, day)
-            if abs(age - TYPICAL_AGE) > 15:
+            if _child_like(x):  # a child's birth date: a child's age
+                if not 0 <= age <= 17:
+                    trials = [born_for(k, value, day) for k in (TYPICAL_CHILD_AGE, 3, 12, 16, 0)]
+            elif abs(age - TYPICAL_AGE) > 15:
                 trials = [born_for(TYPICAL_AGE, value, day), born_for(67, value, day), born_for(18, value, day)]
         elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
                 and value > COUNT_TYPICAL and not _age_like(x):
@@ -254,6 +258,10 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
                 current[x], fails = m, got
                 break
     return current
+
+
+def _child_like(name: str) -> bool:
+    return "child" in name or "kind" in name
 
 
 def _birth_like(name: str) -> bool:

@@ -100,3 +100,11 @@ def test_money_is_rounded_where_the_claim_allows() -> None:
     assert got["assets"] == Decimal("300.00")
     tiny: dict[str, Value] = {"birth_date": date(1980, 1, 1), "assets": Decimal("0.01"), "children": 0}
     assert plausible(tiny, INPUTS, DAY, lambda f: f["assets"] > 0, {})["assets"] == Decimal("100.00")  # type: ignore[operator]
+
+
+def test_a_childs_birth_date_is_a_childs() -> None:
+    inputs = (n.Input("child_1_birth_date", t.DateType(), "born"),)
+    case: dict[str, Value] = {"child_1_birth_date": date(1983, 12, 31)}
+    got = plausible(case, inputs, DAY, lambda f: True, {})
+    born = got["child_1_birth_date"]
+    assert isinstance(born, date) and 0 <= DAY.year - born.year <= 17
