@@ -79,6 +79,9 @@ def test_every_witness_is_plausible_and_one_person(report: dict[str, object]) ->
             born, age = facts.get("birth_date"), facts.get("age")
             if isinstance(born, str) and isinstance(age, int):
                 assert years_between(date.fromisoformat(born), day) == age, (f["subject"], born, age)
+            # counts are small (a diverging definition's witness comes from its own search, which
+            # keeps its numbers in the domain: divergence.py)
+            top = 120 if f["kind"] == "diverging_definition" else 10
             for name, value in facts.items():
                 if isinstance(value, int) and not isinstance(value, bool) and name != "age":
-                    assert 0 <= value <= 10, (f["subject"], name, value)  # counts are small
+                    assert 0 <= value <= top, (f["subject"], name, value)
