@@ -170,3 +170,50 @@ def test_the_analysis_shows_a_finding_and_its_witness(server: Server, offline: t
     witness.get_by_role("button", name="Decide this case").click()
     expect(page.locator("#outcome")).to_be_visible()
     net.assert_none_external()
+
+
+FORMS = '''regulation forms "Every kind of input"
+input work : one of {employed, retired} "Werksituatie"
+input since : date "Sinds"
+input share : percent 0%..100% "Deel"
+input paid : money €0.00.. "Betaald"
+input children : int 0..20 "Kinderen"
+input resident : bool "Woont hier"
+requirement r "R" article "1": resident and work == retired and since <= 2025-01-01 and share >= 50% and paid <= €100.00 and children >= 1
+'''
+
+
+def test_the_facts_form_has_a_control_for_each_type(server: Server, offline: tuple[Any, Offline], shots: Path) -> None:
+    page, net = offline
+    open_playground(page, server)
+    page.locator("#file").select_option("(a new file)")
+    expect(page.locator("#editor")).to_have_value("")
+    page.locator("#editor").fill(FORMS)
+    expect(page.locator("#no-errors")).to_be_visible()
+    expect(page.locator("#facts .fact")).to_have_count(6)
+    expect(page.locator("select#fact-work option")).to_have_text(["— unknown —", "employed", "retired"])
+    expect(page.locator("#fact-since")).to_have_attribute("type", "date")
+    for name, step in (("share", "any"), ("paid", "0.01"), ("children", "1")):
+        expect(page.locator(f"#fact-{name}")).to_have_attribute("type", "number")
+        expect(page.locator(f"#fact-{name}")).to_have_attribute("step", step)
+    expect(page.locator("#fact-children")).to_have_attribute("max", "20")
+    expect(page.locator("#fact-resident")).to_have_attribute("type", "checkbox")
+    assert page.locator("#fact-resident").evaluate("box => box.indeterminate")  # unknown until answered
+    page.locator("#date").fill("2025-01-01")
+    page.locator("#fact-work").select_option("retired")
+    page.locator("#fact-since").fill("2020-01-01")
+    page.locator("#fact-share").fill("0.6")
+    page.locator("#fact-paid").fill("50.00")
+    page.locator("#fact-children").fill("2")
+    page.locator("#decide").click()
+    expect(page.locator("#outcome")).to_have_text("undetermined")
+    expect(page.locator("#questions")).to_contain_text("resident")
+    page.locator("#fact-resident").click()
+    page.locator("#decide").click()
+    expect(page.locator("#outcome")).to_have_text("eligible")
+    page.screenshot(path=str(shots / "every-type.png"))
+    # a value the input does not allow: the form says which, and why
+    page.locator("#fact-children").fill("21")
+    page.locator("#decide").click()
+    expect(page.locator("#decision-problem")).to_contain_text("facts.children")
+    net.assert_none_external()
