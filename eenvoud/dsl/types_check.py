@@ -168,8 +168,8 @@ class Typing(Names):
 
     def _month_starts(self, year: n.Expr) -> tuple[n.Expr, ...]:
         """The first day of each month of the year of `year`, in the built-in functions alone:
-        add_months(add_years(0001-01-01, years_between(0001-01-01, year)), k - 1)."""
-        origin = self._typed(n.DateLit(n.YEAR_ZERO), t.DATE)
+        add_months(add_years(2000-01-01, years_between(2000-01-01, year)), k - 1)."""
+        origin = self._typed(n.DateLit(n.YEAR_ORIGIN), t.DATE)
         years = self._typed(n.Call("years_between", (origin, year)), t.INT)
         first = self._typed(n.Call("add_years", (origin, years)), t.DATE)
         return (first, *(self._typed(n.Call("add_months", (first, self._typed(n.IntLit(k), t.INT))), t.DATE)

@@ -133,9 +133,11 @@ def month_sum(var: str, year: Expr, body: Expr, months: tuple[Expr, ...] = (),
 
 
 # The first day of the calendar year of a date `d`, in the built-in functions alone:
-# add_years(0001-01-01, years_between(0001-01-01, d)) (someone born on 1 January of the year 1 is
-# d.year - 1 years old on d). Month k (1..12) of that year starts k - 1 months later.
-YEAR_ZERO = date(1, 1, 1)
+# add_years(2000-01-01, years_between(2000-01-01, d)): from a 1 January, years_between counts
+# d.year - 2000 exactly (negative before 2000), so the result is 1 January of d's year. Month k (1..12)
+# of that year starts k - 1 months later. (Any 1 January would do; one far from the ends of the
+# calendar keeps every date shift of a pass over the rules inside it.)
+YEAR_ORIGIN = date(2000, 1, 1)
 
 
 Literal = BoolLit | IntLit | DecimalLit | MoneyLit | DateLit | EnumLit

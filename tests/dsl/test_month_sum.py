@@ -149,3 +149,42 @@ def test_sum_is_a_word_of_the_language() -> None:
     reg = load_text('regulation r "r"\ninput month : int 1..12 "Maand"\ninput each : int "Elk"\n'
                     'requirement r : month + each >= 1\n', "r.rules")
     assert {i.name for i in reg.inputs} == {"month", "each"}
+
+
+def test_the_limits_reach_into_the_body() -> None:
+    """E0005 counts the sum as four levels on top of its body, E0007 the body's parts once, and E0008
+    and E0006 look inside the body as anywhere else."""
+    deep = "€1.00" + " + €1.00" * 60  # 60 levels: with the sum's four, 64
+    load_text(f'regulation r "r"\ndefine x = sum for each month m in the year of reference_date: {deep}\n', "r.rules")
+    with pytest.raises(RuleError) as exc:
+        load_text(f'regulation r "r"\ndefine x = sum for each month m in the year of reference_date: {deep} + €1.00\n',
+                  "r.rules")
+    assert [d.code for d in exc.value.diagnostics] == ["E0005"]
+    terms = ["€1.00"] * 1024
+    while len(terms) > 1:  # a balanced sum: 2,047 parts, 10 levels
+        terms = [f"({a} + {b})" for a, b in zip(terms[::2], terms[1::2], strict=True)]
+    with pytest.raises(RuleError) as exc:
+        load_text(f'regulation r "r"\ndefine x = sum for each month m in the year of reference_date: {terms[0]}\n',
+                  "r.rules")
+    assert [d.code for d in exc.value.diagnostics] == ["E0007"]
+    with pytest.raises(RuleError) as exc:
+        load_text('regulation r "r"\ndefine x = sum for each month m in the year of reference_date: '
+                  '€1_000_000_000_000_000_000_000_000.00\n', "r.rules")
+    assert [d.code for d in exc.value.diagnostics] == ["E0008"]
+    chain = "\n".join(f"define d{i} = d{i + 1} + €1.00" for i in range(70)) + "\ndefine d70 = €1.00\n"
+    with pytest.raises(RuleError) as exc:
+        load_text('regulation r "r"\ndefine x = sum for each month m in the year of reference_date: d0\n' + chain,
+                  "r.rules")
+    assert "E0006" in [d.code for d in exc.value.diagnostics]
+
+
+@pytest.mark.parametrize(("start", "counted"), [
+    (date(1995, 3, 10), 10),  # April to December 1995, plus one: a year long before 2000
+    (date(2031, 12, 1), 2),  # December only
+    (date(2025, 1, 1), 13),  # every month
+])
+def test_the_year_of_a_date_the_case_gives(start: date, counted: int) -> None:
+    reg = load_text(TEXT + 'amount counted : int = later\n', "r.rules")
+    decision = default_engine().decide(reg, {"born": date(2020, 1, 1), "pay": Decimal("1200.00"), "start": start},
+                                       date(2025, 6, 1))
+    assert decision.amounts["counted"] == counted
