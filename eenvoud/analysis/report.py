@@ -419,19 +419,33 @@ class StrikeItem:
         return out
 
 
-def _category(f: Finding, reg: CheckedRegulation | None) -> tuple[str, str | None] | None:
-    """What the finding proposes to strike, and its label; None when it proposes no removal."""
+def _categories(f: Finding, reg: CheckedRegulation | None) -> list[tuple[str, str, str | None]]:
+    """What the finding proposes to strike, (category, subject, label) each; empty when it proposes no
+    removal. A document whose facts a registry holds only in part stays (it is still needed for the
+    rest): what goes are the questions for the held facts in it."""
     docs = {d.name: d for d in reg.documents} if reg is not None else {}
-    if f.kind == "unnecessary_document" or (f.kind == "registry_data_requested" and f.subject in docs):
-        doc = docs.get(f.subject)
-        return "document", doc.label if doc is not None else None
+    if f.kind == "registry_data_requested" and f.subject in docs:
+        doc = docs[f.subject]
+        held = wording.held_facts(f)
+        rest = [x for x in doc.provides if x not in held]
+        if rest and f.kind == "registry_data_requested" and not f.reasons:
+            out: list[tuple[str, str, str | None]] = []
+            for x in held:
+                decl = reg.input_map.get(x) if reg is not None else None
+                label = decl.label if decl is not None else None
+                out.append(("question", x, f"{label + ', ' if label else ''}in `{f.subject}`"))
+            return out
+        return [("document", f.subject, doc.label)]
+    if f.kind == "unnecessary_document":
+        found = docs.get(f.subject)
+        return [("document", f.subject, found.label if found is not None else None)]
     if f.kind in ("irrelevant_input", "registry_data_requested"):
         decl = reg.input_map.get(f.subject) if reg is not None else None
-        return "question", decl.label if decl is not None else None
+        return [("question", f.subject, decl.label if decl is not None else None)]
     if f.kind == "redundant_requirement":
         req = next((r for r in reg.requirements if r.name == f.subject), None) if reg is not None else None
-        return "requirement", req.label if req is not None else None
-    return None
+        return [("requirement", f.subject, req.label if req is not None else None)]
+    return []
 
 
 Counts = Mapping[tuple[str, str, str, date], Count]
@@ -455,10 +469,10 @@ def _wanted(report: Report) -> list[tuple[str, str, str, date]]:
     document of every regulation (on its last analysis date: the burden per document)."""
     wanted = []
     for f in report.findings:
-        what = _category(f, report.regs.get(f.regulation))
         day = finding_day(f)
-        if what is not None and day is not None:
-            wanted.append((f.regulation, what[0], f.subject, day))
+        for category, subject, _ in _categories(f, report.regs.get(f.regulation)):
+            if day is not None:
+                wanted.append((f.regulation, category, subject, day))
     for entry in report.regulations:
         reg = report.regs.get(entry.regulation)
         if reg is not None and entry.dates:
@@ -554,19 +568,16 @@ def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None,
     titles = {e.regulation: e.title or e.regulation for e in report.regulations}
     found: list[tuple[int, int, StrikeItem]] = []
     for f in report.findings:
-        what = _category(f, report.regs.get(f.regulation))
-        if what is None:
-            continue
-        category, label = what
         said = wording.sentence(f, report.regs.get(f.regulation), lang) or f.message
-        item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), f.subject, label,
-                          f.kind, kind_titles(lang).get(f.kind, f.kind), said.splitlines()[0] if said
-                          else "", _when(f.periods, lang), numbers[id(f)])
-        day = finding_day(f)
-        got = counts.get((f.regulation, category, f.subject, day)) if counts is not None and day else None
-        if got is not None:
-            item.count, item.population, item.estimated = got.count, got.population, estimated
-        found.append((CATEGORIES.index(category), numbers[id(f)], item))
+        for category, subject, label in _categories(f, report.regs.get(f.regulation)):
+            item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), subject, label,
+                              f.kind, kind_titles(lang).get(f.kind, f.kind), said.splitlines()[0] if said
+                              else "", _when(f.periods, lang), numbers[id(f)])
+            day = finding_day(f)
+            got = counts.get((f.regulation, category, subject, day)) if counts is not None and day else None
+            if got is not None:
+                item.count, item.population, item.estimated = got.count, got.population, estimated
+            found.append((CATEGORIES.index(category), numbers[id(f)], item))
     if counts is not None:  # most applicants first; a burden that could not be counted last
         found.sort(key=lambda x: (x[2].count is None, -(x[2].count or 0), x[0], x[1]))
     else:

@@ -20,6 +20,16 @@ from eenvoud.ir.nodes import RegistryPeriod
 from eenvoud.ir.registries import lookup
 
 
+def _rest(f: Finding, reg: CheckedRegulation | None) -> list[str]:
+    """What a document provides that no registry holds (it stays for that), when the finding's only
+    reason is the registry (a merged finding that also proves it unnecessary has `reasons`)."""
+    doc = next((d for d in reg.documents if d.name == f.subject), None) if reg is not None else None
+    if doc is None or f.reasons:
+        return []
+    held = held_facts(f)
+    return [x for x in doc.provides if x not in held]
+
+
 def _label(reg: CheckedRegulation | None, name: str) -> str:
     """`name` with its label in parentheses, when the rules give one."""
     if reg is None:
@@ -45,6 +55,11 @@ HOLDS = re.compile(r"^(\S+) holds `(\w+)`$")
 TAKES = re.compile(r"^`(\w+)` takes `(\w+)` from (\S+)$")
 
 
+def held_facts(f: Finding) -> list[str]:
+    """The facts a registry holds, by a document's registry_data_requested evidence ("R holds `x`")."""
+    return [m.group(2) for m in (HOLDS.match(b) for b in f.because) if m]
+
+
 def sentence(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None:
     """The finding in the report's language, or None: show its message."""
     if lang != "nl":
@@ -63,6 +78,12 @@ def sentence(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
         case "registry_data_requested" if s in documents:
             held = [m.groups() for m in (HOLDS.match(b) for b in f.because) if m]
             facts = _names([f"`{fact}` ({registry})" for registry, fact in held])
+            rest = _rest(f, reg)
+            if rest:
+                return (f"Het bewijsstuk {_label(reg, s)} vraagt onder meer {facts}, die de registratie al heeft "
+                        f"voor de periode die de regel leest; voor {_names([f'`{x}`' for x in rest])} blijft het "
+                        f"nodig. Wie het moet aanleveren, geeft daarin op wat de overheid al weet (zie het "
+                        f"voorbeeldgeval).")
             return (f"Het bewijsstuk {_label(reg, s)} vraagt {facts or 'gegevens'}, die de registratie al heeft "
                     f"voor de periode die de regel leest. Wie het moet aanleveren, levert wat de overheid al "
                     f"weet (zie het voorbeeldgeval).")
@@ -116,6 +137,9 @@ def proposal(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
         case "registry_data_requested" if s in documents:
             held = [m.groups() for m in (HOLDS.match(b) for b in f.because) if m]
             facts = _names([f"`{fact}`" for _, fact in held])
+            if _rest(f, reg):
+                return (f"vul {facts} in uit de registratie (de burger bevestigt of verbetert) en vraag het niet "
+                        f"meer in `{s}`; het bewijsstuk blijft voor de rest")
             return (f"vul {facts} in uit de registratie (de burger bevestigt of verbetert) en vraag niet "
                     f"om `{s}` daarvoor")
         case "registry_data_requested":

@@ -110,3 +110,30 @@ def test_the_report_is_in_the_rules_language_by_default(tmp_path: Path, capsys: 
     assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out),
                  "--lang", "nl"]) == 0
     assert "## Wat kan vervallen" in out.read_text(encoding="utf-8")
+
+
+PARTLY = """regulation toeslag_d "Toeslag voor de test, bewijsstuk deels uit een registratie"
+input age : int 0..130 "Leeftijd" from BRP
+input income : money €0.. "Inkomen"
+
+requirement adult_21 "21 jaar of ouder": age >= 21
+requirement income_test "Inkomen": income <= €30_000
+
+document statement "Verklaring van leeftijd en inkomen"
+  provides age, income
+  required when age < 30
+"""
+
+
+def test_a_document_a_registry_holds_only_in_part_stays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "toeslag_d.rules"
+    rules.write_text(PARTLY, encoding="utf-8")
+    out = tmp_path / "report.json"
+    assert main(["analyze", str(rules), "--date", "2025-01-01", "--timeout", "1", "--out", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    # what goes is the question for the held fact in it, not the document (the income stays asked)
+    assert [(s["category"], s["subject"]) for s in data["summary"]["strike"]] == [("question", "age")]
+    assert "in `statement`" in data["summary"]["strike"][0]["label"]
+    assert data["summary"]["documents_per_regulation"][0]["to_strike"] == 0
+    finding = next(f for f in data["findings"] if f["subject"] == "statement")
+    assert "voor `income` blijft het nodig" in finding["text"]["sentence"]
