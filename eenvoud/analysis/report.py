@@ -97,7 +97,28 @@ def views(report: Report, lang: str = "nl") -> list[RegulationView]:
                 fromfile=entry.file, tofile=entry.file + " (simplified)")) or None
         view.simplify_note = entry.simplify_note
         out.append(view)
+    for name in _modules(report):  # findings across regulations on a shared module's definitions
+        reg = report.regs.get(name)
+        view = RegulationView(name, (reg.title if reg is not None else None) or name,
+                              reg.file.name if reg is not None else "", "", [])
+        view.findings = [_finding(numbers[id(f)], f, reg, lang) for f in report.findings if f.regulation == name]
+        out.append(view)
     return out
+
+
+def _titles(report: Report) -> dict[str, str]:
+    """The title of each regulation (and module) findings are on."""
+    out = {e.regulation: e.title or e.regulation for e in report.regulations}
+    for name in _modules(report):
+        reg = report.regs.get(name)
+        out[name] = (reg.title if reg is not None else None) or name
+    return out
+
+
+def _modules(report: Report) -> list[str]:
+    """The names findings are on that are no analysed regulation (a module two regulations share)."""
+    entries = {e.regulation for e in report.regulations}
+    return list(dict.fromkeys(f.regulation for f in report.findings if f.regulation not in entries))
 
 
 def _canonical(reg: CheckedRegulation) -> str:
@@ -565,7 +586,7 @@ def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None,
     first (`counts`: over a population, or `estimated` over a sample of the domain); without
     counts: documents, then questions, then requirements."""
     numbers = _numbers(report)
-    titles = {e.regulation: e.title or e.regulation for e in report.regulations}
+    titles = _titles(report)
     found: list[tuple[int, int, StrikeItem]] = []
     for f in report.findings:
         said = wording.sentence(f, report.regs.get(f.regulation), lang) or f.message
@@ -676,10 +697,10 @@ def summary_rows(report: Report) -> list[tuple[str, list[int], int]]:
     """Per regulation: the number of findings of each kind (in KINDS order) and the total."""
     counts = report.counts()
     rows = []
-    for entry in report.regulations:
-        per = counts.get(entry.regulation, {})
+    for name in [e.regulation for e in report.regulations] + _modules(report):
+        per = counts.get(name, {})
         numbers = [per.get(k, 0) for k in KINDS]
-        rows.append((entry.regulation, numbers, sum(numbers)))
+        rows.append((name, numbers, sum(numbers)))
     return rows
 
 
@@ -739,7 +760,7 @@ def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[st
     text = texts(lang)
     rows = summary_rows(report)
     totals = [sum(row[1][i] for row in rows) for i in range(len(KINDS))]
-    titles = {e.regulation: e.title or e.regulation for e in report.regulations}
+    titles = _titles(report)
     strike, burdens = _strike(report, lang, counts)
     docs = document_rows(report, strike)
     used = [i for i, total in enumerate(totals) if total]
@@ -785,7 +806,7 @@ def to_json(report: Report, lang: str = "nl", counts: Counts | None = None) -> d
     lang = _lang(lang)
     text = texts(lang)
     strike, burdens = _strike(report, lang, counts)
-    titles = {e.regulation: e.title or e.regulation for e in report.regulations}
+    titles = _titles(report)
     summary: dict[str, object] = {
         "lang": lang,
         "ranking": text["ranking_population"] if counts is not None else text["ranking"],

@@ -137,3 +137,19 @@ def test_a_document_a_registry_holds_only_in_part_stays(tmp_path: Path, capsys: 
     assert data["summary"]["documents_per_regulation"][0]["to_strike"] == 0
     finding = next(f for f in data["findings"] if f["subject"] == "statement")
     assert "voor `income` blijft het nodig" in finding["text"]["sentence"]
+
+
+def test_a_finding_on_a_shared_module_is_in_the_details_and_the_counts() -> None:
+    from datetime import date
+
+    from eenvoud.analysis import report as reports
+    from eenvoud.analysis.findings import Finding, Period, RegulationReport, Report
+
+    r = Report()
+    r.regulations.append(RegulationReport("toeslag_a", "Toeslag A", "a.rules", (date(2025, 1, 1),)))
+    r.findings.append(Finding("diverging_definition", "shared_module", "shared_module.x / other.x", None, None, (),
+                              None, "`x` of shared_module and `x` of other differ", (Period(date(2025, 1, 1), None),)))
+    text = reports.markdown(r, "nl")
+    assert "## shared_module (`shared_module`)" in text and "### 1. Uiteenlopende definities" in text
+    assert "1 bevindingen en 0 onbekend" in text
+    assert "| shared_module (`shared_module`) | 1 | 1 |" in text
