@@ -161,6 +161,11 @@ def test_decide_test_and_analyze(client: TestClient) -> None:
     assert post(client, "test", {"text": failing}).json()["failed"] == 1
     found = post(client, "analyze", {"text": ZORGTOESLAG, "date": "2025-01-01"}).json()
     assert found["regulation"] == "zorgtoeslag" and found["findings"][0]["message"] == "stand-in"
+    at = next(i for i, line in enumerate(ZORGTOESLAG.split("\n"), 1) if line.startswith("input age"))
+    assert found["findings"][0]["at"] == {"line": at, "column": len("input ") + 1}
+    # a comment more: the same rules (the same hash, from the cache), the finding's place in this text
+    again = post(client, "analyze", {"text": "# a note\n" + ZORGTOESLAG, "date": "2025-01-01"}).json()
+    assert again["cached"] and again["findings"][0]["at"] == {"line": at + 1, "column": len("input ") + 1}
 
 
 @settings(max_examples=25)

@@ -352,6 +352,19 @@ def regulation_json(reg: CheckedRegulation) -> dict[str, object]:
     }
 
 
+def placed(reg: CheckedRegulation, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each finding with `at`: the line and column, in this text, of what it is about. Findings are
+    kept per content hash, which comments and layout do not change: a cached finding's own span may
+    be of another text with the same rules."""
+    own = {name: d.span for name, d in _declarations(Checked([], reg, None, reg.file)).items()
+           if d.span is not None and d.span.file is reg.file}
+    out = []
+    for f in findings:
+        span = own.get(str(f.get("subject")))
+        out.append({**f, "at": {"line": span.line, "column": span.column} if span else None})
+    return out
+
+
 def router(library: Library) -> APIRouter:
     ws = Workspace.of(library)
     r = APIRouter(prefix="/playground", include_in_schema=False)
@@ -371,7 +384,7 @@ def router(library: Library) -> APIRouter:
         reg = ws.cache().get(path)
         return {
             "file": NEW if reg is None else next(k for k, v in ws.files.items() if v == path),
-            "text": "" if reg is None else path.read_text(encoding="utf-8"),
+            "text": "" if reg is None else reg.file.text,  # as the server loaded it
             "date": start_date(reg),
             "files": [*ws.files, NEW],
         }
@@ -437,7 +450,7 @@ def router(library: Library) -> APIRouter:
             raise HTTPException(503, f"the analysis is still running after {svc.analyses.budget:g} s; it goes "
                                      "on: ask again", headers={"Retry-After": "5"}) from None
         return {"regulation": reg.name, "hash": reg.hash, "date": day, "cached": cached,
-                "seconds": f"{result.seconds:.3f}", "findings": result.findings, "unknown": result.unknown,
+                "seconds": f"{result.seconds:.3f}", "findings": placed(reg, result.findings), "unknown": result.unknown,
                 "stats": result.stats}
 
     return r

@@ -592,7 +592,9 @@
     const witness = f.witness;
     const box = witness ? renderWitness(witness, index) : null;
     const where = typeof f.span === "string" ? f.span : "";
-    const line = /:(\d+):(\d+)$/.exec(where);
+    const found = /:(\d+):(\d+)$/.exec(where);
+    // `at`: the place in this text of what the finding is about (the span may be of a cached run)
+    const line = f.at ? [null, f.at.line, f.at.column] : found;
     return el("li", { class: "finding", "data-kind": f.kind || "" },
       el("div", { class: "title", text: f.title || f.kind }),
       el("div", { class: "message", text: f.message || "" }),
