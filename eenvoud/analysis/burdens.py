@@ -11,14 +11,22 @@ each analysis date, before the dates are merged into periods:
   (`reasons`), the registry's witness and both proposals;
 - an `irrelevant_input` whose input the decision never reads on the date is folded into the date's
   `unused_in_period` finding (its `consequences` name it).
+
+Across regulations (`fold_divergences`, after the dates are merged): a `diverging_definition` whose
+two definitions each read one side of another diverging pair (the Utrecht and HDSR `means_allowance`
+read their own `cost_of_living`, which differ: 100% against 90% of the norm) is a consequence of that
+pair, folded into it — the root pair reports once, its `consequences` name the pairs that follow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.findings import Finding
+from eenvoud.analysis.slices import Dependencies
+from eenvoud.ir.checked import CheckedRegulation
 
 DOCUMENT_KINDS = ("registry_data_requested", "unnecessary_document")
 
@@ -55,3 +63,78 @@ def merge_document(group: list[Finding]) -> Finding:
     proposals = [f.proposal for f in group if f.proposal]
     proposal = "; ".join(dict.fromkeys(proposals)) if proposals else None
     return replace(main, because=tuple(because), witness=witness, reasons=reasons, proposal=proposal)
+
+
+Side = tuple[str, str]  # (the declaring file's regulation or module, the definition)
+
+
+def _sides(f: Finding) -> tuple[Side, Side] | None:
+    left, sep, right = f.subject.partition(" / ")
+    a, b = left.rpartition("."), right.rpartition(".")
+    if not sep or not a[1] or not b[1]:
+        return None
+    return (a[0], a[2]), (b[0], b[2])
+
+
+def _scope(reg: CheckedRegulation) -> set[str]:
+    """The names of the file and of every file it imports."""
+    out: set[str] = set()
+    todo = [reg]
+    while todo:
+        r = todo.pop()
+        if r.name not in out:
+            out.add(r.name)
+            todo.extend(r.imports)
+    return out
+
+
+def fold_divergences(findings: list[Finding], regs: Mapping[str, CheckedRegulation]) -> list[Finding]:
+    """Diverging definitions that follow from another diverging pair, folded into the root pair."""
+    div = [f for f in findings if f.kind == "diverging_definition"]
+    if len(div) < 2:
+        return findings
+    uses: dict[Side, set[str]] = {}
+
+    def reads(side: Side, other: Side) -> bool:
+        reg = regs.get(side[0])
+        if reg is None or other[0] not in _scope(reg) or side == other:
+            return False
+        if side not in uses:
+            uses[side] = Dependencies(reg).uses(side[1])
+        return other[1] in uses[side]
+
+    sides = {id(f): _sides(f) for f in div}
+    parent: dict[int, Finding] = {}
+    for f in div:
+        sf = sides[id(f)]
+        if sf is None:
+            continue
+        for g in div:
+            sg = sides[id(g)]
+            if g is f or sg is None:
+                continue
+            (a, b), (c, d) = sf, sg
+            if (reads(a, c) and reads(b, d)) or (reads(a, d) and reads(b, c)):
+                parent[id(f)] = g
+                break
+
+    def root(f: Finding) -> Finding:
+        seen = {id(f)}
+        while id(f) in parent and id(parent[id(f)]) not in seen:
+            f = parent[id(f)]
+            seen.add(id(f))
+        return f
+
+    folded: dict[int, list[str]] = {}
+    for f in div:
+        r = root(f)
+        if r is not f:
+            folded.setdefault(id(r), []).append(f.subject)
+    out = []
+    for f in findings:
+        if f.kind == "diverging_definition" and root(f) is not f:
+            continue
+        if id(f) in folded:
+            f = replace(f, consequences=(*f.consequences, *folded[id(f)]))
+        out.append(f)
+    return out

@@ -115,8 +115,10 @@ def sentence(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
                     f"de regels blijven nodig voor de perioden die ze wel lezen.")
         case "diverging_definition":
             a, _, b = s.partition(" / ")
+            follows = (" Daaruit volgen ook de verschillen tussen " + _names([f"`{c}`" for c in f.consequences])
+                       + ".") if f.consequences else ""
             return (f"`{a}` en `{b}` beschrijven hetzelfde begrip (zelfde naam of omschrijving) in twee "
-                    f"regelingen, maar geven niet dezelfde uitkomst (zie het voorbeeldgeval).")
+                    f"regelingen, maar geven niet dezelfde uitkomst (zie het voorbeeldgeval).{follows}")
         case "dead_branch":
             return f"Een tak van `{s.split('.')[0]}` is nooit van toepassing waar ze gelezen wordt."
         case "contradiction":

@@ -58,3 +58,21 @@ def test_a_document_is_reported_once_with_all_its_reasons() -> None:
     assert merged.reasons == ("asks for `x` (BRP)", "the document is unnecessary")
     assert merged.because == ("BRP holds `x`",)
     assert merged.proposal == "take `x` from the registry; remove document `proof`"
+
+
+def test_a_divergence_that_follows_from_another_is_folded_into_it() -> None:
+    from eenvoud.analysis.burdens import fold_divergences
+    from eenvoud.analysis.findings import Finding
+    from eenvoud.library import Library
+
+    lib = Library.load(["rules/"])
+    regs = {r.name: r for r in lib.files.values()}
+
+    def div(name: str) -> Finding:
+        return Finding("diverging_definition", "kwijtschelding_utrecht",
+                       f"kwijtschelding_utrecht.{name} / kwijtschelding_hdsr.{name}", None, None, (), None, name)
+
+    root, after, further = div("cost_of_living"), div("means_allowance"), div("remission_assets")
+    got = fold_divergences([further, root, after], regs)
+    assert [f.subject for f in got] == [root.subject]  # the root pair reports once
+    assert set(got[0].consequences) == {after.subject, further.subject}
