@@ -13,7 +13,7 @@ each analysis date, before the dates are merged into periods:
   `unused_in_period` finding (its `consequences` name it).
 
 Across regulations (`fold_divergences`, after the dates are merged): a `diverging_definition` whose
-two definitions each read one side of another diverging pair (the Utrecht and HDSR `means_allowance`
+two definitions each are or read one side of another diverging pair (the Utrecht and HDSR `means_allowance`
 read their own `cost_of_living`, which differ: 100% against 90% of the norm) is a consequence of that
 pair, folded into it — the root pair reports once, its `consequences` name the pairs that follow.
 """
@@ -96,8 +96,11 @@ def fold_divergences(findings: list[Finding], regs: Mapping[str, CheckedRegulati
     uses: dict[Side, set[str]] = {}
 
     def reads(side: Side, other: Side) -> bool:
+        """`side` is `other`, or reads it."""
+        if side == other:
+            return True
         reg = regs.get(side[0])
-        if reg is None or other[0] not in _scope(reg) or side == other:
+        if reg is None or other[0] not in _scope(reg):
             return False
         if side not in uses:
             uses[side] = Dependencies(reg).uses(side[1])
@@ -114,6 +117,8 @@ def fold_divergences(findings: list[Finding], regs: Mapping[str, CheckedRegulati
             if g is f or sg is None:
                 continue
             (a, b), (c, d) = sf, sg
+            if {a, b} == {c, d}:
+                continue
             if (reads(a, c) and reads(b, d)) or (reads(a, d) and reads(b, c)):
                 parent[id(f)] = g
                 break

@@ -76,3 +76,18 @@ def test_a_divergence_that_follows_from_another_is_folded_into_it() -> None:
     got = fold_divergences([further, root, after], regs)
     assert [f.subject for f in got] == [root.subject]  # the root pair reports once
     assert set(got[0].consequences) == {after.subject, further.subject}
+
+
+def test_a_divergence_sharing_one_side_with_its_cause_is_folded_too() -> None:
+    from eenvoud.analysis.burdens import fold_divergences
+    from eenvoud.analysis.findings import Finding
+    from eenvoud.library import Library
+
+    regs = {r.name: r for r in Library.load(["rules/"]).files.values()}
+    pw = "participatiewet.pw_norm_month_without_holiday_pay"
+    cause = Finding("diverging_definition", "kwijtschelding", f"kwijtschelding.household_norm / {pw}", None, None, (),
+                    None, "cause")
+    follows = Finding("diverging_definition", "kwijtschelding", f"kwijtschelding.cost_of_living_base / {pw}", None,
+                      None, (), None, "follows")
+    got = fold_divergences([follows, cause], regs)
+    assert [f.subject for f in got] == [cause.subject] and got[0].consequences == (follows.subject,)
