@@ -15,7 +15,8 @@ engine computes again: a witness the engine does not confirm is reported as unkn
 finding.
 
 Readable. The witness is the simplest differing case the solver finds under the rlimit (each money
-input €0 or whole hundreds of euros, as few of them as can be, dates from 1900); otherwise any. The
+input €0 or whole hundreds of euros, as few of them as can be, dates from 1900, counts up to 10);
+otherwise any. The
 atoms are the definitions' conditions, their Boolean inputs and, for each money input that cannot be
 negative, whether it is there (`wages > €0.00`): two definitions of an income differ in what they
 count. When the witness's cube differs in every case, literals are dropped while that stays true
@@ -262,7 +263,10 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
                 if same.check(*trial, negate(term(lit))) == z3.unsat:
                     kept = [x for x in kept if x is not lit]
             every = agree.check(*[term(x) for x in kept]) == z3.unsat
-        blocked.append(negate(conjunction([term(x) for x in kept])))
+        # the next region in another combination of the rules' conditions where there is one, so that
+        # the few regions shown tell different differences apart (the partner, then gross against net)
+        block = [x for x in kept if id(x[0]) not in is_money] if every else kept
+        blocked.append(negate(conjunction([term(x) for x in block or kept])))
         text = " and ".join(x.text if pos else x.negated for x, pos in kept) or "every case"
         # exact: they differ in every case of the region; otherwise it is where such cases lie
         regions.append(text if every else f"{text} (in some cases)")
@@ -343,12 +347,16 @@ def _lower_bound(reg: CheckedRegulation, name: str) -> Decimal | None:
 
 def _readable(a: _Decl, b: _Decl) -> list[z3.BoolRef]:
     """Hints for a witness a reader believes: each money input €0 or whole hundreds of euros from
-    €1,000 up to €1,000,000 (a money input is an Int of cents), dates from 1900."""
+    €1,000 up to €1,000,000 (a money input is an Int of cents), dates from 1900, counts up to 10."""
     out: list[z3.BoolRef] = []
     for name in sorted(a.inputs | b.inputs):
         var = a.enc.inputs.get(name) or b.enc.inputs.get(name)
         if var is not None and isinstance(t.strip_domain(var.type), t.DateType):  # born after 1900
             out.append(z3.And(var.consts[0] >= 1900, var.consts[0] <= max(a.enc.day.year, 1901)))
+            continue
+        if var is not None and isinstance(t.strip_domain(var.type), t.IntType):  # an adult's age, small counts
+            out.append(z3.And(var.const >= 18, var.const <= 90) if name == "age"
+                       else z3.And(var.const >= 0, var.const <= 10))
             continue
         if var is None or not isinstance(t.strip_domain(var.type), t.MoneyType):
             continue
