@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -29,14 +29,18 @@ from eenvoud.analysis.encode import (
     Outcome,
     Var,
     conjunction,
+    disjunction,
     encode,
     negate,
 )
 from eenvoud.analysis.inputs import copy_of
 from eenvoud.analysis.outcomes import differ, outcomes_differ
-from eenvoud.analysis.prover import Budget, Proved, Prover, Refuted, Stats, Unknown
+from eenvoud.analysis.prover import Answer, Budget, Proved, Refuted, Unknown
+from eenvoud.analysis.questions import Pass, changes, differs, explore, full_outcome, parts_differ, rank
+from eenvoud.analysis.variables import NotDecimal
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Decision, Question, decide, default_engine
+from eenvoud.engine.evaluate import Program
 from eenvoud.engine.explanation import AMOUNT, CONCLUSION, is_dutch, whatever_line
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
@@ -66,6 +70,10 @@ def settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decisi
     if got is not None and decision is None:
         return got
     out = _settle(reg, facts, day, decision, budget)
+    if out.decided_by == "rules" and len(out.decision.questions) > 1:
+        # out of budget: today's three-valued answer (the same questions), asked in ranked order
+        prog = default_engine().program(reg, day)
+        out = replace(out, decision=replace(out.decision, questions=rank(prog, facts, out.decision.questions)))
     with _LOCK:
         _SETTLED[key] = out
         while len(_SETTLED) > 4096:
@@ -93,75 +101,232 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     decision = decision if decision is not None else decide(prog, dict(facts))
     if decision.error is not None or _settled(decision):
         return Settled(decision, "rules")
+    open_names = [i.name for i in reg.inputs if i.name not in facts]
+    amounts = [a.name for a, _fn in prog.amounts]
+    documents = [d.name for d, _fn in prog.documents]
+    # 1. the engine on a few completions: what it shows needs no solver
+    shown = explore(prog, facts, open_names)
+    can_change = dict(shown.can_change)
+    open_parts = set(shown.open_parts)
+    # 2. Z3 for the rest, lazily: the encoding of (regulation, date) is built once and kept
+    z: _Queries | None = None
+
+    def queries() -> _Queries:
+        nonlocal z
+        if z is None:
+            z = _Queries(_encoding(reg, day), facts, open_names, budget)
+        return z
+
+    # relevance: the facts the pass did not show relevant are irrelevant together, or a witness
+    # pair (replayed through the engine, one answer at a time) shows one of them relevant
+    rest = [x for x in open_names if x not in can_change]
     try:
-        enc = _encoding(reg, day)
+        while rest:
+            answer = queries().differ(rest, None)
+            match answer:
+                case Unknown():
+                    return Settled(decision, "rules", f"not proved for every answer: {answer.reason}")
+                case Proved():
+                    break
+                case Refuted():
+                    found = _walk(prog, facts, open_names, rest, answer, amounts, documents, open_parts)
+                    if not found:
+                        return Settled(decision, "rules", "the solver and the engine disagree on a witness: "
+                                       "please report this")
+                    can_change.update(found)
+                    rest = [x for x in rest if x not in found]
     except NoValue:
         return Settled(decision, "rules", "the regulation cannot be encoded on this date")
-    open_names = [i.name for i in reg.inputs if i.name not in facts]
-    known = [pair for name, value in facts.items() if name in enc.inputs for pair in enc.inputs[name].bind(value)]
-    mine = _whole_outcome(enc)
-    # the known facts fixed (z3.simplify of the result was measured slower: 32 against 23 ms)
-    fixed = mine.substitute(known)
-    prover = Prover({x: enc.inputs[x] for x in open_names}, [], budget, Stats())
-    axioms: list[str] = []
-    for ax in enc.axioms.values():
-        if ax.input in open_names:
-            axioms.append(prover.name(ax.name, ax.formula))
-    copies, pairs, copy_axioms = _copies(enc, open_names)
-    differs = outcomes_differ(fixed, fixed.substitute(pairs))
-    answer = prover.check(axioms, [differs, *copy_axioms], also=copies, minimize=False)
-    match answer:
-        case Unknown():
-            return Settled(decision, "rules", f"not proved for every answer: {answer.reason}")
-        case Proved():
-            return _decided_for_every_answer(prog, reg, facts, decision, prover, axioms, open_names)
-        case Refuted():
-            partly = _decided_in_part(reg, facts, decision, prover, axioms, fixed, open_names, pairs, copies,
-                                      copy_axioms)
-            if isinstance(partly, Settled):
-                return partly
-            return _only_relevant(prog, reg, facts, partly, enc, prover, axioms, fixed, open_names)
+    if not can_change:
+        return _decided_for_every_answer(reg, facts, decision, shown)
+    # 3. the parts every answer leaves alike (only when eligibility is: else the decision stays
+    # open as the engine has it)
+    partly = decision
+    if "kind" not in open_parts:
+        got = _decided_in_part(prog, reg, facts, decision, shown, open_parts, queries, amounts, documents)
+        if isinstance(got, Settled):
+            return got
+        partly = got
+    # 4. only the relevant questions, ranked by how much an answer settles
+    by_input = {q.input: q for q in decision.questions}
+    candidates = [by_input.get(i.name) or Question(i.name, i.label, i.registry, (), judged=i.judged)
+                  for i in reg.inputs if i.name in can_change]
+    questions = tuple(replace(q, can_change=can_change[q.input],
+                              needed_by=q.needed_by or tuple(c for c in can_change[q.input] if c != "eligible"))
+                      for q in candidates)
+    questions = rank(prog, facts, questions)
+    dropped = [q.input for q in decision.questions if q.input not in can_change]
+    explanation = partly.explanation
+    if dropped:
+        explanation = (*explanation, "Not asked, because no answer to it can change the outcome now: "
+                       + ", ".join(dropped) + ".")
+    return Settled(replace(partly, questions=questions, explanation=explanation, decided_by="solver"), "solver")
 
 
-def _decided_in_part(reg: CheckedRegulation, facts: Mapping[str, Value], decision: Decision, prover: Prover,
-                     axioms: list[str], fixed: Outcome, open_names: list[str],
-                     pairs: list[tuple[z3.ExprRef, z3.ExprRef]], copies: list[Var],
-                     copy_axioms: list[z3.BoolRef]) -> Decision | Settled:
+def _walk(prog: Program, facts: Mapping[str, Value], open_names: list[str], rest: list[str], answer: Refuted,
+          amounts: list[str], documents: list[str], open_parts: set[str]) -> dict[str, tuple[str, ...]]:
+    """The solver's witness pair differs in several of `rest` at once: go from one case to the
+    other one answer at a time with the engine; each step that changes the outcome shows that
+    answer relevant (a pair of cases differing in it alone)."""
+    current = {**facts, **{y: answer.case[y] for y in open_names}}
+    before = full_outcome(prog, current)
+    start = before
+    found: dict[str, tuple[str, ...]] = {}
+    for x in rest:
+        if x not in answer.also or answer.also[x] == current[x]:
+            continue
+        step = {**current, x: answer.also[x]}
+        after = full_outcome(prog, step)
+        if differs(before, after):
+            found[x] = changes(before, after, amounts, documents)
+        current, before = step, after
+    open_parts |= parts_differ(start, before, amounts, documents)
+    return found
+
+
+class _Queries:
+    """The solver's side of one partial case. `differ(names, parts)`: can two completions that
+    differ only in the open facts `names` differ in the outcome (in `parts` of it, when given)?
+    The terms are built once per encoding (`_Terms`); a query only adds the known facts and the
+    answers kept alike as equations, which Z3's preprocessing folds in."""
+
+    def __init__(self, enc: Encoding, facts: Mapping[str, Value], open_names: list[str], budget: Budget):
+        self.enc = enc
+        self.terms = _terms(enc)
+        self.open_names = open_names
+        self.budget = budget
+        self.known: list[z3.BoolRef] = []
+        for name, value in facts.items():
+            if name in enc.inputs:
+                for var in (enc.inputs[name], self.terms.copies[name][0]):
+                    self.known += [c == v for c, v in var.bind(value)]
+        self.axioms = [ax.formula for ax in enc.axioms.values() if ax.input in open_names]
+
+    def differ(self, names: list[str], parts: list[str] | None) -> Answer:
+        """One query on a fresh solver given the whole of it at once (Z3 then preprocesses it as
+        one problem: the known facts are numerals, most of the outcome folds away), under the
+        budget's resource limit: the same answer on any machine."""
+        formula = self.terms.differ(parts)
+        if z3.is_false(formula):
+            return Proved(())
+        chosen = set(names)
+        copies = self.terms.copies
+        same = [c == o for x in self.open_names if x not in chosen
+                for c, o in zip(copies[x][0].consts, self.enc.inputs[x].consts, strict=True)]
+        solver = z3.Solver()
+        solver.set("rlimit", self.budget.rlimit)
+        solver.set("timeout", self.budget.timeout_ms)
+        solver.add(*self.known, *same, *self.axioms, *(f for x in names for f in copies[x][1]), formula)
+        result = solver.check()
+        if result == z3.unsat:
+            return Proved(())
+        if result == z3.unknown:
+            return Unknown(f"the solver ran out of its budget ({self.budget.seconds:g} s of search)")
+        model = solver.model()
+        try:
+            case = {x: self.enc.inputs[x].decode(model) for x in self.open_names}
+            also = {x: copies[x][0].decode(model) for x in names}
+        except NotDecimal:
+            return Unknown("the only cases Z3 found have decimals with no finite expansion")
+        return Refuted(case, model, also)
+
+
+class _Terms:
+    """Per encoding: a copy of every input (with its domain on the copy), the whole outcome on the
+    inputs and on the copies, and the formulas "the two differ" (in the whole, in eligibility, in
+    one amount, in one document), each built once."""
+
+    def __init__(self, enc: Encoding):
+        self.whole = _whole_outcome(enc)
+        self.copies: dict[str, tuple[Var, list[z3.BoolRef]]] = {}
+        pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
+        for x, var in enc.inputs.items():
+            copy, mine = copy_of(var)
+            self.copies[x] = (copy, [z3.substitute(ax.formula, *mine) for ax in enc.axioms.values()
+                                     if ax.input == x])
+            pairs += mine
+        self.other = self.whole.substitute(pairs)
+        self.amounts = list(enc.amounts)
+        self.documents = list(enc.documents)
+        self._lock = threading.Lock()
+        self._formulas: dict[tuple[str, ...] | None, z3.BoolRef] = {}
+
+    def _part(self, part: str) -> z3.BoolRef:
+        a, b = self.whole, self.other
+        if part == "kind":
+            return z3.Or(differ(a.ne, b.ne), differ(a.err, b.err))
+        kind, _, name = part.partition(":")
+        if kind == "amount":
+            k = self.amounts.index(name)
+            return conjunction([a.ok, b.ok, differ(a.amounts[k], b.amounts[k])])
+        k = self.documents.index(name)
+        return conjunction([negate(a.err), negate(b.err), differ(a.documents[k], b.documents[k])])
+
+    def differ(self, parts: list[str] | None) -> z3.BoolRef:
+        key = None if parts is None else tuple(parts)
+        with self._lock:
+            got = self._formulas.get(key)
+            if got is None:
+                got = outcomes_differ(self.whole, self.other) if parts is None else \
+                    disjunction([self._part(p) for p in parts])
+                self._formulas[key] = got
+        return got
+
+
+def _terms(enc: Encoding) -> _Terms:
+    got = enc.memo.get("determinacy")
+    if isinstance(got, _Terms):
+        return got
+    out = _Terms(enc)
+    enc.memo["determinacy"] = out
+    return out
+
+
+def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, Value], decision: Decision,
+                     shown: Pass, open_parts: set[str], queries: Callable[[], _Queries], amounts: list[str],
+                     documents: list[str]) -> Decision | Settled:
     """The parts of the outcome that every answer leaves alike, when the whole does not: whether
     the case is eligible, each amount, each document (the partner's answer may change a document
     and nothing else: then eligibility is decided and only the document waits)."""
-    other = fixed.substitute(pairs)
-
-    def alike(diff: z3.BoolRef) -> bool | None:
-        answer = prover.check(axioms, [diff, *copy_axioms], also=copies, minimize=False)
-        if isinstance(answer, Unknown):
-            return None
-        return isinstance(answer, Proved)
-
-    kind = alike(z3.Or(differ(fixed.ne, other.ne), differ(fixed.err, other.err)))
-    if kind is None:
+    q = queries()
+    answer = q.differ(q.open_names, ["kind"])
+    if isinstance(answer, Unknown):
         return Settled(decision, "rules", "not proved for every answer: out of budget")
-    if not kind:
+    if isinstance(answer, Refuted):
+        return decision  # eligibility is open (the witness pair shows it)
+    sample = shown.completions[0][0] if shown.completions else None
+    if sample is None:
         return decision
-    sample = prover.check(axioms, [], minimize=False)
-    if not isinstance(sample, Refuted):
-        return decision
-    done = default_engine().decide(reg, {**facts, **{x: sample.case[x] for x in open_names}}, decision.date)
+    done = default_engine().decide(reg, {**facts, **sample}, decision.date)
     if done.error is not None:
         return decision  # an error for every answer: said by the full check, not in part
-    amounts = dict(decision.amounts)
-    for k, name in enumerate(done.amounts):
-        if done.eligible is False or alike(conjunction([fixed.ok, other.ok,
-                                                        differ(fixed.amounts[k], other.amounts[k])])):
-            amounts[name] = done.amounts[name]
-    documents = []
-    for k, (doc, got) in enumerate(zip(decision.documents, done.documents, strict=True)):
-        same = alike(conjunction([negate(fixed.err), negate(other.err),
-                                  differ(fixed.documents[k], other.documents[k])]))
-        documents.append({**doc, "required": got["required"]} if same else doc)
+    # the amounts and documents the pass did not show open: alike together, or a witness pair
+    # (replayed) shows which of them differ
+    todo = [f"amount:{name}" for name in amounts if done.eligible and f"amount:{name}" not in open_parts]
+    todo += [f"document:{name}" for name in documents if f"document:{name}" not in open_parts]
+    while todo:
+        answer = q.differ(q.open_names, todo)
+        if isinstance(answer, Unknown):
+            return Settled(decision, "rules", "not proved for every answer: out of budget")
+        if isinstance(answer, Proved):
+            break
+        assert isinstance(answer, Refuted)
+        a = full_outcome(prog, {**facts, **{y: answer.case[y] for y in q.open_names}})
+        b = full_outcome(prog, {**facts, **{y: answer.also.get(y, answer.case[y]) for y in q.open_names}})
+        seen = parts_differ(a, b, amounts, documents) & set(todo)
+        if not seen:
+            return Settled(decision, "rules", "the solver and the engine disagree on a witness: please report this")
+        open_parts |= seen
+        todo = [p for p in todo if p not in seen]
+    decided_amounts = dict(decision.amounts)
+    for name in done.amounts:
+        if done.eligible is False or f"amount:{name}" not in open_parts:
+            decided_amounts[name] = done.amounts[name]
+    docs = tuple({**doc, "required": got["required"]} if f"document:{doc['document']}" not in open_parts else doc
+                 for doc, got in zip(decision.documents, done.documents, strict=True))
     line = whatever_line(", ".join(f"`{x}`" for x in decision.missing),
                          "eligible" if done.eligible else "not eligible", is_dutch(decision.explanation))
-    return replace(decision, eligible=done.eligible, amounts=amounts, documents=tuple(documents),
+    return replace(decision, eligible=done.eligible, amounts=decided_amounts, documents=docs,
                    explanation=(*_without_conclusion(decision.explanation), line), decided_by="solver")
 
 
@@ -179,32 +344,17 @@ def _settled(d: Decision) -> bool:
             and all(doc["required"] is not None for doc in d.documents))
 
 
-def _copies(enc: Encoding, names: list[str]) -> tuple[list[Var], list[tuple[z3.ExprRef, z3.ExprRef]],
-                                                        list[z3.BoolRef]]:
-    """A second copy of each named input (`inputs.copy_of`), the substitution that makes them, and
-    their domains."""
-    copies: list[Var] = []
-    pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
-    axioms: list[z3.BoolRef] = []
-    for x in names:
-        copy, mine = copy_of(enc.inputs[x])
-        copies.append(copy)
-        pairs += mine
-        axioms += [z3.substitute(ax.formula, *mine) for ax in enc.axioms.values() if ax.input == x]
-    return copies, pairs, axioms
-
-
-def _decided_for_every_answer(prog: object, reg: CheckedRegulation, facts: Mapping[str, Value],
-                              decision: Decision, prover: Prover, axioms: list[str],
-                              open_names: list[str]) -> Settled:
-    sample = prover.check(axioms, [], minimize=False)
-    if not isinstance(sample, Refuted):
+def _decided_for_every_answer(reg: CheckedRegulation, facts: Mapping[str, Value], decision: Decision,
+                              shown: Pass) -> Settled:
+    """Every open fact proved irrelevant: every completion decides alike. Two completions the pass
+    decided (the first, and the one differing from it in the most answers) are replayed as a check."""
+    if not shown.completions:
         return Settled(decision, "rules", "no completion of the open facts lies in their domains")
     engine = default_engine()
-    first = engine.decide(reg, {**facts, **{x: sample.case[x] for x in open_names}}, decision.date)
-    # the proof says every completion decides alike: replay a second, different one as a check
-    other = _other_completion(prover, axioms, open_names, sample.case)
-    if other is not None:
+    sample = shown.completions[0][0]
+    first = engine.decide(reg, {**facts, **sample}, decision.date)
+    other = max(shown.completions, key=lambda c: sum(c[0][x] != sample[x] for x in sample))[0]
+    if other != sample:
         second = engine.decide(reg, {**facts, **other}, decision.date)
         if (second.outcome, second.eligible, second.amounts) != (first.outcome, first.eligible, first.amounts):
             return Settled(decision, "rules", "the solver's proof and the engine disagree: please report this")
@@ -221,74 +371,6 @@ def _decided_for_every_answer(prog: object, reg: CheckedRegulation, facts: Mappi
 
 def _without_conclusion(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(x for x in lines if not x.startswith(CONCLUSION))
-
-
-def _other_completion(prover: Prover, axioms: list[str], open_names: list[str],
-                      first: Mapping[str, Value]) -> dict[str, Value] | None:
-    differ = [prover.inputs[x].value != prover.inputs[x].bind(first[x])[0][1] for x in open_names
-              if len(prover.inputs[x].consts) == 1]
-    if not differ:
-        return None
-    answer = prover.check(axioms, [z3.Or(differ)] if len(differ) > 1 else differ, minimize=False)
-    return dict(answer.case) if isinstance(answer, Refuted) else None
-
-
-def _only_relevant(prog: object, reg: CheckedRegulation, facts: Mapping[str, Value], decision: Decision,
-                   enc: Encoding, prover: Prover, axioms: list[str], fixed: object,
-                   open_names: list[str]) -> Settled:
-    """Keep the questions whose answer alone can still change the outcome, each with what it can
-    change (read off the engine's decisions of the witness pair)."""
-    assert isinstance(fixed, Outcome)
-    engine = default_engine()
-    can_change: dict[str, tuple[str, ...]] = {}
-    # every open fact, not only those the three-valued evaluation read: an answer that can only
-    # change a required document is a question too
-    by_input = {q.input: q for q in decision.questions}
-    candidates = [by_input.get(i.name) or Question(i.name, i.label, i.registry, (), judged=i.judged) for i in reg.inputs
-                  if i.name in open_names]
-    for q in candidates:
-        x = q.input
-        copies, pairs, copy_axioms = _copies(enc, [x])
-        answer = prover.check(axioms, [outcomes_differ(fixed, fixed.substitute(pairs)), *copy_axioms],
-                              also=copies, minimize=False)
-        match answer:
-            case Unknown():
-                return Settled(decision, "rules", f"not proved for every answer: {answer.reason}")
-            case Proved():
-                continue  # no answer to it alone changes anything: not asked
-            case Refuted():
-                case = {**facts, **{y: answer.case[y] for y in open_names}}
-                a = engine.decide(reg, case, decision.date)
-                b = engine.decide(reg, {**case, x: answer.also[x]}, decision.date)
-                changes = _changes(a, b)
-                if not changes:
-                    return Settled(decision, "rules", "the solver and the engine disagree on a witness: "
-                                   "please report this")
-                can_change[x] = changes
-    questions = tuple(replace(q, can_change=can_change[q.input],
-                              needed_by=q.needed_by or tuple(c for c in can_change[q.input] if c != "eligible"))
-                      for q in candidates if q.input in can_change)
-    # rank: what an answer can change most first, then a registry before the citizen
-    questions = tuple(sorted(questions, key=lambda q: (-len(q.can_change or ()), q.ask_citizen)))
-    dropped = [q.input for q in decision.questions if q.input not in can_change]
-    explanation = decision.explanation
-    if dropped:
-        explanation = (*explanation, "Not asked, because no answer to it can change the outcome now: "
-                       + ", ".join(dropped) + ".")
-    return Settled(replace(decision, questions=questions, explanation=explanation, decided_by="solver"), "solver")
-
-
-def _changes(a: Decision, b: Decision) -> tuple[str, ...]:
-    out: list[str] = []
-    if (a.outcome, a.eligible) != (b.outcome, b.eligible):
-        out.append("eligible")
-    for name in a.amounts:
-        if a.amounts[name] != b.amounts.get(name):
-            out.append(name)
-    for da, db in zip(a.documents, b.documents, strict=True):
-        if da["required"] != db["required"]:
-            out.append(f"document:{da['document']}")
-    return tuple(out)
 
 
 class _Encodings:

@@ -1,0 +1,356 @@
+"""The cheap pass before the solver, and the ranking of questions: the engine on a few completions.
+
+`explore` completes the open facts of a partial case with a handful of answers (the ends of each
+declared domain, the values next to the numbers the rules compare things with, the drafter's own
+test cases) and decides each completion with the engine. Two completions that differ in one open
+fact alone and in their outcome prove that fact relevant (a pair of replayed cases, no solver);
+two completions that differ in eligibility, an amount or a document prove that part open. Only
+what the pass has not shown goes to Z3 (`eenvoud.analysis.determinacy`).
+
+`rank` orders the questions by how much an answer can settle: for each question, each of a few
+representative answers is given to the engine (three-valued) with the facts known so far, and the
+question whose answers leave the fewest facts still needed for eligibility and the amounts, on
+average, comes first (an answer that settles them leaves none); a question that can only change a
+document comes after every one that can change eligibility or an amount; ties go to a question a
+registry can answer, then to the order of the rules.
+
+Everything here is deterministic: the answers tried depend on the regulation, the date and the
+facts only (a seeded draw), so a stored decision replays to the same bytes.
+"""
+
+from __future__ import annotations
+
+import decimal
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from eenvoud.analysis.variables import numbers_in
+from eenvoud.core.lower import lower
+from eenvoud.engine.decision import Question, judge
+from eenvoud.engine.evaluate import Env, Program, bracket_rows, parameter_value
+from eenvoud.engine.facts import literal_value
+from eenvoud.engine.values import CENT, EXACT, Value
+from eenvoud.ir import nodes as n
+from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
+
+# engine decisions the pass may spend per partial case (one takes 15 to 40 µs)
+TRIES = 160
+# random completions added to the typical one and the drafter's test cases
+RANDOM_BASES = 6
+# answers tried per open fact from one completion, and per question when ranking
+SPREAD = 6
+RANK_ANSWERS = 5
+
+# (kind, amounts, documents) as the engine decides a complete case: kind is "eligible",
+# "not eligible" or "error"
+Full = tuple[str, tuple[object, ...], tuple[object, ...]]
+
+
+def full_outcome(prog: Program, case: Mapping[str, Value]) -> Full:
+    verdict = judge(prog, Env(dict(case)), full=True)
+    kind = "error" if verdict.error is not None else ("eligible" if verdict.eligible else "not eligible")
+    return kind, tuple(verdict.amounts.values()), tuple(verdict.documents)
+
+
+def differs(a: Full, b: Full) -> bool:
+    """Two outcomes differ as `outcomes.outcomes_differ` has it: in kind, in an amount of two
+    eligible cases, or in a document of two cases that are not errors."""
+    if a[0] != b[0]:
+        return True
+    if a[0] == "eligible" and a[1] != b[1]:
+        return True
+    return a[0] != "error" and a[2] != b[2]
+
+
+def parts_differ(a: Full, b: Full, amounts: Sequence[str], documents: Sequence[str]) -> set[str]:
+    """The parts in which two outcomes differ, in the same sense: "kind", "amount:NAME",
+    "document:NAME"."""
+    out: set[str] = set()
+    if a[0] != b[0]:
+        out.add("kind")
+    if a[0] == b[0] == "eligible":
+        out |= {f"amount:{name}" for name, x, y in zip(amounts, a[1], b[1], strict=True) if x != y}
+    if a[0] != "error" and b[0] != "error":
+        out |= {f"document:{name}" for name, x, y in zip(documents, a[2], b[2], strict=True) if x != y}
+    return out
+
+
+def changes(a: Full, b: Full, amounts: Sequence[str], documents: Sequence[str]) -> tuple[str, ...]:
+    """What an answer changed between two decisions, as a question's `can_change` lists it."""
+    out: list[str] = []
+    if a[0] != b[0]:
+        out.append("eligible")
+    out += [name for name, x, y in zip(amounts, a[1], b[1], strict=True) if x != y]
+    out += [f"document:{name}" for name, x, y in zip(documents, a[2], b[2], strict=True) if x != y]
+    return tuple(out)
+
+
+# -- the answers worth trying -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Per input of a regulation at a date: answers worth trying, the most typical first; and the
+    drafter's test cases (as partial cases), which are usually eligible."""
+
+    values: dict[str, list[Value]]
+    tests: list[dict[str, Value]]
+
+
+def answers(reg: CheckedRegulation, day: date) -> Answers:
+    """Kept with the lowered core (`Core.compiled`), as the engine's program and the encoding are."""
+    core = lower(reg, day)
+    got = core.compiled.get("answers")
+    if isinstance(got, Answers):
+        return got
+    numbers = _constants(reg, day)
+    values = {i.name: candidates(i.type, numbers, day) for i in reg.inputs}
+    tests = []
+    for test in reg.tests:
+        case = {}
+        for g in test.given:
+            if g.name in values:
+                try:
+                    case[g.name] = literal_value(g.value)
+                except (TypeError, ValueError, AttributeError):
+                    continue
+        tests.append(case)
+    out = Answers(values, tests)
+    core.compiled["answers"] = out
+    return out
+
+
+def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
+    """The numbers the regulation compares things with on `day`: literals, parameter values and
+    bracket bounds."""
+    found: list[Decimal] = []
+    for d in reg.definitions:
+        numbers_in(d.expr, found)
+    for a in reg.amounts:
+        numbers_in(a.expr, found)
+    for r in reg.requirements:
+        numbers_in(r.condition, found)
+        for x in r.exemptions:
+            numbers_in(x.condition, found)
+    for doc in reg.documents:
+        if doc.required_when is not None:
+            numbers_in(doc.required_when, found)
+    out = set(found)
+    for p in reg.parameters:
+        pv = parameter_value(p, day)
+        if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
+            out.add(Decimal(pv.value.value))
+    for b in reg.brackets:
+        version = bracket_rows(b, day)
+        for row in version.rows if version else ():
+            for lit in (row.lo, row.hi):
+                if isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit):
+                    out.add(Decimal(lit.value))
+    return sorted(out)
+
+
+def candidates(typ: t.Type, numbers: list[Decimal], day: date) -> list[Value]:
+    """Answers worth trying for an input of type `typ`, inside its declared domain, the most
+    typical first: both truth values, every option, the domain's ends, and each number the rules
+    compare things with and its neighbours (for a date: the dates those numbers of years before
+    `day`, and the days either side)."""
+    match typ:
+        case t.BoolType():
+            return [False, True]
+        case t.EnumType():
+            return list(typ.members)
+        case t.DateType():
+            ages = sorted({int(x) for x in numbers if x == x.to_integral_value() and 0 <= x <= 120} | {0, 30, 70, 100})
+            out: list[date] = []
+            for age in ages:
+                try:
+                    at = day.replace(year=day.year - age)
+                except ValueError:
+                    at = day.replace(year=day.year - age, day=28)
+                out += [at - timedelta(days=1), at, at + timedelta(days=1)]
+            out = [d for d in out if (typ.lo is None or d >= typ.lo) and (typ.hi is None or d <= typ.hi)]
+            typical = day.replace(year=day.year - 40, month=6, day=15) if day.year > 41 else day
+            return list(dict.fromkeys([typical, *sorted(out)])) if _in(typical, typ) else sorted(set(out))
+        case t.IntType() | t.MoneyType() | t.DecimalType():
+            unit = Decimal(1) if isinstance(typ, t.IntType) else CENT
+            lo = None if typ.lo is None else Decimal(typ.lo)
+            hi = None if typ.hi is None else Decimal(typ.hi)
+            points = {Decimal(0), Decimal(1)}
+            if isinstance(typ, t.MoneyType):
+                points |= {Decimal("1000000")}
+            for c in numbers:
+                points |= {c - unit, c, c + unit}
+            if lo is not None:
+                points.add(lo)
+            if hi is not None:
+                points.add(hi)
+            keep = sorted(p for p in points if (lo is None or p >= lo) and (hi is None or p <= hi))
+            if isinstance(typ, t.IntType):
+                ints: list[Value] = list(dict.fromkeys(int(p) for p in keep if p == p.to_integral_value()))
+                return ints
+            if isinstance(typ, t.MoneyType):
+                return list(dict.fromkeys(p.quantize(CENT) for p in keep if p == p.quantize(CENT)))
+            return list(keep)
+        case _:
+            return []
+
+
+def _in(value: date, typ: t.DateType) -> bool:
+    return (typ.lo is None or value >= typ.lo) and (typ.hi is None or value <= typ.hi)
+
+
+def spread(values: Sequence[Value], k: int) -> list[Value]:
+    """At most k of the values, from across the whole list (its ends included)."""
+    if len(values) <= k:
+        return list(values)
+    step = (len(values) - 1) / (k - 1)
+    return [values[round(i * step)] for i in range(k)]
+
+
+# -- the pass -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Pass:
+    """What the engine showed on completions of a partial case."""
+
+    # an open fact -> a completion and another answer to it alone that changes the outcome
+    relevant: dict[str, tuple[dict[str, Value], Value]] = field(default_factory=dict)
+    can_change: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    open_parts: set[str] = field(default_factory=set)  # "kind", "amount:NAME", "document:NAME"
+    completions: list[tuple[dict[str, Value], Full]] = field(default_factory=list)
+    tries: int = 0
+
+
+def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str], tries: int = TRIES) -> Pass:
+    """Complete the open facts a few ways, decide each completion with the engine, and keep what
+    that shows (see the module's docstring)."""
+    reg = prog.reg
+    got = answers(reg, prog.day)
+    amounts = [a.name for a, _fn in prog.amounts]
+    documents = [d.name for d, _fn in prog.documents]
+    out = Pass()
+    if not open_names:
+        return out
+    rng = random.Random(f"{reg.hash}|{prog.day}|{sorted((k, repr(v)) for k, v in facts.items())}")
+    values = {x: got.values[x] for x in open_names}
+    typical = {x: vs[0] for x, vs in values.items() if vs}
+    if len(typical) < len(open_names):
+        return out  # an input with no answer to try (an empty domain): the solver decides
+    bases: list[dict[str, Value]] = []
+    for test in got.tests:
+        bases.append({**typical, **{x: v for x, v in test.items() if x in values}})
+    bases.append(typical)
+    for _ in range(RANDOM_BASES):
+        bases.append({x: rng.choice(vs) for x, vs in values.items()})
+    first: Full | None = None
+    budget = tries
+
+    def decide(completion: dict[str, Value]) -> Full:
+        nonlocal budget, first
+        budget -= 1
+        res = full_outcome(prog, {**facts, **completion})
+        out.completions.append((completion, res))
+        if first is None:
+            first = res
+        else:
+            out.open_parts |= parts_differ(first, res, amounts, documents)
+        return res
+
+    with decimal.localcontext(EXACT):
+        # every base once (a drafter's test case is usually eligible: one answer away from many
+        # limits), the eligible ones first
+        seen: set[str] = set()
+        starts: list[tuple[dict[str, Value], Full]] = []
+        for base in bases:
+            key = repr(sorted(base.items()))
+            if key in seen or budget <= 0:
+                continue
+            seen.add(key)
+            starts.append((base, decide(base)))
+        starts.sort(key=lambda s: s[1][0] != "eligible")
+        # one answer at a time from the eligible bases (a limit is often one answer away)
+        for base, before in starts:
+            if budget <= 0 or before[0] != "eligible":
+                break
+            for x in open_names:
+                if x in out.relevant:
+                    continue
+                for value in spread(values[x], SPREAD):
+                    if value == base[x]:
+                        continue
+                    if budget <= 0:
+                        break
+                    after = decide({**base, x: value})
+                    if differs(before, after):
+                        out.relevant[x] = ({**facts, **base}, value)
+                        out.can_change[x] = changes(before, after, amounts, documents)
+                        break
+        # then from one completion to another that decides otherwise, one answer at a time (the
+        # answers not yet shown relevant first): a step that changes the outcome shows its answer
+        # relevant; more random completions while the budget lasts
+        k = 0
+        while budget > 0 and len(out.relevant) < len(open_names):
+            if k >= len(starts):
+                extra = {x: rng.choice(vs) for x, vs in values.items()}
+                starts.append((extra, decide(extra)))
+            a, a_out = starts[k % len(starts)]
+            b, b_out = starts[(k * 7 + 3) % len(starts)] if k < len(starts) else starts[k - 1]
+            k += 1
+            if not differs(a_out, b_out):
+                continue
+            todo = sorted((x for x in open_names if a[x] != b[x]), key=lambda x: x in out.relevant)
+            current, before = dict(a), a_out
+            for x in todo:
+                if budget <= 0:
+                    break
+                step = {**current, x: b[x]}
+                after = decide(step)
+                if x not in out.relevant and differs(before, after):
+                    out.relevant[x] = ({**facts, **current}, b[x])
+                    out.can_change[x] = changes(before, after, amounts, documents)
+                current, before = step, after
+    out.tries = tries - budget
+    return out
+
+
+# -- the ranking --------------------------------------------------------------------------------------
+
+
+def rank(prog: Program, facts: Mapping[str, Value], questions: Sequence[Question]) -> tuple[Question, ...]:
+    """The questions, the one whose answer settles most first (see the module's docstring)."""
+    if len(questions) <= 1:
+        return tuple(questions)
+    got = answers(prog.reg, prog.day)
+    order = {i.name: k for k, i in enumerate(prog.reg.inputs)}
+
+    def remaining(x: str) -> float:
+        tried = spread(got.values.get(x, []), RANK_ANSWERS)
+        if not tried:
+            return float(len(questions))
+        total = 0
+        with decimal.localcontext(EXACT):
+            for value in tried:
+                verdict = judge(prog, Env({**facts, x: value}), full=False)
+                if verdict.error is not None:
+                    continue
+                needed: set[str] = set()
+                if verdict.eligible is None:
+                    for status, _ex, _err, reads in verdict.statuses:
+                        if status == "unknown":
+                            needed |= reads
+                for reads in verdict.raw_reads.values():
+                    needed |= reads
+                total += len(needed)
+        return total / len(tried)
+
+    def decides(q: Question) -> bool:
+        return q.can_change is None or any(not c.startswith("document:") for c in q.can_change)
+
+    scored = {q.input: remaining(q.input) if decides(q) else 0.0 for q in questions}
+    return tuple(sorted(questions, key=lambda q: (not decides(q), scored[q.input], q.ask_citizen,
+                                                   order.get(q.input, 0))))
