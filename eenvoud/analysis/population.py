@@ -37,7 +37,9 @@ from eenvoud.engine.facts import FactsError, parse_facts
 from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir.checked import CheckedRegulation
 
-CATEGORIES = ("document", "question", "requirement")
+# "form_question": a question the rules never read on the date (never used in a period), which a form
+# still asks of everyone: every row the regulation reads
+CATEGORIES = ("document", "question", "requirement", "form_question")
 
 
 class PopulationError(Exception):
@@ -231,7 +233,8 @@ def count(regs: Mapping[str, CheckedRegulation], population: Population,
             except EvaluationError:
                 continue
             for category, subject in items:
-                if category == "question" and subject in reg.input_map and subject not in used:
+                if category == "form_question" or (
+                        category == "question" and subject in reg.input_map and subject not in used):
                     numbers[(category, subject)] += 1  # read by no rule: the form asks it of everyone
                 elif _touches(prog, decision, facts, category, subject):
                     numbers[(category, subject)] += 1

@@ -466,6 +466,8 @@ def _categories(f: Finding, reg: CheckedRegulation | None) -> list[tuple[str, st
     if f.kind == "redundant_requirement":
         req = next((r for r in reg.requirements if r.name == f.subject), None) if reg is not None else None
         return [("requirement", f.subject, req.label if req is not None else None)]
+    if f.kind == "unused_in_period" and reg is not None:  # the questions the rules never read then
+        return [("form_question", x, reg.input_map[x].label) for x in f.consequences if x in reg.input_map]
     return []
 
 
@@ -590,12 +592,13 @@ def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None,
     found: list[tuple[int, int, StrikeItem]] = []
     for f in report.findings:
         said = wording.sentence(f, report.regs.get(f.regulation), lang) or f.message
-        for category, subject, label in _categories(f, report.regs.get(f.regulation)):
+        for counted_as, subject, label in _categories(f, report.regs.get(f.regulation)):
+            category = "question" if counted_as == "form_question" else counted_as
             item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), subject, label,
                               f.kind, kind_titles(lang).get(f.kind, f.kind), said.splitlines()[0] if said
                               else "", _when(f.periods, lang), numbers[id(f)])
             day = finding_day(f)
-            got = counts.get((f.regulation, category, subject, day)) if counts is not None and day else None
+            got = counts.get((f.regulation, counted_as, subject, day)) if counts is not None and day else None
             if got is not None:
                 item.count, item.population, item.estimated = got.count, got.population, estimated
             found.append((CATEGORIES.index(category), numbers[id(f)], item))

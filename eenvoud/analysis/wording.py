@@ -30,6 +30,22 @@ def _rest(f: Finding, reg: CheckedRegulation | None) -> list[str]:
     return [x for x in doc.provides if x not in held]
 
 
+def _conditions(f: Finding) -> str:
+    """"`two_household_types` = ja": the parameters an unused_in_period finding rests on, in Dutch."""
+    out = []
+    for b in f.because:
+        name, sep, value = b.partition(" = ")
+        if sep:
+            out.append(f"`{name}` = {dict(yes='ja', no='nee').get(value, value)}")
+    return _names(out) or f"`{f.subject}`"
+
+
+def _unused(f: Finding, reg: CheckedRegulation | None) -> tuple[list[str], list[str]]:
+    """The questions and the other rules an unused_in_period finding says are never read."""
+    inputs = reg.input_map if reg is not None else {}
+    return ([c for c in f.consequences if c in inputs], [c for c in f.consequences if c not in inputs])
+
+
 def _label(reg: CheckedRegulation | None, name: str) -> str:
     """`name` with its label in parentheses, when the rules give one."""
     if reg is None:
@@ -107,12 +123,18 @@ def sentence(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
                     f"levert komt al uit een registratie of een ander bewijsstuk, of het verandert recht noch "
                     f"bedrag.")
         case "unused_in_period":
-            value = next((b.split(" = ", 1)[1] for b in f.because if " = " in b), None)
-            shown = {"yes": "ja", "no": "nee"}.get(value or "", value)
-            items = _names([f"`{c}`" for c in f.consequences])
-            return (f"Doordat de parameter `{s}` in deze periode {shown} is, worden {items or 'deze regels'} "
-                    f"nooit gebruikt. Wie alleen voor deze periode aanvraagt, hoeft er niets voor op te geven; "
-                    f"de regels blijven nodig voor de perioden die ze wel lezen.")
+            because = _conditions(f)
+            questions, rest = _unused(f, reg)
+            parts = []
+            if questions:
+                parts.append(f"de vragen {_names([f'`{q}`' for q in questions])}")
+            if rest:
+                parts.append(f"de definities en parameters {_names([f'`{r}`' for r in rest])}")
+            then = ("Wie alleen voor deze periode aanvraagt, hoeft die vragen niet te beantwoorden; de regels "
+                    "blijven nodig voor de perioden die ze wel lezen.") if questions else (
+                "Er vervalt geen vraag: een opmerking voor wie de regels onderhoudt; de regels blijven nodig "
+                "voor de perioden die ze wel lezen.")
+            return f"Doordat {because}, worden in deze periode nooit gebruikt: {'; en '.join(parts)}. {then}"
         case "diverging_definition":
             a, _, b = s.partition(" / ")
             follows = (" Daaruit volgen ook de verschillen tussen " + _names([f"`{c}`" for c in f.consequences])
@@ -151,9 +173,11 @@ def proposal(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
         case "unnecessary_document":
             return f"schrap het bewijsstuk `{s}`"
         case "unused_in_period":
-            items = _names([f"`{c}`" for c in f.consequences])
-            return (f"laat {items} voor deze periode weg uit het formulier; houd de regels voor de perioden "
-                    f"die ze nog lezen") if f.consequences else "houd de regels voor de perioden die ze nog lezen"
+            questions, _ = _unused(f, reg)
+            if questions:
+                return (f"laat de vragen {_names([f'`{q}`' for q in questions])} voor deze periode weg uit het "
+                        f"formulier; houd de regels voor de perioden die ze nog lezen")
+            return "houd de regels voor de perioden die ze nog lezen (er vervalt geen vraag)"
         case "diverging_definition":
             a, _, b = s.partition(" / ")
             return f"stem `{a}` en `{b}` op elkaar af (of leg vast waarom ze verschillen)"

@@ -153,3 +153,26 @@ def test_a_finding_on_a_shared_module_is_in_the_details_and_the_counts() -> None
     assert "## shared_module (`shared_module`)" in text and "### 1. Uiteenlopende definities" in text
     assert "1 bevindingen en 0 onbekend" in text
     assert "| shared_module (`shared_module`) | 1 | 1 |" in text
+
+
+def test_a_question_never_used_in_a_period_is_struck_for_that_period(tmp_path: Path) -> None:
+    from datetime import date
+
+    from eenvoud.analysis import report as reports
+    from eenvoud.analysis.findings import Finding, Period, RegulationReport, Report
+    from eenvoud.dsl.load import load
+
+    rules = tmp_path / "toeslag_x.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    reg = load(rules)
+    r = Report()
+    r.regs[reg.name] = reg
+    r.regulations.append(RegulationReport(reg.name, reg.title, str(rules), (date(2025, 1, 1),)))
+    r.findings.append(Finding("unused_in_period", reg.name, "shoe_rule", None, None, ("shoe_rule = yes",), None,
+                              "never used", (Period(date(2025, 1, 1), None),), consequences=("shoe_size", "shoe_def")))
+    text = reports.markdown(r, "nl")
+    assert ("Doordat `shoe_rule` = ja, worden in deze periode nooit gebruikt: de vragen `shoe_size`; en de "
+            "definities en parameters `shoe_def`") in text
+    strike = reports.to_json(r, "nl")["summary"]["strike"]  # type: ignore[index]
+    # the form asks it of everyone, though no rule reads it then
+    assert [(s["category"], s["subject"], s["domain_share"]) for s in strike] == [("question", "shoe_size", 1.0)]
