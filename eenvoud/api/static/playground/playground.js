@@ -2,6 +2,13 @@
 // label and type, decide a case from a facts form, run the file's tests and its analysis.
 // Plain JavaScript with no dependencies and no build step; it talks only to the server that
 // served it (the routes of eenvoud/api/routes/playground.py).
+//
+// The editor is a <textarea> over two layers in the same monospaced cells: the text coloured by the
+// shared highlighter (/static/highlight.js, the TextMate grammar VS Code uses), and the squiggles of
+// the diagnostics. Not a vendored editor bundle (CodeMirror and the like): nothing to build from npm,
+// pin and keep up to date in the package, the colours are the one grammar's, and a textarea keeps
+// the browser's own editing, undo, selection and accessibility. What it lacks (completion, folding)
+// is what `eenvoud lsp` gives in VS Code.
 (function () {
   "use strict";
 
