@@ -111,3 +111,19 @@ def test_without_a_population_the_rank_is_the_share_of_the_domain(tmp_path: Path
 def test_a_missing_population_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PopulationError):
         read_population(tmp_path / "nobody.csv")
+
+
+def test_a_parquet_population_counts_the_same_as_its_csv(tmp_path: Path) -> None:
+    import duckdb
+
+    rules = tmp_path / "toeslag_p.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    path, people = _population(tmp_path)
+    parquet = tmp_path / "people.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{path}', header = true)) TO '{parquet}' (FORMAT parquet)")
+    reg = load(rules)
+    day = date(2025, 1, 1)
+    wanted = [("toeslag_p", "document", "birth_certificate", day), ("toeslag_p", "question", "income", day)]
+    from_csv = count({"toeslag_p": reg}, read_population(path), wanted)
+    from_parquet = count({"toeslag_p": reg}, read_population(parquet), wanted)
+    assert from_csv == from_parquet and from_csv[wanted[0]].population == len(people)
