@@ -9,6 +9,7 @@ read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import assert_never
@@ -181,7 +182,10 @@ class Names:
         known = list(self.symbols) + list(BUILTIN_VALUES) + (list(DECISION_VALUES) if scope.decision else [])
         # a misspelt option is as likely as a misspelt name
         known += [m for sym in self.symbols.values() if isinstance(sym.type, t.EnumType) for m in sym.type.members]
-        self.error("E0100", f"unknown name `{name}`", e.span, did_you_mean(name, known))
+        help_ = did_you_mean(name, known)
+        if re.search(rf"\bsum\s+for\s+each\s+month\s+{re.escape(name)}\b", self.parsed.source.text):
+            help_ = f"`{name}` is the month of a sum over months: it is known only in that sum's body"
+        self.error("E0100", f"unknown name `{name}`", e.span, help_)
         return e, None
 
     def _is_option(self, e: n.Expr) -> bool:
