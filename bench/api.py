@@ -365,6 +365,8 @@ def main() -> None:
                 print(f"{'partial':<10} {clients:>7} {partial['throughput']:>9.0f} {partial['p50_ms']:>8.2f} "
                       f"{partial['p99_ms']:>8.2f} {partial['max_ms']:>8.2f} {partial['errors']:>6}   "
                       "(eenvoud, partner questions open: settled by the solver)", flush=True)
+                ratio = partial["throughput"] / max(row["openfisca"]["throughput"], 1e-9)
+                print(f"{'':<10} {'':>7} eenvoud partial / openfisca complete throughput: {ratio:.1f}x", flush=True)
             print(flush=True)
         print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from eenvoud.analysis.determinacy import settle
 from eenvoud.analysis.prover import Budget
+from eenvoud.analysis.questions import differs, explore, full_outcome
 from eenvoud.diagnostics import RuleError
 from eenvoud.dsl.load import load_text
 from eenvoud.engine.decision import default_engine
@@ -147,3 +148,50 @@ def test_out_of_budget_is_the_three_valued_answer_marked_as_such() -> None:
     if settled.decided_by == "rules":
         assert settled.note is not None and "budget" in settled.note or "time limit" in (settled.note or "")
         assert settled.decision.eligible is None
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(regulations(), st.data())
+def test_what_the_engine_pass_shows_is_shown_by_a_pair_of_replayed_cases(
+        generated: tuple[str, dict[str, list[object]]], data: st.DataObject) -> None:
+    text, domains = generated
+    try:
+        reg = load_text(text, "g.rules")
+    except RuleError:
+        assume(False)
+        return
+    names = list(domains)
+    known = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
+    facts = {x: data.draw(st.sampled_from(domains[x])) for x in known}
+    prog = default_engine().program(reg, DAY)
+    shown = explore(prog, facts, [x for x in names if x not in facts])
+    for x, (case, other) in shown.relevant.items():
+        assert all(case[k] == v for k, v in facts.items())
+        assert differs(full_outcome(prog, case), full_outcome(prog, {**case, x: other})), (text, facts, x)
+        assert shown.can_change[x]
+    for completion, got in shown.completions:
+        assert got == full_outcome(prog, {**facts, **completion})
+
+
+def test_questions_are_ranked_by_what_an_answer_settles() -> None:
+    reg = _zorgtoeslag()
+    d = settle(reg, {}, DAY, budget=BUDGET).decision
+    assert d.decided_by == "solver" and len(d.questions) > 2
+    # a question that can only change a document comes after every one that can change more
+    kinds = [all(c.startswith("document:") for c in q.can_change or ()) for q in d.questions]
+    assert kinds == sorted(kinds)
+    # the first question is one whose answer alone can refuse the case (insured, age, ...): it
+    # leaves the fewest facts still needed on average
+    assert "eligible" in (d.questions[0].can_change or ())
+    assert settle(reg, {}, DAY, budget=BUDGET).decision.questions == d.questions  # deterministic
+
+
+def test_an_answer_out_of_budget_keeps_the_three_valued_questions_ranked() -> None:
+    reg = _zorgtoeslag()
+    facts = {"age": 30, "insured": True}
+    settled = settle(reg, facts, DAY, budget=Budget(0.0000001, backstop=False))
+    three_valued = default_engine().decide(reg, facts, DAY)
+    if settled.decided_by == "rules":
+        assert settled.note is not None
+        assert settled.decision.eligible is None
+        assert sorted(settled.decision.missing) == sorted(three_valued.missing)
