@@ -507,3 +507,14 @@ def test_eval_explains_english_rules_in_english(capsys: pytest.CaptureFixture[st
     lines = json.loads(out)["explanation"]
     assert lines[0] == "Voldaan: The applicant is an adult (Section 1) — age = 40."
     assert lines[-1] == "Bedrag: The bonus = € 1.250,00."
+
+
+def test_an_import_path_with_a_nul_character_is_a_clear_error(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path) -> None:
+    # Path.resolve raises ValueError on NUL: it was an internal error (exit 2) before
+    path = tmp_path / "nul.rules"
+    path.write_text('regulation x "X"\nimport "a\0b"\n', encoding="utf-8")
+    code, _, err = run(capsys, "check", path)
+    assert code == 1
+    assert f"{path}:2:1: error[E0110]" in err
+    assert "internal error" not in err

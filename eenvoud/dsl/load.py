@@ -78,6 +78,11 @@ class Loader:
         out: list[CheckedRegulation] = []
         diagnostics: list[Diagnostic] = []
         for imp in parsed.regulation.imports:
+            if "\0" in imp.path:
+                # no file system has such a name (and Path.resolve refuses it): the file cannot exist
+                diagnostics.append(Diagnostic("E0110", "cannot find the imported file: its path holds a NUL "
+                                              "character", imp.span, "write the path of a `.rules` file"))
+                continue
             target = (key.parent / imp.path).resolve()
             if target in self._loading:
                 chain = " -> ".join(f"`{p.name}`" for p in self._loading[self._loading.index(target):] + [target])
