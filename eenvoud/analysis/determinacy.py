@@ -187,19 +187,19 @@ def _walk(prog: Program, facts: Mapping[str, Value], open_names: list[str], rest
 class _Queries:
     """The solver's side of one partial case. `differ(names, parts)`: can two completions that
     differ only in the open facts `names` differ in the outcome (in `parts` of it, when given)?
-    The terms are built once per encoding (`_Terms`); a query only adds the known facts and the
-    answers kept alike as equations, which Z3's preprocessing folds in."""
+    The terms are built once per encoding (`_Terms`); a query substitutes the known facts and the
+    answers kept alike into the one formula it asks about (one call: shared subterms once)."""
 
     def __init__(self, enc: Encoding, facts: Mapping[str, Value], open_names: list[str], budget: Budget):
         self.enc = enc
         self.terms = _terms(enc)
         self.open_names = open_names
         self.budget = budget
-        self.known: list[z3.BoolRef] = []
+        self.known: list[tuple[z3.ExprRef, z3.ExprRef]] = []
         for name, value in facts.items():
             if name in enc.inputs:
                 for var in (enc.inputs[name], self.terms.copies[name][0]):
-                    self.known += [c == v for c, v in var.bind(value)]
+                    self.known += var.bind(value)
         self.axioms = [ax.formula for ax in enc.axioms.values() if ax.input in open_names]
 
     def differ(self, names: list[str], parts: list[str] | None) -> Answer:
@@ -211,12 +211,16 @@ class _Queries:
             return Proved(())
         chosen = set(names)
         copies = self.terms.copies
-        same = [c == o for x in self.open_names if x not in chosen
+        same = [(c, o) for x in self.open_names if x not in chosen
                 for c, o in zip(copies[x][0].consts, self.enc.inputs[x].consts, strict=True)]
+        pairs = self.known + same
+        formula = z3.substitute(formula, *pairs) if pairs else formula  # one call: shared subterms once
+        if z3.is_false(formula):
+            return Proved(())
         solver = z3.Solver()
         solver.set("rlimit", self.budget.rlimit)
         solver.set("timeout", self.budget.timeout_ms)
-        solver.add(*self.known, *same, *self.axioms, *(f for x in names for f in copies[x][1]), formula)
+        solver.add(*self.axioms, *(f for x in names for f in copies[x][1]), formula)
         result = solver.check()
         if result == z3.unsat:
             return Proved(())
