@@ -15,9 +15,9 @@ engine computes again: a witness the engine does not confirm is reported as unkn
 finding.
 
 Readable. The witness is the simplest differing case the solver finds under the rlimit (each money
-input €0 or whole hundreds of euros, as few of them as can be, dates from 1900, counts up to 10);
-otherwise any. The
-atoms are the definitions' conditions, their Boolean inputs and, for each money input that cannot be
+input €0 or whole hundreds of euros, as few of them as can be, dates from 1900, counts up to 10;
+then each input as small as can be, in the order of the names, a birth year near 1980: the same case
+whatever the solver met before); otherwise any. The atoms are the definitions' conditions, their Boolean inputs and, for each money input that cannot be
 negative, whether it is there (`wages > €0.00`): two definitions of an income differ in what they
 count. When the witness's cube differs in every case, literals are dropped while that stays true
 (an exact region); otherwise the region is generalised as `eenvoud diff` does and marked "(in some
@@ -223,6 +223,7 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
     money = [x for x in _money_atoms(a, b) if all(not z3.eq(x.term, y.term) for y in atoms)]
     is_money = {id(x) for x in money}
     readable = _readable(a, b)
+    order = _order(a, b)
     regions: list[str] = []
     witness: dict[str, Value] | None = None
     values: tuple[object, object] | None = None
@@ -232,7 +233,7 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
         return lit[0].term if lit[1] else negate(lit[0].term)
 
     for _ in range(REGIONS):
-        model = _simple_case(s, differ, blocked, readable, [x.term for x in money], budget)
+        model = _simple_case(s, differ, blocked, readable, [x.term for x in money], order, budget)
         if model is None and readable and s.check(differ, *blocked, *readable) == z3.sat:
             model = s.model()
         if model is None:
@@ -305,19 +306,41 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
 
 
 def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], readable: list[z3.BoolRef],
-                 present: list[z3.BoolRef], budget: Budget) -> z3.ModelRef | None:
+                 present: list[z3.BoolRef], order: list[z3.ArithRef], budget: Budget) -> z3.ModelRef | None:
     """A differing case a reader follows: readable amounts, and as few of them as can be (an
-    amount that is there only where it makes the difference); None when there is none such or
-    the solver cannot say in time (the caller then takes any case)."""
+    amount that is there only where it makes the difference); then each input as small as can be,
+    in the order of their names, so that the case is one and the same whatever the solver met
+    before (a witness must not depend on what else was analysed in the run). None when there is
+    none such or the solver cannot say within its limit (the caller then takes any case)."""
     if not readable:
         return None
     opt = z3.Optimize()
-    opt.set("rlimit", budget.rlimit)  # deterministic: the same rules give the same witness
-    opt.set("timeout", budget.timeout_ms * 2)  # a backstop only
+    opt.set("rlimit", budget.rlimit * 4)  # deterministic; objectives one after the other
+    opt.set("timeout", budget.timeout_ms * 4)  # a backstop only
+    opt.set("priority", "lex")
     opt.add(*s.assertions(), differ, *blocked, *readable)
-    for p in present:
-        opt.add_soft(negate(p))
+    opt.minimize(z3.Sum([z3.If(p, 1, 0) for p in present]) if present else z3.IntVal(0))
+    for x in order:
+        opt.minimize(x)
     return opt.model() if opt.check() == z3.sat else None
+
+
+def _order(a: _Decl, b: _Decl) -> list[z3.ArithRef]:
+    """Each input as a number to make small, in the order of the names: false before true, amounts
+    and counts from 0, a date's year from 1980 (an adult's birth year), then its month and day."""
+    out: list[z3.ArithRef] = []
+    for name in sorted(a.inputs | b.inputs):
+        var = a.enc.inputs.get(name) or b.enc.inputs.get(name)
+        if var is None:
+            continue
+        if isinstance(t.strip_domain(var.type), t.DateType):
+            year = var.consts[0]
+            out.append(z3.If(year >= 1980, year - 1980, 1980 - year))
+            out.extend(var.consts[1:])
+            continue
+        for c in var.consts:
+            out.append(z3.If(c, 1, 0) if z3.is_bool(c) else c)
+    return out
 
 
 def _money_atoms(a: _Decl, b: _Decl) -> list[Atom]:
