@@ -36,7 +36,16 @@ from eenvoud.analysis.encode import (
 from eenvoud.analysis.inputs import copy_of
 from eenvoud.analysis.outcomes import differ, outcomes_differ
 from eenvoud.analysis.prover import Answer, Budget, Proved, Refuted, Unknown
-from eenvoud.analysis.questions import Pass, changes, differs, explore, full_outcome, parts_differ, rank
+from eenvoud.analysis.questions import (
+    Pass,
+    changes,
+    differs,
+    explore,
+    full_outcome,
+    parts_differ,
+    rank,
+    unread,
+)
 from eenvoud.analysis.variables import NotDecimal
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Decision, Question, decide, default_engine
@@ -104,8 +113,10 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     open_names = [i.name for i in reg.inputs if i.name not in facts]
     amounts = [a.name for a, _fn in prog.amounts]
     documents = [d.name for d, _fn in prog.documents]
-    # 1. the engine on a few completions: what it shows needs no solver
-    shown = explore(prog, facts, open_names)
+    # 1. the engine: a fact its three-valued evaluation does not read is no question; the others
+    # are tried on a few completions, and what those show needs no solver
+    idle = unread(prog, facts, open_names)
+    shown = explore(prog, facts, open_names, search=[x for x in open_names if x not in idle])
     can_change = dict(shown.can_change)
     open_parts = set(shown.open_parts)
     # 2. Z3 for the rest, lazily: the encoding of (regulation, date) is built once and kept
@@ -119,7 +130,7 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
 
     # relevance: the facts the pass did not show relevant are irrelevant together, or a witness
     # pair (replayed through the engine, one answer at a time) shows one of them relevant
-    rest = [x for x in open_names if x not in can_change]
+    rest = [x for x in open_names if x not in can_change and x not in idle]
     try:
         while rest:
             answer = queries().differ(rest, None)

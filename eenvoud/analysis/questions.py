@@ -226,9 +226,35 @@ class Pass:
     tries: int = 0
 
 
-def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str], tries: int = TRIES) -> Pass:
+def unread(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]) -> set[str]:
+    """The open facts that the engine's three-valued evaluation of every requirement, amount and
+    document does not read with the facts known so far: no answer to them can change anything
+    (Kleene's logic reads whatever could still change a result), so they need no solver."""
+    env = Env(dict(facts))
+    read: set[str] = set()
+    with decimal.localcontext(EXACT):
+        verdict = judge(prog, env, full=True)
+        for _status, _ex, _err, reads in verdict.statuses:
+            read |= reads
+        for reads in verdict.raw_reads.values():
+            read |= reads
+        for _d, doc_fn in prog.documents:
+            if doc_fn is None:
+                continue
+            env.reads = set()
+            try:
+                if doc_fn(env) is None:
+                    read |= env.reads
+            except Exception:  # noqa: BLE001 - a failure is an outcome: keep every fact it may read
+                return set()
+    return {x for x in open_names if x not in read}
+
+
+def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str], tries: int = TRIES,
+            search: Sequence[str] | None = None) -> Pass:
     """Complete the open facts a few ways, decide each completion with the engine, and keep what
-    that shows (see the module's docstring)."""
+    that shows (see the module's docstring). `search`: the open facts worth showing relevant
+    (default: all)."""
     reg = prog.reg
     got = answers(reg, prog.day)
     amounts = [a.name for a, _fn in prog.amounts]
@@ -236,6 +262,7 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
     out = Pass()
     if not open_names:
         return out
+    targets = list(open_names if search is None else search)
     rng = random.Random(f"{reg.hash}|{prog.day}|{sorted((k, repr(v)) for k, v in facts.items())}")
     values = {x: got.values[x] for x in open_names}
     typical = {x: vs[0] for x, vs in values.items() if vs}
@@ -275,9 +302,9 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
         starts.sort(key=lambda s: s[1][0] != "eligible")
         # one answer at a time from the eligible bases (a limit is often one answer away)
         for base, before in starts:
-            if budget <= 0 or before[0] != "eligible":
+            if budget <= 0 or before[0] != "eligible" or len(out.relevant) == len(targets):
                 break
-            for x in open_names:
+            for x in targets:
                 if x in out.relevant:
                     continue
                 for value in spread(values[x], SPREAD):
@@ -294,7 +321,7 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
         # answers not yet shown relevant first): a step that changes the outcome shows its answer
         # relevant; more random completions while the budget lasts
         k = 0
-        while budget > 0 and len(out.relevant) < len(open_names):
+        while budget > 0 and len(out.relevant) < len(targets):
             if k >= len(starts):
                 extra = {x: rng.choice(vs) for x, vs in values.items()}
                 starts.append((extra, decide(extra)))
@@ -303,7 +330,7 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
             k += 1
             if not differs(a_out, b_out):
                 continue
-            todo = sorted((x for x in open_names if a[x] != b[x]), key=lambda x: x in out.relevant)
+            todo = sorted((x for x in open_names if a[x] != b[x]), key=lambda x: (x in out.relevant, x not in targets))
             current, before = dict(a), a_out
             for x in todo:
                 if budget <= 0:
