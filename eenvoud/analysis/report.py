@@ -591,7 +591,7 @@ def strike_items(report: Report, lang: str = "nl", counts: Counts | None = None,
     titles = _titles(report)
     found: list[tuple[int, int, StrikeItem]] = []
     for f in report.findings:
-        said = wording.sentence(f, report.regs.get(f.regulation), lang) or f.message
+        said = wording.short(f, report.regs.get(f.regulation), lang)
         for counted_as, subject, label in _categories(f, report.regs.get(f.regulation)):
             category = "question" if counted_as == "form_question" else counted_as
             item = StrikeItem(0, category, f.regulation, titles.get(f.regulation, f.regulation), subject, label,

@@ -149,6 +149,41 @@ def sentence(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None
             return None
 
 
+def short(f: Finding, reg: CheckedRegulation | None, lang: str) -> str:
+    """The reason in one short line, for the table of what to strike."""
+    nl = lang == "nl"
+    s = f.subject
+    documents = {d.name for d in reg.documents} if reg is not None else set()
+    requirements = {r.name for r in reg.requirements} if reg is not None else set()
+    match f.kind:
+        case "redundant_requirement":
+            others = [f"`{b}`" for b in f.because if b in requirements]
+            if not others:
+                return "Geldt altijd binnen de domeinen." if nl else "Always holds within the domains."
+            return f"Volgt uit {_names(others)}." if nl else f"Follows from {', '.join(others)}."
+        case "registry_data_requested" if s in documents:
+            held = [m.groups() for m in (HOLDS.match(b) for b in f.because) if m]
+            facts = ", ".join(f"`{fact}` ({registry})" for registry, fact in held)
+            if _rest(f, reg):
+                return (f"{facts}: al in de registratie; het bewijsstuk blijft voor de rest." if nl
+                        else f"{facts}: already in the registry; the document stays for the rest.")
+            return f"{facts}: al in de registratie." if nl else f"{facts}: already in the registry."
+        case "registry_data_requested":
+            took = [m.groups() for m in (TAKES.match(b) for b in f.because) if m]
+            where = took[0][2] if took else ("een registratie" if nl else "a registry")
+            return f"Staat al in {where}." if nl else f"Already held by {where}."
+        case "irrelevant_input":
+            return "Verandert geen enkele uitkomst." if nl else "Changes no outcome."
+        case "unnecessary_document":
+            return ("Nooit nodig, of wat het levert is al bekend." if nl
+                    else "Never needed, or what it provides is already known.")
+        case "unused_in_period":
+            return (f"Nooit gebruikt in deze periode ({_conditions(f)})." if nl
+                    else f"Never used in this period ({', '.join(f.because)}).")
+        case _:
+            return (sentence(f, reg, lang) or f.message).split(". ")[0]
+
+
 def proposal(f: Finding, reg: CheckedRegulation | None, lang: str) -> str | None:
     """The proposed change in the report's language (None: the finding's own)."""
     if lang != "nl" or f.proposal is None:

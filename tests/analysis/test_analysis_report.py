@@ -43,7 +43,7 @@ def test_the_summary_comes_first_and_lists_what_to_strike_ranked_by_burden(
     summary = text[strike:details]
     # the planted redundant requirement, with its regulation's title and the finding's reason
     row = next(line for line in summary.splitlines() if "`adult`" in line)
-    assert "Toeslag voor de test" in row and "Wie voldoet aan `adult_21` (21 jaar of ouder)" in row
+    assert "Toeslag voor de test" in row and "Volgt uit `adult_21`." in row
     assert "Overbodige voorwaarde" in row
     # one table, ranked by the share of the domain each touches (the question and the requirement
     # touch every case, the document that is never required none); the ranking is explained
@@ -83,9 +83,10 @@ def test_the_json_gains_the_same_summary(tmp_path: Path, capsys: pytest.CaptureF
     assert data["summary"]["documents_per_regulation"] == [
         {"regulation": "toeslag_x", "title": "Toeslag voor de test", "documents": 1, "to_strike": 1}]
     findings = {f["subject"]: f for f in data["findings"]}
-    # the reason is the finding's sentence in the report's language (Dutch); the JSON has both
-    assert findings["adult"]["text"]["sentence"] == strike[1]["reason"]
-    assert strike[1]["reason"].startswith("Wie voldoet aan `adult_21`")
+    # the reason is short, in the report's language (Dutch); the finding's sentence and its English
+    # message are in the JSON too
+    assert strike[1]["reason"] == "Volgt uit `adult_21`."
+    assert findings["adult"]["text"]["sentence"].startswith("Wie voldoet aan `adult_21`")
     assert "is redundant" in findings["adult"]["message"]
     assert findings["adult"]["text"]["caveat"] and findings["adult"]["text"]["proposal"] == "schrap de voorwaarde `adult`"
 
