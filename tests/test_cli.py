@@ -54,7 +54,7 @@ def test_check_accepts_good_files(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "check", CASES / "good")
     assert code == 0
     # inputs that nothing reads are warnings, not errors: the exit code stays 0
-    assert out.strip() == "checked 4 files: 3 regulations, 1 module, no errors, 2 warnings"
+    assert out.strip() == "checked 5 files: 4 regulations, 1 module, no errors, 2 warnings"
     assert "all_constructs.rules:13:7: warning[W0001]: the input `hours` is not read by anything" in err
     assert "partner.rules:6:7: warning[W0001]: the input `partner_income` is not read by anything" in err
 
@@ -110,7 +110,8 @@ def test_no_traceback_for_any_broken_file(capsys: pytest.CaptureFixture[str], tm
     # does, and `--check` exits 1 only when it is not in canonical form
     code, out, err = run(capsys, "fmt", "--check", path)
     assert_no_traceback(out, err)
-    if path.stem.startswith("syntax_"):
+    # a limit (E0005-E0008) is the parser's too: such a file does not format either
+    if path.stem.startswith("syntax_") or path.stem.endswith("_too_deep"):
         assert (code, out) == (1, "")
         assert "error[E000" in err
     elif path.stem in CANONICAL_BAD:
@@ -255,8 +256,8 @@ def test_test_passes_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "test", CASES / "good")
     assert code == 0
     # tests and properties apart, then the closing line CI reads: both together
-    assert out.strip().splitlines()[-2:] == ["12 passed, 0 failed; 3 properties proved, 0 violated",
-                                             "15 passed, 0 failed"]
+    assert out.strip().splitlines()[-2:] == ["15 passed, 0 failed; 4 properties proved, 0 violated",
+                                             "19 passed, 0 failed"]
 
 
 def test_test_failure_shows_expected_and_got(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -359,7 +360,7 @@ def test_fmt_a_folder_keeps_its_meaning(capsys: pytest.CaptureFixture[str], tmp_
     assert code == 0 and "reformatted" in out
     # a formatted file still checks and its tests still pass
     code, out, _ = run(capsys, "test", copy)
-    assert code == 0 and out.strip().splitlines()[-1] == "15 passed, 0 failed"
+    assert code == 0 and out.strip().splitlines()[-1] == "19 passed, 0 failed"
     code, out, _ = run(capsys, "fmt", "--check", copy)
     assert code == 0 and out == ""
 
