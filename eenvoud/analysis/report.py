@@ -296,7 +296,9 @@ TEXTS: dict[str, dict[str, str]] = {
                    "evaluated for), estimated from 200 seeded cases drawn over the declared domains within a "
                    "realistic range — a rank, not a count of applicants: `--population FILE` counts applicants "
                    "exactly.",
-        "col_share": "share of the domain (est.)", "chart_document_burden": "Every document: how many are asked "
+        "col_share": "share of the domain, estimated",
+        "chart_share": "Share of the domain each item to strike touches (estimated)",
+        "chart_document_burden": "Every document: how many are asked "
                                                                             "for it, and which can go",
         "ranking_population": "Ranked by burden: the number of applicants in the population file each item "
                               "touches, most first (a document: eligible applicants who must supply it; a "
@@ -342,7 +344,8 @@ TEXTS: dict[str, dict[str, str]] = {
                    "wie ze gesteld wordt; een voorwaarde: gevallen waarvoor ze getoetst wordt), geschat uit 200 "
                    "vaste steekproefgevallen over de gedeclareerde domeinen binnen een realistisch bereik — een "
                    "rangorde, geen telling van aanvragers: `--population BESTAND` telt aanvragers exact.",
-        "col_share": "deel van het domein (geschat)",
+        "col_share": "deel van het domein, geschat",
+        "chart_share": "Deel van het domein dat elk te schrappen onderdeel raakt (geschat)",
         "chart_document_burden": "Elk bewijsstuk: aan hoeveel aanvragers het gevraagd wordt, en welke kunnen "
                                  "vervallen",
         "ranking_population": "Gerangschikt naar de last: het aantal aanvragers in het populatiebestand dat "
@@ -788,7 +791,7 @@ def _context(report: Report, lang: str, counts: Counts | None = None) -> dict[st
         "documents_chart": documents_chart(docs, lang),
         "counted": any(s.count is not None for s in strike),
         "burden_header": text["col_burden"] if counts is not None else text["col_share"],
-        "burden_caption": text["chart_burden"] if counts is not None else text["col_share"],
+        "burden_caption": text["chart_burden"] if counts is not None else text["chart_share"],
         "ranking": text["ranking_population"] if counts is not None else text["ranking"],
         "burden_chart": burden_chart(strike, lang),
         "document_burdens": burdens,
