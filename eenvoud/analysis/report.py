@@ -298,8 +298,7 @@ TEXTS: dict[str, dict[str, str]] = {
                    "exactly.",
         "col_share": "share of the domain, estimated",
         "chart_share": "Share of the domain each item to strike touches (estimated)",
-        "chart_document_burden": "Every document: how many are asked "
-                                                                            "for it, and which can go",
+        "chart_document_burden": "Every document: how many are asked for it, and which can go",
         "ranking_population": "Ranked by burden: the number of applicants in the population file each item "
                               "touches, most first (a document: eligible applicants who must supply it; a "
                               "question: applicants who are asked it; a requirement: applicants it is "
