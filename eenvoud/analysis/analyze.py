@@ -4,8 +4,11 @@ parameter or bracket of the regulation changes, with the periods in which each f
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -77,62 +80,135 @@ def run_all(ctx: Context) -> list[PropertyResult]:
     return properties_.properties(ctx)
 
 
+@dataclass
+class _Done:
+    """What the analysis of one regulation adds to the report."""
+
+    findings: list[Finding]
+    unknown: list[Undecided]
+    properties: list[PropertyResult]
+    echoes: int
+    entry: RegulationReport
+    queries: int
+    steps: int
+
+
+def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budget: Budget,
+         registry: dict[str, tuple[str, str, str]], simplify: bool, parameter_echoes: bool,
+         tick: Callable[[], None] | None) -> _Done:
+    """Every analysis of one regulation on each of its dates, with the periods merged."""
+    stats = Stats()
+    properties: list[PropertyResult] = []
+    echoes = 0
+    findings: list[Finding] = []
+    unknown: list[Undecided] = []
+    skipped: list[str] = []
+    analyzed: list[date] = []
+    contexts: list[Context] = []
+    for d in days:
+        ctx = context_at(reg, d, budget, stats, registry)
+        if isinstance(ctx, str):
+            skipped.append(f"{d.isoformat()}: {ctx}")
+            continue
+        ctx.progress = tick
+        ctx.parameter_echoes = parameter_echoes
+        analyzed.append(d)
+        try:
+            properties += run_all(ctx)
+        except Disagreement as exc:
+            ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
+        unknown += ctx.unknown
+        contexts.append(ctx)
+    unused = unused_.unused_findings(contexts)
+    for ctx in contexts:  # one finding per burden, root causes first
+        findings += burdens_.fold(ctx, unused.get(id(ctx)))
+        echoes += ctx.echoes
+    for prop in reg.properties:  # a property with its own date is checked on that date
+        if prop.on is None or prop.on in days:
+            continue
+        ctx = context_at(reg, prop.on, budget, stats, registry)
+        if isinstance(ctx, str):
+            skipped.append(f"{prop.on.isoformat()} (property \"{prop.name}\"): {ctx}")
+            continue
+        properties += properties_.properties(ctx, [prop])
+        findings += [f for f in ctx.findings]
+        unknown += ctx.unknown
+    all_days = tuple(sorted(set(analyzed) | {f.day for f in findings if f.day} | {u.day for u in unknown if u.day}))
+    entry = RegulationReport(reg.name, reg.title, reg.file.name, tuple(analyzed), tuple(skipped))
+    if simplify:
+        result = simplify_.simplify(reg, budget=budget, day=day, stats=stats, analysed=contexts)
+        entry.simplified = result.text
+        entry.simplify_note = result.note
+    return _Done(_ordered(merge_periods(findings, all_days, day is not None)),
+                 merge_periods(unknown, all_days, day is not None), properties, echoes, entry, stats.queries,
+                 _steps(reg) * (len(days) + 1))
+
+
+# The regulations of one run, for the worker processes (forked: they inherit them, nothing is pickled
+# but the index and the answer)
+_WORK: list[tuple[CheckedRegulation, tuple[date, ...]]] = []
+_ARGS: tuple[date | None, Budget, dict[str, tuple[str, str, str]], bool, bool] | None = None
+
+
+def _in_worker(k: int) -> _Done:
+    assert _ARGS is not None
+    reg, days = _WORK[k]
+    return _one(reg, days, *_ARGS, tick=None)
+
+
+def jobs_for(n: int, jobs: int | None) -> int:
+    """Worker processes for `n` regulations: one per core by default (EENVOUD_JOBS sets it)."""
+    if jobs is None:
+        env = os.environ.get("EENVOUD_JOBS", "")
+        jobs = int(env) if env.isdigit() else (os.cpu_count() or 1)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(jobs, n))
+
+
 def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: Budget | None = None,
             progress: Progress | None = None, library: Sequence[CheckedRegulation] = (),
-            simplify: bool = False, parameter_echoes: bool = False) -> Report:
+            simplify: bool = False, parameter_echoes: bool = False, jobs: int | None = None) -> Report:
     """Analyze each regulation (modules are analyzed through the regulations that import them).
-    `parameter_echoes`: also report the dead branches that only echo a parameter set by date."""
+    `parameter_echoes`: also report the dead branches that only echo a parameter set by date.
+    `jobs`: regulations analysed at once in worker processes (default: one per core); the report
+    is the same, in the same order, whatever the number."""
+    global _ARGS
     budget = budget or Budget()
-    stats = Stats()
     started = time.perf_counter()
     report = Report()
     registry = registry_map([*library, *regs])
     work = [(reg, analysis_dates(reg, day)) for reg in regs if reg.is_regulation()]
     meter = _Meter(sum(_steps(reg) * (len(days) + 1) for reg, days in work), callback=progress)
-    for reg, days in work:
+    done: list[_Done] = []
+    workers = jobs_for(len(work), jobs)
+    if workers > 1:
+        _WORK[:] = work
+        _ARGS = (day, budget, registry, simplify, parameter_echoes)
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                # the largest first, so that the pool ends together; the report keeps the given order
+                order = sorted(range(len(work)), key=lambda k: -_steps(work[k][0]) * (len(work[k][1]) + 1))
+                futures = {k: pool.submit(_in_worker, k) for k in order}
+                for k in order:
+                    got = futures[k].result()
+                    for _ in range(got.steps):
+                        meter.tick()
+                done = [futures[k].result() for k in range(len(work))]
+        finally:
+            _WORK.clear()
+            _ARGS = None
+    else:
+        done = [_one(reg, days, day, budget, registry, simplify, parameter_echoes, meter.tick) for reg, days in work]
+    queries = 0
+    for (reg, _days), got in zip(work, done, strict=True):
         report.regs[reg.name] = reg
-        findings: list[Finding] = []
-        unknown: list[Undecided] = []
-        skipped: list[str] = []
-        analyzed: list[date] = []
-        contexts: list[Context] = []
-        for d in days:
-            ctx = context_at(reg, d, budget, stats, registry)
-            if isinstance(ctx, str):
-                skipped.append(f"{d.isoformat()}: {ctx}")
-                continue
-            ctx.progress = meter.tick
-            ctx.parameter_echoes = parameter_echoes
-            analyzed.append(d)
-            try:
-                report.properties += run_all(ctx)
-            except Disagreement as exc:
-                ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
-            unknown += ctx.unknown
-            contexts.append(ctx)
-        unused = unused_.unused_findings(contexts)
-        for ctx in contexts:  # one finding per burden, root causes first
-            findings += burdens_.fold(ctx, unused.get(id(ctx)))
-            report.echoes += ctx.echoes
-        for prop in reg.properties:  # a property with its own date is checked on that date
-            if prop.on is None or prop.on in days:
-                continue
-            ctx = context_at(reg, prop.on, budget, stats, registry)
-            if isinstance(ctx, str):
-                skipped.append(f"{prop.on.isoformat()} (property \"{prop.name}\"): {ctx}")
-                continue
-            report.properties += properties_.properties(ctx, [prop])
-            findings += [f for f in ctx.findings]
-            unknown += ctx.unknown
-        all_days = tuple(sorted(set(analyzed) | {f.day for f in findings if f.day} | {u.day for u in unknown if u.day}))
-        report.findings += _ordered(merge_periods(findings, all_days, day is not None))
-        report.unknown += merge_periods(unknown, all_days, day is not None)
-        entry = RegulationReport(reg.name, reg.title, reg.file.name, tuple(analyzed), tuple(skipped))
-        report.regulations.append(entry)
-        if simplify:
-            result = simplify_.simplify(reg, budget=budget, day=day, stats=stats, analysed=contexts)
-            entry.simplified = result.text
-            entry.simplify_note = result.note
+        report.properties += got.properties
+        report.echoes += got.echoes
+        report.findings += got.findings
+        report.unknown += got.unknown
+        report.regulations.append(got.entry)
+        queries += got.queries
     if library and sum(1 for r in regs if r.is_regulation()) > 1:  # across regulations: one concept, two definitions
         from eenvoud.analysis.divergence import diverging_definitions
 
@@ -142,8 +218,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
         report.unknown += merge_periods(undecided, (on,), True)
         for reg in library:
             report.regs.setdefault(reg.name, reg)
-        report.findings = burdens_.fold_divergences(report.findings, report.regs)  # consequences folded
-    report.queries = stats.queries
+    report.queries = queries
     report.seconds = time.perf_counter() - started
     if progress is not None:
         progress(meter.total, meter.total)

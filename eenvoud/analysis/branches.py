@@ -17,6 +17,7 @@ the echoes as dead branches again.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import assert_never
@@ -25,9 +26,14 @@ import z3
 
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import negate
+from eenvoud.analysis.inputs import find_case
 from eenvoud.analysis.prover import Proved, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.analysis.unused import is_echo, usage
+from eenvoud.diagnostics import RuleError
+from eenvoud.engine import values as v
+from eenvoud.engine.evaluate import Env
+from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir.names import names_in
 from eenvoud.ir.printer import expr as text
@@ -65,8 +71,9 @@ def branches(ctx: Context) -> None:
                 continue
             path = [_holds(ctx, c, pol) for c, pol in site.path]
             cond = ctx.enc.term(site.node.cond)
-            then_dead = prover.check(assume, [*path, cond])
-            else_dead = prover.check(assume, [*path, negate(cond)])
+            reached = _reached_by_engine(ctx, site, s if eligible_context else None, eligible_context)
+            then_dead = None if True in reached else prover.check(assume, [*path, cond])
+            else_dead = None if False in reached else prover.check(assume, [*path, negate(cond)])
             if isinstance(then_dead, Proved) and isinstance(else_dead, Proved):
                 continue  # the `if` itself is never reached: the enclosing dead branch is reported
             subject = f"{owner}.if.{k}"
@@ -83,6 +90,38 @@ def branches(ctx: Context) -> None:
                                 proposal=f"replace {shown} by `{text(keep)}`")
                     case Unknown():
                         ctx.undecided("dead_branch", subject, site.node, answer.reason)
+
+
+def _reached_by_engine(ctx: Context, site: _Site, s: Slice | None, eligible: bool) -> set[bool]:
+    """The values of the condition on cases the engine evaluates that reach the `if` (its path
+    holds; and, in the context of eligibility, every requirement of the slice holds): a branch
+    the engine takes on such a case is alive, with no solver. (On a case the engine evaluates
+    without an error, a term has the engine's value.)"""
+    try:
+        conds = [(ctx.prog.expr(c), pol) for c, pol in site.path]
+        cond = ctx.prog.expr(site.node.cond)
+    except RuleError:
+        return set()
+    reqs = (s.requirements if s is not None else list(ctx.enc.requirements)) if eligible else []
+    seen: set[bool] = set()
+
+    def probe(case: dict[str, Value]) -> bool:
+        env = Env(dict(case))
+        with decimal.localcontext(v.EXACT):
+            if not all(fn(env) is pol for fn, pol in conds):
+                return False
+            value = cond(env)
+        if not isinstance(value, bool) or value in seen:
+            return False
+        if reqs and not all(x is True for x in ctx.requirement_status(case, reqs).values()):
+            return False
+        seen.add(value)
+        return len(seen) == 2
+
+    find_case(ctx, probe)
+    if seen:
+        ctx.stats.without_solver += len(seen)
+    return seen
 
 
 def _sites(e: n.Expr, path: tuple[tuple[n.Expr, bool], ...]) -> Iterator[_Site]:

@@ -60,6 +60,7 @@ class Context:
     _slice_index: dict[tuple[str, str], Slice] = field(default_factory=dict)
     _provers: dict[int, Prover] = field(default_factory=dict)
     _typical: dict[str, Value] | None = None
+    _engine_cases: list[dict[str, Value]] | None = None
 
     def __post_init__(self) -> None:
         self.deps = Dependencies(self.reg)
@@ -175,6 +176,43 @@ class Context:
                 except failures:
                     return ("error",)
         return (True, *amounts, *docs)
+
+    def document_required(self, name: str, facts: Mapping[str, Value]) -> bool | None:
+        """Whether the engine requires document `name` for a complete case; None where its
+        condition cannot be evaluated."""
+        self._compiled()
+        fn = self._closures[f"document {name}"]
+        if fn is None:
+            return True
+        with decimal.localcontext(v.EXACT):
+            try:
+                return fn(Env(dict(facts))) is True
+            except (EvaluationError, decimal.DecimalException):
+                return None
+
+    def in_domain(self, facts: Mapping[str, Value]) -> bool:
+        """The case lies inside every input's declared domain (the domain axioms hold for it)."""
+        axioms = [ax.formula for ax in self.enc.axioms.values()]
+        return not axioms or z3.is_true(self.enc.evaluate(z3.And(axioms), facts))
+
+    def engine_cases(self) -> list[dict[str, Value]]:
+        """Complete cases inside the domains for the engine's cheap passes: the base case, the
+        drafter's test cases (completed from the base case) and the base case with one answer
+        moved to a value next to a constant of the rules. A question the engine answers on one of
+        them (a case that requires a document, a pair that differs) needs no solver."""
+        if self._engine_cases is None:
+            from eenvoud.engine.facts import literal_value
+
+            out = [dict(self.base)]
+            for test in self.reg.tests:
+                case = {**self.base, **{g.name: literal_value(g.value) for g in test.given if g.name in self.base}}
+                try:
+                    if self.in_domain(case):
+                        out.append(case)
+                except (TypeError, ValueError, ArithmeticError):
+                    pass
+            self._engine_cases = out
+        return self._engine_cases
 
     def requirement_status(self, facts: Mapping[str, Value], names: list[str]) -> dict[str, bool | None]:
         """Whether each named requirement holds for a complete case, by the engine (fast path);

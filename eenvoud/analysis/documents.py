@@ -16,14 +16,24 @@ D is an unnecessary document when it is never required, covered, or never matter
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import z3
 
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import FALSE, disjunction, negate
-from eenvoud.analysis.inputs import copy_of, outcome_differs
+from eenvoud.analysis.inputs import (
+    ENGINE_PROBES,
+    candidate_values,
+    copy_of,
+    find_case,
+    outcome_differs,
+    probe_cases,
+)
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import holds
-from eenvoud.engine.values import EvaluationError
+from eenvoud.analysis.slices import Slice
+from eenvoud.engine.values import EvaluationError, Value
 
 
 def documents(ctx: Context) -> None:
@@ -36,19 +46,26 @@ def documents(ctx: Context) -> None:
         ctx.tick()
         required = ctx.enc.documents[d.name]
         label = f"`{d.name}`"
-        # never required, and never an error either (for an eligible case that is an outcome)
-        answer = prover.check(domain, [disjunction([required, ctx.enc.failures.get(f"document {d.name}", FALSE)])])
-        if isinstance(answer, Unknown):
-            ctx.undecided("unnecessary_document", d.name, d, answer.reason)
-            continue
-        if isinstance(answer, Proved):
-            ctx.add("unnecessary_document", d.name, d, d.label, list(answer.core),
-                    f"the document {label} is never required: no case meets its `required when`",
-                    proposal=f"remove document {label}")
-            continue
-        assert isinstance(answer, Refuted)
+        # never required, and never an error either (for an eligible case that is an outcome).
+        # Cheap first: a case the engine requires it for (or cannot evaluate its condition on)
+        # refutes that; not where the solver's case becomes a witness (a fact a registry holds)
+        if not any(holds(inputs[f]) for f in d.provides) and \
+                find_case(ctx, _required_or_error(ctx, d.name)) is not None:
+            ctx.stats.without_solver += 1
+        else:
+            answer = prover.check(domain, [disjunction([required, ctx.enc.failures.get(f"document {d.name}",
+                                                                                        FALSE)])])
+            if isinstance(answer, Unknown):
+                ctx.undecided("unnecessary_document", d.name, d, answer.reason)
+                continue
+            if isinstance(answer, Proved):
+                ctx.add("unnecessary_document", d.name, d, d.label, list(answer.core),
+                        f"the document {label} is never required: no case meets its `required when`",
+                        proposal=f"remove document {label}")
+                continue
         held = [f for f in d.provides if holds(inputs[f])]  # for the period and in the sense read
         if held:
+            assert isinstance(answer, Refuted)
             # an eligible applicant who must file it makes the plainest witness, when there is one
             # (and one whose case the engine evaluates: a requirement's literal also admits errors)
             eligible = prover.check(domain + list(ctx.enc.requirements), [required, ctx.enc.defined]) \
@@ -78,6 +95,9 @@ def documents(ctx: Context) -> None:
             for other in ctx.reg.documents:
                 if other.name == d.name or f not in other.provides:
                     continue
+                if find_case(ctx, _required_without(ctx, d.name, other.name)) is not None:
+                    ctx.stats.without_solver += 1  # a case requires this document and not the other
+                    continue
                 cover = prover.check(domain, [required, negate(ctx.enc.documents[other.name])])
                 if isinstance(cover, Proved):
                     covered[f] = f"`{other.name}` provides `{f}` whenever {label} is required"
@@ -89,6 +109,9 @@ def documents(ctx: Context) -> None:
                     proposal=f"remove document {label}")
             continue
         if ctx.contradiction:
+            continue
+        if _matters_by_engine(ctx, d.name, d.provides):
+            ctx.stats.without_solver += 1  # the engine shows a case where what it provides matters
             continue
         pairs: list[tuple[z3.ExprRef, z3.ExprRef]] = []
         axioms = []
@@ -106,3 +129,39 @@ def documents(ctx: Context) -> None:
                         proposal=f"remove document {label}")
             case Unknown():
                 ctx.undecided("unnecessary_document", d.name, d, matters.reason)
+
+
+# -- cheap before expensive: the engine looks for a case first ---------------------------------------
+
+
+def _required_or_error(ctx: Context, name: str) -> Callable[[dict[str, Value]], bool]:
+    return lambda case: ctx.document_required(name, case) is not False
+
+
+def _required_without(ctx: Context, name: str, other: str) -> Callable[[dict[str, Value]], bool]:
+    return lambda case: ctx.document_required(name, case) is True and ctx.document_required(other, case) is False
+
+
+def _matters_by_engine(ctx: Context, name: str, provides: tuple[str, ...] | list[str]) -> bool:
+    """A case that requires the document and a second one that differs from it only in what the
+    document provides, with different outcomes (eligibility, an amount, or an error): the
+    query `required ∧ outcome(F) ≠ outcome(F')` is then sat, with no solver."""
+    whole = Slice(ctx.everything.inputs, ctx.everything.requirements, ctx.everything.amounts, [], [])
+    tries = 0
+    values = {f: candidate_values(ctx, ctx.reg.input_map[f]) for f in provides}
+    for case in probe_cases(ctx):
+        tries += 1
+        if tries > ENGINE_PROBES:
+            return False
+        try:
+            if ctx.document_required(name, case) is not True:
+                continue
+            before = ctx.slice_outcome(whole, case)
+            for f in provides:
+                for value in values[f]:
+                    tries += 1
+                    if value != case[f] and ctx.slice_outcome(whole, {**case, f: value}) != before:
+                        return True
+        except (EvaluationError, ArithmeticError):
+            continue
+    return False

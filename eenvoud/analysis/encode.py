@@ -27,6 +27,7 @@ import z3
 from eenvoud.analysis import dates
 from eenvoud.analysis.outcomes import Z3_LOGIC, Outcome, outcomes_differ
 from eenvoud.analysis.terms import (
+    DIVISOR_CASES,
     FALSE,
     TRUE,
     arithmetic,
@@ -35,8 +36,10 @@ from eenvoud.analysis.terms import (
     constant,
     disjunction,
     divide,
+    divide_by_cases,
     equal,
     fold,
+    int_range,
     is_int_sorted,
     is_value,
     literal,
@@ -99,6 +102,8 @@ class Encoding:
     documents: dict[str, z3.BoolRef] = field(default_factory=dict)  # required when
     failures: dict[str, z3.BoolRef] = field(default_factory=dict)  # per declaration: the engine raises
     eligible: z3.BoolRef = TRUE
+    # the declared range of each whole-number input (an enumeration's indexes), by its constant's id
+    ranges: dict[int, tuple[int, int]] = field(default_factory=dict, repr=False)
     # per core node (its identity) and whether amounts are read as paid (see `_ref`)
     _terms: dict[tuple[c.Expr, bool], z3.ExprRef] = field(default_factory=dict, repr=False)
     _fails: dict[tuple[c.Expr, bool], z3.BoolRef] = field(default_factory=dict, repr=False)
@@ -233,8 +238,12 @@ class Encoding:
                     return x  # a whole number rounded to 0 or more decimals is itself
                 return rounded(x, e.places, e.mode)
             case c.RoundedDivide():
-                num, den = to_real(self.core_term(e.num, paid)), to_real(self.core_term(e.den, paid))
-                return rounded(divide(num, den), e.places, e.mode)
+                num, den = self.core_term(e.num, paid), self.core_term(e.den, paid)
+                if den.sort() == z3.IntSort() and not is_value(den):
+                    span = int_range(den, self.ranges)
+                    if span is not None and span[1] - span[0] < DIVISOR_CASES:
+                        return rounded(divide_by_cases(num, den, span), e.places, e.mode)
+                return rounded(divide(to_real(num), to_real(den)), e.places, e.mode)
             case c.Lookup():
                 return self._lookup(e, paid)[0]
             case _:
@@ -448,6 +457,10 @@ def encode(reg: CheckedRegulation, day: date) -> Encoding:
             enc.calendar.with_parts(var.value, var.consts)
         for ax in axioms:
             enc.axioms[ax.name] = ax
+        if isinstance(decl.type, t.IntType) and decl.type.lo is not None and decl.type.hi is not None:
+            enc.ranges[var.const.get_id()] = (int(decl.type.lo), int(decl.type.hi))
+        elif isinstance(decl.type, t.EnumType):
+            enc.ranges[var.const.get_id()] = (0, len(decl.type.members) - 1)
     for ax in derivation_axioms(enc.inputs, day):  # one person: `age` follows from `birth_date`
         enc.axioms[ax.name] = ax
     holds: list[z3.BoolRef] = []

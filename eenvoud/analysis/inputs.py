@@ -15,7 +15,7 @@ the pair of cases that shows it).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -242,3 +242,31 @@ def candidate_values(ctx: Context, decl: n.Input) -> list[Value]:
             return list(keep)
         case _:
             return []
+
+
+# -- cases for the engine's cheap passes over other questions (documents, branches) ---------------
+
+# engine decisions a cheap pass may spend on one question (one takes some 20 µs)
+ENGINE_PROBES = 3_000
+
+
+def probe_cases(ctx: Context) -> Iterator[dict[str, Value]]:
+    """Cases inside the domains: the base case and the drafter's tests, then the base case with
+    one answer moved to a value next to a constant of the rules."""
+    yield from ctx.engine_cases()
+    base = ctx.base
+    for decl in ctx.reg.inputs:
+        for value in candidate_values(ctx, decl):
+            yield {**base, decl.name: value}
+
+
+def find_case(ctx: Context, pred: Callable[[dict[str, Value]], bool]) -> dict[str, Value] | None:
+    for k, case in enumerate(probe_cases(ctx)):
+        if k >= ENGINE_PROBES:
+            return None
+        try:
+            if pred(case):
+                return case
+        except (EvaluationError, ArithmeticError):
+            continue
+    return None

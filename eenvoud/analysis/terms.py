@@ -10,7 +10,7 @@ number) and an enumeration (the option's index) are Int; money, decimal and perc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -190,6 +190,57 @@ def divide(num: z3.ExprRef, den: z3.ExprRef) -> z3.ExprRef:
         if d != 0:
             return multiply(num, real(1 / d))
     return fold(num / den)
+
+
+# a division by a whole-number term whose values lie in a range no wider than this is written out
+# by cases on the divisor, each a division by a constant: linear, where `num / den` is not
+DIVISOR_CASES = 64
+
+
+def int_range(x: z3.ExprRef, ranges: Mapping[int, tuple[int, int]]) -> tuple[int, int] | None:
+    """Bounds of an integer term over the inputs' declared ranges (`ranges`: by the id of an input's
+    constant), through sums, differences, constant multiples and `if`s; None when unbounded."""
+    if z3.is_int_value(x):
+        return x.as_long(), x.as_long()
+    if z3.is_const(x):
+        return ranges.get(x.get_id())
+    if z3.is_app_of(x, z3.Z3_OP_ITE):
+        a, b = int_range(x.arg(1), ranges), int_range(x.arg(2), ranges)
+        return None if a is None or b is None else (min(a[0], b[0]), max(a[1], b[1]))
+    if z3.is_app_of(x, z3.Z3_OP_ADD) or z3.is_app_of(x, z3.Z3_OP_SUB):
+        parts = [int_range(k, ranges) for k in x.children()]
+        if any(p is None for p in parts):
+            return None
+        lo, hi = parts[0]  # type: ignore[misc]
+        for p in parts[1:]:
+            assert p is not None
+            if z3.is_app_of(x, z3.Z3_OP_ADD):
+                lo, hi = lo + p[0], hi + p[1]
+            else:
+                lo, hi = lo - p[1], hi - p[0]
+        return lo, hi
+    if z3.is_app_of(x, z3.Z3_OP_MUL) and x.num_args() == 2:
+        a, b = int_range(x.arg(0), ranges), int_range(x.arg(1), ranges)
+        if a is None or b is None or (a[0] != a[1] and b[0] != b[1]):
+            return None
+        products = [p * q for p in a for q in b]
+        return min(products), max(products)
+    if z3.is_app_of(x, z3.Z3_OP_UMINUS):
+        a = int_range(x.arg(0), ranges)
+        return None if a is None else (-a[1], -a[0])
+    return None
+
+
+def divide_by_cases(num: z3.ExprRef, den: z3.ExprRef, span: tuple[int, int]) -> z3.ExprRef:
+    """num / den for a whole-number `den` known to lie in `span`: by cases on its value, each a
+    division by a constant (linear). Outside the span (never, within the domains) the plain
+    quotient, so that the term stays exact for any value."""
+    out = divide(to_real(num), to_real(den))
+    lo, hi = span
+    for k in range(hi, lo - 1, -1):
+        if k != 0:
+            out = z3.If(den == k, divide(to_real(num), real(k)), out)
+    return out
 
 
 def rounded(x: z3.ExprRef, places: int, mode: c.Rounding) -> z3.ExprRef:
