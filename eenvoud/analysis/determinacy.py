@@ -38,6 +38,7 @@ from eenvoud.analysis.outcomes import differ, outcomes_differ
 from eenvoud.analysis.prover import Answer, Budget, Proved, Refuted, Unknown
 from eenvoud.analysis.questions import (
     Pass,
+    Ties,
     changes,
     differs,
     explore,
@@ -182,16 +183,19 @@ def _walk(prog: Program, facts: Mapping[str, Value], open_names: list[str], rest
     current = {**facts, **{y: answer.case[y] for y in open_names}}
     before = full_outcome(prog, current)
     start = before
+    tied = Ties(prog)
     found: dict[str, tuple[str, ...]] = {}
-    for x in rest:
+    # derived answers last: a step counts only from a case whose ties hold, as the query's does
+    for x in sorted(rest, key=lambda y: y in tied.derived):
         if x not in answer.also or answer.also[x] == current[x]:
             continue
         step = {**current, x: answer.also[x]}
         after = full_outcome(prog, step)
-        if differs(before, after):
+        if differs(before, after) and tied.witness({}, current, step, x):
             found[x] = changes(before, after, amounts, documents)
         current, before = step, after
-    open_parts |= parts_differ(start, before, amounts, documents)
+    if tied.consistent(current):
+        open_parts |= parts_differ(start, before, amounts, documents)
     return found
 
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from eenvoud.analysis.variables import numbers_in
+from eenvoud.analysis.variables import PERSON_DERIVATIONS, numbers_in
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Question, judge
 from eenvoud.engine.evaluate import Env, Program, bracket_rows, parameter_value
 from eenvoud.engine.facts import literal_value
-from eenvoud.engine.values import CENT, EXACT, Value
+from eenvoud.engine.values import CENT, EXACT, Value, years_between
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -250,6 +250,64 @@ def unread(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str])
     return {x for x in open_names if x not in read}
 
 
+class Ties:
+    """Inputs tied by the encoding's derivation axioms (`variables.derivation_axioms`: `age` is
+    the whole years from `birth_date` to the decision date). A completion satisfies them; a pair
+    shows an answer relevant as the solver's query does: the first case satisfies them, and the
+    second too when the answer changed is a derived one (its axiom holds on the copy)."""
+
+    def __init__(self, prog: Program):
+        self.day = prog.day
+        inputs = prog.reg.input_map
+        self.pairs = [(d, src) for d, src in PERSON_DERIVATIONS
+                      if d in inputs and src in inputs and isinstance(inputs[d].type, t.IntType)
+                      and isinstance(inputs[src].type, t.DateType)]
+        self.derived = {d for d, _src in self.pairs}
+        self.types = {d: inputs[d].type for d in self.derived}
+
+    def consistent(self, case: Mapping[str, Value]) -> bool:
+        for d, src in self.pairs:
+            born, age = case.get(src), case.get(d)
+            if isinstance(born, date) and age is not None and years_between(born, self.day) != age:
+                return False
+        return True
+
+    def repair(self, facts: Mapping[str, Value], completion: dict[str, Value]) -> dict[str, Value] | None:
+        """The completion with each derived answer following from its source (or the source moved
+        to a date that gives the known derived answer); None when no such completion is found."""
+        out = dict(completion)
+        for d, src in self.pairs:
+            both = {**facts, **out}
+            if d in out and src in both:
+                born = both[src]
+                if isinstance(born, date):
+                    out[d] = years_between(born, self.day)
+                    typ = self.types[d]
+                    if isinstance(typ, t.IntType) and ((typ.lo is not None and out[d] < typ.lo)  # type: ignore[operator]
+                                                       or (typ.hi is not None and out[d] > typ.hi)):  # type: ignore[operator]
+                        return None
+            elif src in out and d in facts:
+                born, age = out[src], facts[d]
+                if isinstance(born, date) and isinstance(age, int):
+                    for year in (self.day.year - age, self.day.year - age - 1):
+                        try:
+                            moved = born.replace(year=year)
+                        except ValueError:
+                            moved = born.replace(year=year, day=28)
+                        if years_between(moved, self.day) == age:
+                            out[src] = moved
+                            break
+        return out if self.consistent({**facts, **out}) else None
+
+    def witness(self, facts: Mapping[str, Value], before: Mapping[str, Value], after: Mapping[str, Value],
+                x: str) -> bool:
+        if not self.pairs:
+            return True
+        if not self.consistent({**facts, **before}):
+            return False
+        return x not in self.derived or self.consistent({**facts, **after})
+
+
 def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str], tries: int = TRIES,
             search: Sequence[str] | None = None) -> Pass:
     """Complete the open facts a few ways, decide each completion with the engine, and keep what
@@ -277,10 +335,14 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
     first: Full | None = None
     budget = tries
 
+    tied = Ties(prog)
+
     def decide(completion: dict[str, Value]) -> Full:
         nonlocal budget, first
         budget -= 1
         res = full_outcome(prog, {**facts, **completion})
+        if not tied.consistent({**facts, **completion}):
+            return res  # one side of a pair only (see `Ties`): not a completion
         out.completions.append((completion, res))
         if first is None:
             first = res
@@ -293,7 +355,10 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
         # limits), the eligible ones first
         seen: set[str] = set()
         starts: list[tuple[dict[str, Value], Full]] = []
-        for base in bases:
+        for proposed in bases:
+            base = tied.repair(facts, proposed)
+            if base is None:
+                continue
             key = repr(sorted(base.items()))
             if key in seen or budget <= 0:
                 continue
@@ -305,7 +370,7 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
             if budget <= 0 or before[0] != "eligible" or len(out.relevant) == len(targets):
                 break
             for x in targets:
-                if x in out.relevant:
+                if x in out.relevant or x in tied.derived:
                     continue
                 for value in spread(values[x], SPREAD):
                     if value == base[x]:
@@ -323,11 +388,18 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
         k = 0
         while budget > 0 and len(out.relevant) < len(targets):
             if k >= len(starts):
-                extra = {x: rng.choice(vs) for x, vs in values.items()}
+                k += 1
+                extra = tied.repair(facts, {x: rng.choice(vs) for x, vs in values.items()})
+                if extra is None:
+                    budget -= 1
+                    continue
                 starts.append((extra, decide(extra)))
-            a, a_out = starts[k % len(starts)]
-            b, b_out = starts[(k * 7 + 3) % len(starts)] if k < len(starts) else starts[k - 1]
-            k += 1
+                a, a_out = starts[-1]
+                b, b_out = starts[-2] if len(starts) > 1 else starts[-1]
+            else:
+                a, a_out = starts[k]
+                b, b_out = starts[(k * 7 + 3) % len(starts)]
+                k += 1
             if not differs(a_out, b_out):
                 continue
             todo = sorted((x for x in open_names if a[x] != b[x]), key=lambda x: (x in out.relevant, x not in targets))
@@ -337,7 +409,7 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
                     break
                 step = {**current, x: b[x]}
                 after = decide(step)
-                if x not in out.relevant and differs(before, after):
+                if x not in out.relevant and differs(before, after) and tied.witness(facts, current, step, x):
                     out.relevant[x] = ({**facts, **current}, b[x])
                     out.can_change[x] = changes(before, after, amounts, documents)
                 current, before = step, after
