@@ -39,8 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from eenvoud.analysis.determinacy import settle  # noqa: E402
+from eenvoud.analysis.variables import PERSON_DERIVATIONS  # noqa: E402
 from eenvoud.engine.decision import Decision, default_engine  # noqa: E402
-from eenvoud.engine.values import Value  # noqa: E402
+from eenvoud.engine.values import Value, years_between  # noqa: E402
 from eenvoud.ir import nodes as n  # noqa: E402
 from eenvoud.ir import types as t  # noqa: E402
 from eenvoud.ir.checked import CheckedRegulation  # noqa: E402
@@ -90,6 +91,22 @@ def draw(rng: random.Random, decl: n.Input, near: list[Decimal]) -> Value:
             raise AssertionError(typ)
 
 
+def person(reg: CheckedRegulation, case: dict[str, Value]) -> dict[str, Value]:
+    """One case is one person: a derived input (`age`) follows the input it is derived from
+    (`birth_date`), as the API requires and the solver assumes."""
+    for derived, source in PERSON_DERIVATIONS:
+        if derived in case and isinstance(case.get(source), date):
+            decl = reg.input_map[derived]
+            age = years_between(case[source], DAY)  # type: ignore[arg-type]
+            typ = decl.type
+            if isinstance(typ, t.IntType) and (typ.lo is None or age >= typ.lo) and (typ.hi is None or age <= typ.hi):
+                case[derived] = age
+            else:
+                case[source] = date(DAY.year - 40, 6, 15)
+                case[derived] = years_between(case[source], DAY)  # type: ignore[arg-type]
+    return case
+
+
 def session(reg: CheckedRegulation, case: dict[str, Value],
             ask: Callable[[dict[str, Value]], Decision]) -> tuple[int, Decision]:
     known: dict[str, Value] = {}
@@ -118,7 +135,7 @@ def run(name: str, count: int) -> dict[str, object]:
     engine = default_engine()
     rng = random.Random(name)
     near = constants(reg)
-    cases = [{i.name: draw(rng, i, near) for i in reg.inputs} for _ in range(count)]
+    cases = [person(reg, {i.name: draw(rng, i, near) for i in reg.inputs}) for _ in range(count)]
     totals: dict[str, list[int]] = {"rules": [], "count": [], "solver": []}
     wrong = {"rules": 0, "count": 0, "solver": 0}
     start = time.process_time()
