@@ -92,6 +92,10 @@ def branches(ctx: Context) -> None:
                         ctx.undecided("dead_branch", subject, site.node, answer.reason)
 
 
+# cases the engine tries per `if` (a branch has many sites; past this the solver is cheaper)
+BRANCH_PROBES = 200
+
+
 def _reached_by_engine(ctx: Context, site: _Site, s: Slice | None, eligible: bool) -> set[bool]:
     """The values of the condition on cases the engine evaluates that reach the `if` (its path
     holds; and, in the context of eligibility, every requirement of the slice holds): a branch
@@ -118,7 +122,7 @@ def _reached_by_engine(ctx: Context, site: _Site, s: Slice | None, eligible: boo
         seen.add(value)
         return len(seen) == 2
 
-    find_case(ctx, probe)
+    find_case(ctx, probe, BRANCH_PROBES)
     if seen:
         ctx.stats.without_solver += len(seen)
     return seen

@@ -260,9 +260,11 @@ def probe_cases(ctx: Context) -> Iterator[dict[str, Value]]:
             yield {**base, decl.name: value}
 
 
-def find_case(ctx: Context, pred: Callable[[dict[str, Value]], bool]) -> dict[str, Value] | None:
+def find_case(ctx: Context, pred: Callable[[dict[str, Value]], bool], limit: int = ENGINE_PROBES
+              ) -> dict[str, Value] | None:
+    """The first of `probe_cases` (at most `limit` of them) for which `pred` holds."""
     for k, case in enumerate(probe_cases(ctx)):
-        if k >= ENGINE_PROBES:
+        if k >= limit:
             return None
         try:
             if pred(case):
