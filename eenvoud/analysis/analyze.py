@@ -8,7 +8,6 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -161,8 +160,6 @@ def jobs_for(n: int, jobs: int | None) -> int:
     if jobs is None:
         env = os.environ.get("EENVOUD_JOBS", "")
         jobs = int(env) if env.isdigit() else (os.cpu_count() or 1)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
     return max(1, min(jobs, n))
 
 
@@ -172,7 +169,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
     """Analyze each regulation (modules are analyzed through the regulations that import them).
     `parameter_echoes`: also report the dead branches that only echo a parameter set by date.
     `jobs`: regulations analysed at once in worker processes (default: one per core); the report
-    is the same, in the same order, whatever the number."""
+    is the same, in the same order, witnesses included, whatever the number."""
     global _ARGS
     budget = budget or Budget()
     started = time.perf_counter()
@@ -182,19 +179,23 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
     meter = _Meter(sum(_steps(reg) * (len(days) + 1) for reg, days in work), callback=progress)
     done: list[_Done] = []
     workers = jobs_for(len(work), jobs)
-    if workers > 1:
+    if len(work) > 1 and workers >= 1 and "fork" in multiprocessing.get_all_start_methods():
+        # each regulation in a fresh fork of this process (one task per child): it starts from the
+        # same solver state as when it is analysed alone, so that the report, witnesses included, is
+        # the same whatever the number of workers
         _WORK[:] = work
         _ARGS = (day, budget, registry, simplify, parameter_echoes)
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
                 # the largest first, so that the pool ends together; the report keeps the given order
                 order = sorted(range(len(work)), key=lambda k: -_steps(work[k][0]) * (len(work[k][1]) + 1))
-                futures = {k: pool.submit(_in_worker, k) for k in order}
+                pending = {k: pool.apply_async(_in_worker, (k,)) for k in order}
+                results: dict[int, _Done] = {}
                 for k in order:
-                    got = futures[k].result()
-                    for _ in range(got.steps):
+                    results[k] = pending[k].get()
+                    for _ in range(results[k].steps):
                         meter.tick()
-                done = [futures[k].result() for k in range(len(work))]
+                done = [results[k] for k in range(len(work))]
         finally:
             _WORK.clear()
             _ARGS = None
