@@ -219,6 +219,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
         report.unknown += merge_periods(undecided, (on,), True)
         for reg in library:
             report.regs.setdefault(reg.name, reg)
+        report.findings = burdens_.fold_divergences(report.findings, report.regs)  # consequences folded
     report.queries = queries
     report.seconds = time.perf_counter() - started
     if progress is not None:
