@@ -67,7 +67,6 @@ def test_no_finding_only_echoes_a_parameter_set_by_date(report: dict[str, object
     assert not [f for f in _findings(report) if f["kind"] == "dead_branch"]
 
 
-@pytest.mark.xfail(reason="examples/reports/ is regenerated at the end of the wave", strict=False)
 def test_every_witness_is_plausible_and_one_person(report: dict[str, object]) -> None:
     for f in _findings(report):
         w = f["witness"]
