@@ -5,6 +5,7 @@ makes irrelevant is folded into it, and a document's findings are merged into on
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from eenvoud.analysis.analyze import analyze
 from eenvoud.analysis.burdens import merge_document
@@ -91,3 +92,23 @@ def test_a_divergence_sharing_one_side_with_its_cause_is_folded_too() -> None:
                       None, (), None, "follows")
     got = fold_divergences([follows, cause], regs)
     assert [f.subject for f in got] == [cause.subject] and got[0].consequences == (follows.subject,)
+
+
+def test_analyze_reports_a_divergence_once_with_what_follows_from_it(tmp_path: Path) -> None:
+    """The whole run folds diverging definitions (burdens.fold_divergences is called by analyze)."""
+    import json
+
+    from eenvoud.cli import main
+
+    (tmp_path / "shared.rules").write_text('module shared "Gedeeld"\n\n'
+                                           'input income : money €0..€100_000 "Inkomen per maand"\n', encoding="utf-8")
+    for name, norm in (("a", "income"), ("b", "round(income * 90%, 2)")):
+        (tmp_path / f"{name}.rules").write_text(
+            f'regulation reg_{name} "Regeling {name}"\n\nimport "shared.rules"\n\n'
+            f'define norm : money "Norm voor de berekening" = {norm}\n'
+            'define room : money "Ruimte voor de berekening" = norm + €10.00\n\n'
+            'requirement some_room "Er is ruimte": room > €0.00\n', encoding="utf-8")
+    out = tmp_path / "report.json"
+    assert main(["analyze", str(tmp_path), "--date", "2025-01-01", "--timeout", "1", "--out", str(out)]) == 0
+    found = [f for f in json.loads(out.read_text(encoding="utf-8"))["findings"] if f["kind"] == "diverging_definition"]
+    assert [(f["subject"], f["consequences"]) for f in found] == [("reg_a.norm / reg_b.norm", ["reg_a.room / reg_b.room"])]
