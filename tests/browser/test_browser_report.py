@@ -64,7 +64,6 @@ def test_the_report_shows_its_summary_and_charts_offline(which: str, generated: 
 # proposed text) ends each diff line with `{% endif %}` and a newline, which the report's Jinja
 # environment (trim_blocks=True, analysis/report.py) drops: the whole diff is drawn on one line. Strict:
 # when the template is fixed (`{% endif %}{{ "\n" }}`), this marker must go.
-@pytest.mark.xfail(strict=True, reason="the HTML report draws its diff on one line (trim_blocks eats the newline)")
 @pytest.mark.parametrize("which", ["example", "generated"])
 def test_the_reports_diff_is_one_line_per_line(which: str, generated: Path, offline: tuple[Any, Offline],
                                                shots: Path) -> None:
