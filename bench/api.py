@@ -214,7 +214,7 @@ class Server:
             self.process.kill()
 
 
-def start_eenvoud(workers: int, launcher: str, access_log: bool) -> Server:
+def start_eenvoud(workers: int, launcher: str, access_log: bool, store: bool = True) -> Server:
     port = free_port()
     env = {**os.environ, "EENVOUD_RULES": str(RULES)}
     if launcher == "serve":  # the product: `eenvoud serve` (one SO_REUSEPORT socket per worker)
@@ -228,6 +228,9 @@ def start_eenvoud(workers: int, launcher: str, access_log: bool) -> Server:
     if not access_log:
         cmd.append("--no-access-log")
         config += " --no-access-log"
+    if not store and launcher == "serve":  # the decision store (docs/audit.md) off: OpenFisca keeps nothing
+        cmd.append("--no-store")
+        config += " --no-store"
     log = ROOT / "bench" / f".eenvoud-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
@@ -318,6 +321,8 @@ def main() -> None:
     parser.add_argument("--eenvoud-workers", type=int, default=2)
     parser.add_argument("--eenvoud-launcher", choices=["serve", "uvicorn"], default="serve")
     parser.add_argument("--access-log", action="store_true", help="keep eenvoud's access log on")
+    parser.add_argument("--no-store", action="store_true",
+                        help="serve without the decision store (each decision is kept by default)")
     # 3 sync workers was OpenFisca's best of 2, 3 and 4 sync workers and 2 gthread workers x 4
     # threads at 10 and 50 clients on this machine
     parser.add_argument("--openfisca-workers", type=int, default=3)
@@ -331,7 +336,7 @@ def main() -> None:
         client_main(args)
         return
 
-    eenvoud = start_eenvoud(args.eenvoud_workers, args.eenvoud_launcher, args.access_log)
+    eenvoud = start_eenvoud(args.eenvoud_workers, args.eenvoud_launcher, args.access_log, not args.no_store)
     openfisca = start_openfisca(args.openfisca_workers, args.openfisca_threads)
     results: list[dict[str, Any]] = []
     try:
