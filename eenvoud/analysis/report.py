@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -717,7 +718,21 @@ def _env() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined)
     env.filters["md_cell"] = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
     env.filters["code"] = _code_html
+    env.filters["rules_line"] = _rules_line_html
     return env
+
+
+def _rules_line_html(line: str) -> Any:
+    """One line of a unified diff of rule text: its `+`/`-`/space prefix, then the rule text coloured
+    by the editors' TextMate grammar (issue 16: one grammar for the editor, the playground and the
+    reports); every rule of that grammar matches within a line, so a line alone highlights right."""
+    from markupsafe import Markup, escape
+
+    from eenvoud.dsl.highlight import highlight
+
+    if line[:1] in ("+", "-", " ") and not line.startswith(("+++", "---")):
+        return Markup(escape(line[:1]) + Markup(highlight(line[1:])))
+    return escape(line)
 
 
 def _code_html(text: str) -> str:

@@ -177,3 +177,17 @@ def test_a_question_never_used_in_a_period_is_struck_for_that_period(tmp_path: P
     strike = reports.to_json(r, "nl")["summary"]["strike"]  # type: ignore[index]
     # the form asks it of everyone, though no rule reads it then
     assert [(s["category"], s["subject"], s["domain_share"]) for s in strike] == [("question", "shoe_size", 1.0)]
+
+
+def test_the_proposed_text_is_coloured_by_the_editors_grammar(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 16: one TextMate grammar for the editor, the playground and the reports
+    html = _write(tmp_path, "html")
+    pre = html[html.index('<pre class="rules">'):]
+    pre = pre[:pre.index("</pre>")]
+    # the struck requirement: its `-` kept, then its words coloured as the editor colours them
+    assert '<span class="del">-<span class="tok-keyword">requirement</span>' in pre
+    assert '<span class="tok-string">&quot;18 jaar of ouder&quot;</span>' in pre or \
+        '<span class="tok-string">"18 jaar of ouder"</span>' in pre
+    # the unified diff's header lines stay plain text
+    assert re.search(r"^--- ", pre.split(">", 1)[1], re.M)
