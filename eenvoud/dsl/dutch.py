@@ -118,14 +118,5 @@ def _groups(whole: str) -> bool:
 
 
 def _grouped(amount: Decimal) -> str:
-    """`7575.00` as `7_575.00`."""
-    text = format(amount, "f")
-    whole, dot, frac = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = whole.lstrip("-")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + "_".join(groups) + dot + frac
+    """`7575.00` as `7_575.00` (Decimal groups with `,` only)."""
+    return format(amount, ",f").replace(",", "_")

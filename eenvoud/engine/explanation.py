@@ -80,15 +80,8 @@ def _show(name: str, value: object, reg: CheckedRegulation, lang: str = "en") ->
 
 
 def _thousands(text: str) -> str:
-    whole, _, frac = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    whole = whole.lstrip("-")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ",".join(groups) + ("." + frac if frac else "")
+    """`141896.00` as `141,896.00` (Decimal's own grouping: the digits and the sign as they are)."""
+    return format(Decimal(text), ",f")
 
 
 @dataclass(frozen=True)
