@@ -14,11 +14,12 @@ from typing import Any, assert_never
 
 import z3
 
-from eenvoud.analysis.encode import Encoding, numbers_in
+from eenvoud.analysis.encode import Encoding
 from eenvoud.analysis.findings import Finding, Undecided, Witness
 from eenvoud.analysis.plausible import candidates, claim_of, pair_claim, plausible, realistic
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
+from eenvoud.analysis.variables import rule_constants
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import Decision, decide, judge
 from eenvoud.engine.evaluate import Env, Program
@@ -70,7 +71,8 @@ class Context:
             [a.name for a in self.reg.amounts], [d.name for d in self.reg.documents], list(self.enc.failures))
         self.base = domain_case(self.reg)
         self.requirement_decl = {r.name: r for r in self.reg.requirements}
-        self.constants = _constants(self.reg, self.day)
+        # the numbers the rules compare with, at most 80 of them: the engine's probes try values next to each
+        self.constants = rule_constants(self.reg, self.day)[:80]
         self.input_order = {i.name: k for k, i in enumerate(self.reg.inputs)}
 
     # -- slices and their solvers ---------------------------------------------------------------------
@@ -340,41 +342,6 @@ class Context:
     def article(self, requirement: str) -> str | None:
         r = self.requirement_decl[requirement]
         return r.article or r.label
-
-
-def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
-    """The numbers a regulation compares things with on `day`: its literals, parameter values and
-    bracket bounds; the engine's cheap passes try values next to them."""
-    from eenvoud.engine.evaluate import bracket_rows, parameter_value
-
-    found: list[Decimal] = []
-
-    def walk(e: n.Expr) -> None:
-        numbers_in(e, found)
-
-    for d in reg.definitions:
-        walk(d.expr)
-    for a in reg.amounts:
-        walk(a.expr)
-    for r in reg.requirements:
-        walk(r.condition)
-        for x in r.exemptions:
-            walk(x.condition)
-    for doc in reg.documents:
-        if doc.required_when is not None:
-            walk(doc.required_when)
-    out = set(found)
-    for p in reg.parameters:
-        pv = parameter_value(p, day)
-        if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
-            out.add(Decimal(pv.value.value))
-    for b in reg.brackets:
-        version = bracket_rows(b, day)
-        for row in version.rows if version else ():
-            for lit in (row.lo, row.hi):
-                if isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit):
-                    out.add(Decimal(lit.value))
-    return sorted(out)[:80]
 
 
 def _property_value(prog: Program, prop: n.Property, facts: Mapping[str, Value]) -> object:

@@ -27,13 +27,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from eenvoud.analysis.variables import PERSON_DERIVATIONS, numbers_in
+from eenvoud.analysis.variables import PERSON_DERIVATIONS, rule_constants
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Question, judge
-from eenvoud.engine.evaluate import Env, Program, bracket_rows, parameter_value
+from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.facts import literal_value
 from eenvoud.engine.values import CENT, EXACT, Value, years_between
-from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -107,7 +106,7 @@ def answers(reg: CheckedRegulation, day: date) -> Answers:
     got = core.compiled.get("answers")
     if isinstance(got, Answers):
         return got
-    numbers = _constants(reg, day)
+    numbers = rule_constants(reg, day)
     values = {i.name: candidates(i.type, numbers, day) for i in reg.inputs}
     tests = []
     for test in reg.tests:
@@ -122,35 +121,6 @@ def answers(reg: CheckedRegulation, day: date) -> Answers:
     out = Answers(values, tests)
     core.compiled["answers"] = out
     return out
-
-
-def _constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
-    """The numbers the regulation compares things with on `day`: literals, parameter values and
-    bracket bounds."""
-    found: list[Decimal] = []
-    for d in reg.definitions:
-        numbers_in(d.expr, found)
-    for a in reg.amounts:
-        numbers_in(a.expr, found)
-    for r in reg.requirements:
-        numbers_in(r.condition, found)
-        for x in r.exemptions:
-            numbers_in(x.condition, found)
-    for doc in reg.documents:
-        if doc.required_when is not None:
-            numbers_in(doc.required_when, found)
-    out = set(found)
-    for p in reg.parameters:
-        pv = parameter_value(p, day)
-        if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
-            out.add(Decimal(pv.value.value))
-    for b in reg.brackets:
-        version = bracket_rows(b, day)
-        for row in version.rows if version else ():
-            for lit in (row.lo, row.hi):
-                if isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit):
-                    out.add(Decimal(lit.value))
-    return sorted(out)
 
 
 def candidates(typ: t.Type, numbers: list[Decimal], day: date) -> list[Value]:

@@ -23,6 +23,7 @@ from eenvoud.analysis.terms import TRUE, real
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
+from eenvoud.ir.checked import CheckedRegulation
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,38 @@ class Axiom:
     formula: z3.BoolRef
     input: str
 
+
+def rule_constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
+    """The numbers a regulation compares things with on `day`, sorted: the literals of its
+    definitions, amounts, requirements, exemptions and documents' conditions, its parameter values and
+    its bracket bounds. The engine's cheap passes (the analyzer's probes, settling open questions) try
+    values at and next to them."""
+    from eenvoud.engine.evaluate import bracket_rows, parameter_value
+
+    found: list[Decimal] = []
+    for d in reg.definitions:
+        numbers_in(d.expr, found)
+    for a in reg.amounts:
+        numbers_in(a.expr, found)
+    for r in reg.requirements:
+        numbers_in(r.condition, found)
+        for x in r.exemptions:
+            numbers_in(x.condition, found)
+    for doc in reg.documents:
+        if doc.required_when is not None:
+            numbers_in(doc.required_when, found)
+    out = set(found)
+    for p in reg.parameters:
+        pv = parameter_value(p, day)
+        if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
+            out.add(Decimal(pv.value.value))
+    for b in reg.brackets:
+        version = bracket_rows(b, day)
+        for row in version.rows if version else ():
+            for lit in (row.lo, row.hi):
+                if isinstance(lit, n.IntLit | n.DecimalLit | n.MoneyLit):
+                    out.add(Decimal(lit.value))
+    return sorted(out)
 
 def numbers_in(e: n.Expr, out: list[Decimal]) -> None:
     """The number and money literals of an expression: what the rules compare things with."""
