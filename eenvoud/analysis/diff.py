@@ -85,6 +85,23 @@ class Atom:
     versions: set[str] = field(default_factory=set)
 
 
+def lit_term(lit: tuple[Atom, bool]) -> z3.BoolRef:
+    """An atom as it holds in a case: its term, or its negation."""
+    return lit[0].term if lit[1] else negate(lit[0].term)
+
+
+def drop_implied(lits: list[tuple[Atom, bool]],
+                 check: Callable[..., z3.CheckSatResult]) -> list[tuple[Atom, bool]]:
+    """A case's literals without those the rest imply under what `check` asserts (each in turn,
+    dropped when the rest with its negation is unsat): the readable part of a region's condition."""
+    kept = list(lits)
+    for lit in lits:
+        trial = [lit_term(x) for x in kept if x is not lit]
+        if check(*trial, negate(lit_term(lit))) == z3.unsat:
+            kept = [x for x in kept if x is not lit]
+    return kept
+
+
 @dataclass
 class Region:
     outcome: str  # "eligible" or an amount's name
@@ -425,16 +442,9 @@ def _regions(old: Version, new: Version, eo: Encoding, en: Encoding, domain: lis
         assert model is not None
         lits = [(a, z3.is_true(model.eval(a.term, model_completion=True))) for a in found]
 
-        def term(lit: tuple[Atom, bool]) -> z3.BoolRef:
-            return lit[0].term if lit[1] else negate(lit[0].term)
-
-        kept = list(lits)
-        for lit in lits:
-            trial = [term(x) for x in kept if x is not lit]
-            if others.check(*trial, negate(term(lit))) == z3.unsat:
-                kept = [x for x in kept if x is not lit]
-        exact = others.check(*[term(x) for x in kept]) == z3.unsat
-        region_terms = [term(x) for x in kept]
+        kept = drop_implied(lits, others.check)
+        exact = others.check(*[lit_term(x) for x in kept]) == z3.unsat
+        region_terms = [lit_term(x) for x in kept]
         # a witness a reader believes: dates of birth after 1900, no fortunes, when the region has one
         if cases.check(*blocked, *region_terms, *_plausible(eo, en)) == z3.sat and cases.model is not None:
             model = cases.model

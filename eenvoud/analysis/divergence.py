@@ -36,7 +36,7 @@ from pathlib import Path
 import z3
 
 from eenvoud.analysis.context import span_text
-from eenvoud.analysis.diff import Atom, _leaves, _negated_text
+from eenvoud.analysis.diff import Atom, _leaves, _negated_text, drop_implied, lit_term
 from eenvoud.analysis.encode import Encoding, NoValue, encode
 from eenvoud.analysis.findings import Finding, Undecided, Witness, facts_json
 from eenvoud.analysis.prover import Budget
@@ -229,9 +229,6 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
     values: tuple[object, object] | None = None
     blocked: list[z3.BoolRef] = []
 
-    def term(lit: tuple[Atom, bool]) -> z3.BoolRef:
-        return lit[0].term if lit[1] else negate(lit[0].term)
-
     for _ in range(REGIONS):
         model = _simple_case(s, differ, blocked, readable, [x.term for x in money], order, budget)
         if model is None and readable and s.check(differ, *blocked, *readable) == z3.sat:
@@ -247,27 +244,23 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
                 break
             model = s.model()
         lits = [(x, z3.is_true(model.eval(x.term, model_completion=True))) for x in [*money, *atoms]]
-        if money and agree.check(*[term(x) for x in lits]) == z3.unsat:
+        if money and agree.check(*[lit_term(x) for x in lits]) == z3.unsat:
             # the case's cube, amounts there or not, differs throughout: keep it so, dropping
             # what it does not need (the absent amounts first)
             kept = list(lits)
             for lit in sorted(lits, key=lambda x: (id(x[0]) not in is_money or x[1], x[0].text)):
-                trial = [term(x) for x in kept if x is not lit]
+                trial = [lit_term(x) for x in kept if x is not lit]
                 if agree.check(*trial) == z3.unsat:
                     kept = [x for x in kept if x is not lit]
             every = True
         else:  # where the differing cases lie: the rules' own conditions
             lits = [x for x in lits if id(x[0]) not in is_money]
-            kept = list(lits)
-            for lit in lits:
-                trial = [term(x) for x in kept if x is not lit]
-                if same.check(*trial, negate(term(lit))) == z3.unsat:
-                    kept = [x for x in kept if x is not lit]
-            every = agree.check(*[term(x) for x in kept]) == z3.unsat
+            kept = drop_implied(lits, same.check)
+            every = agree.check(*[lit_term(x) for x in kept]) == z3.unsat
         # the next region in another combination of the rules' conditions where there is one, so that
         # the few regions shown tell different differences apart (the partner, then gross against net)
         block = [x for x in kept if id(x[0]) not in is_money] if every else kept
-        blocked.append(negate(conjunction([term(x) for x in block or kept])))
+        blocked.append(negate(conjunction([lit_term(x) for x in block or kept])))
         text = " and ".join(x.text if pos else x.negated for x, pos in kept) or "every case"
         # exact: they differ in every case of the region; otherwise it is where such cases lie
         regions.append(text if every else f"{text} (in some cases)")
