@@ -91,12 +91,7 @@ def generate(size: int, seed: int = 7) -> str:
             elif rng.random() < 0.15:
                 cond = f"{money} <= €{point_money + rng.randint(0, 20_000)}"
             else:
-                terms = rng.sample(ints, rng.randint(1, 3))
-                coefficients = {t: rng.randint(1, 5) for t in terms}
-                at = sum(c * point[t] for t, c in coefficients.items())
-                text = " + ".join(f"{c} * {t}" for t, c in coefficients.items())
-                slack = rng.randint(0, 150)
-                cond = f"{text} <= {at + slack}" if rng.random() < 0.5 else f"{text} >= {max(0, at - slack)}"
+                cond = _linear_condition(rng, ints, point)
             conditions.append(f"({cond})")
             unless = f"\n  unless {rng.choice(flags)} and {rng.choice(ints)} >= {rng.randint(50, 99)}" \
                 if rng.random() < 0.1 else ""
@@ -106,6 +101,15 @@ def generate(size: int, seed: int = 7) -> str:
         lines.append("")
     return "\n".join(lines) + "\n"
 
+
+def _linear_condition(rng: random.Random, ints: list[str], point: dict[str, int]) -> str:
+    """A random linear bound over one to three whole-number inputs, met by `point` up to a slack."""
+    terms = rng.sample(ints, rng.randint(1, 3))
+    coefficients = {t: rng.randint(1, 5) for t in terms}
+    at = sum(c * point[t] for t, c in coefficients.items())
+    text = " + ".join(f"{c} * {t}" for t, c in coefficients.items())
+    slack = rng.randint(0, 150)
+    return f"{text} <= {at + slack}" if rng.random() < 0.5 else f"{text} >= {max(0, at - slack)}"
 
 def generate_hard(size: int, seed: int = 11) -> str:
     """The harder set: per group of twenty requirements, inputs the requirements share (whole
@@ -164,12 +168,7 @@ def generate_hard(size: int, seed: int = 11) -> str:
                 low = rng.randint(16, 20)
                 cond = f"g{g}_age >= {low}" if rng.random() < 0.5 else f"g{g}_age <= {rng.randint(age, 67)}"
             else:
-                terms = rng.sample(ints, rng.randint(1, 3))
-                coefficients = {t: rng.randint(1, 5) for t in terms}
-                at = sum(c * point[t] for t, c in coefficients.items())
-                text = " + ".join(f"{c} * {t}" for t, c in coefficients.items())
-                slack = rng.randint(0, 150)
-                cond = f"{text} <= {at + slack}" if rng.random() < 0.5 else f"{text} >= {max(0, at - slack)}"
+                cond = _linear_condition(rng, ints, point)
             conditions.append(f"({cond})")
             unless = f"\n  unless g{g}_flag and {rng.choice(ints)} >= {rng.randint(5, 19)}" \
                 if rng.random() < 0.1 else ""
