@@ -25,7 +25,7 @@ Counts are small: an int input whose value is more than `COUNT_TYPICAL` is moved
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -176,6 +176,16 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
             return None
         return now
 
+    def adopt_first(x: str, trials: Iterable[Value]) -> None:
+        """`x` takes the first trial value that keeps the witness what it is (with what follows from it)."""
+        nonlocal current, fails
+        for c in trials:
+            got = keeps({**current, x: c})
+            if got is not None:
+                current[x], fails = c, got
+                current = linked(current, links, day)
+                return
+
     # 0. one person: the age agrees with the birth date (the age from it, or a birth date for the age)
     for derived, source in links:
         age, born = current.get(derived), current.get(source)
@@ -193,12 +203,7 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
         x = i.name
         if x in frozen or x not in current or realistic(current[x], types[x], day):
             continue
-        for c in candidates(current[x], declared[x], day):
-            got = keeps({**current, x: c})
-            if got is not None:
-                current[x], fails = c, got
-                current = linked(current, links, day)
-                break
+        adopt_first(x, candidates(current[x], declared[x], day))
     # 2. towards the base case (every requirement met): fewer requirements failed, fewer odd values
     for i in inputs:
         x = i.name
@@ -231,14 +236,7 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
         elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
                 and value > COUNT_TYPICAL and not _age_like(x):
             trials = [0, 1, 2, COUNT_TYPICAL]
-        for c in trials:
-            if c == value or not _inside(c, declared[x]):
-                continue
-            got = keeps({**current, x: c})
-            if got is not None:
-                current[x], fails = c, got
-                current = linked(current, links, day)
-                break
+        adopt_first(x, (c for c in trials if c != value and _inside(c, declared[x])))
     # 4. round money: whole euros (hundreds where they fit) rather than €0.01 or €317.02
     for i in inputs:
         x = i.name
