@@ -18,22 +18,23 @@ the echoes as dead branches again.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from typing import assert_never
 
 import z3
 
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import negate
-from eenvoud.analysis.inputs import find_case
-from eenvoud.analysis.prover import Proved, Unknown
+from eenvoud.analysis.inputs import candidate_values, find_case
+from eenvoud.analysis.prover import Answer, Proved, Prover, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.analysis.unused import is_echo, usage
 from eenvoud.diagnostics import RuleError
 from eenvoud.engine import values as v
-from eenvoud.engine.evaluate import Env
-from eenvoud.engine.values import Value
+from eenvoud.engine.evaluate import Compiled, Env
+from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir.names import names_in
 from eenvoud.ir.printer import expr as text
@@ -43,6 +44,38 @@ from eenvoud.ir.printer import expr as text
 class _Site:
     node: n.If
     path: tuple[tuple[n.Expr, bool], ...]  # (condition, polarity) that must hold to reach it
+
+
+# One `if` as written: its copies (twelve for an `if` in the body of a `sum for each month`, one
+# otherwise). A branch of it is dead when it is dead in every copy: an `if` that applies in one month
+# only is alive, and one dead in every month is one finding, not twelve.
+Group = list[_Site]
+
+
+@dataclass(eq=False)
+class _Goal:
+    """One branch of one `if` as written, to be shown alive or proved dead."""
+
+    index: int  # the `if`'s number in its declaration (its first copy's)
+    group: Group
+    which: str  # "then" | "else"
+    sites: list[_Site] = field(default_factory=list)  # the copies that may be dead (no echo) ...
+    copies: list[list[z3.BoolRef]] = field(default_factory=list)  # ... and what reaching the branch there takes
+    alive: bool = False
+    _formula: z3.BoolRef | None = None
+
+    @property
+    def formula(self) -> z3.BoolRef:
+        """Reaching the branch in some copy: one term (built once; Z3's Python API is slow at it)."""
+        if self._formula is None:
+            terms = [z3.And(c) if len(c) > 1 else c[0] if c else z3.BoolVal(True) for c in self.copies]
+            self._formula = z3.Or(terms) if len(terms) > 1 else terms[0]
+        return self._formula
+
+    @property
+    def extra(self) -> list[z3.BoolRef]:
+        """The query that asks for a case reaching the branch (as one query per `if` asked before)."""
+        return list(self.copies[0]) if len(self.copies) == 1 else [self.formula]
 
 
 def branches(ctx: Context) -> None:
@@ -56,104 +89,234 @@ def branches(ctx: Context) -> None:
         eligible_context = owner not in read_by_rules and owner in _read_by_amounts(ctx)
         if eligible_context and ctx.contradiction:
             continue  # nobody is paid anything: every amount branch is vacuously dead
-        sites = list(_sites(expr, ()))
-        if not sites:
+        groups = list(_groups(expr, ()))
+        if not groups:
             continue
         s = _slice(ctx, owner)
         prover = ctx.prover(s) if s is not None else ctx.whole()
         domain = ctx.domain(s) if s is not None else ctx.all_domain()
         assume = domain + ((s.requirements if s is not None else list(ctx.enc.requirements))
                            if eligible_context else [])
-        for k, site in enumerate(sites, start=1):
+        goals: list[_Goal] = []
+        k = 0
+        for group in groups:
             ctx.tick()
-            if not ctx.parameter_echoes and is_echo(ctx, site.node.cond):
-                ctx.echoes += 1  # constant only because of a parameter set by date: not a finding of its own
-                continue
-            path = [_holds(ctx, c, pol) for c, pol in site.path]
-            cond = ctx.enc.term(site.node.cond)
-            reached = _reached_by_engine(ctx, site, s if eligible_context else None, eligible_context)
-            then_dead = None if True in reached else prover.check(assume, [*path, cond])
-            else_dead = None if False in reached else prover.check(assume, [*path, negate(cond)])
-            if isinstance(then_dead, Proved) and isinstance(else_dead, Proved):
+            index = k + 1
+            k += len(group)
+            then = _Goal(index, group, "then")
+            else_ = _Goal(index, group, "else")
+            for site in group:
+                if not ctx.parameter_echoes and is_echo(ctx, site.node.cond):
+                    # constant only because of a parameter set by date: not a finding of its own, and
+                    # the `if` as written is not dead where a copy of it is such an echo
+                    ctx.echoes += 1
+                    then.alive = else_.alive = True
+                    continue
+                path = [_holds(ctx, c, pol) for c, pol in site.path]
+                cond = ctx.enc.term(site.node.cond)
+                then.sites.append(site)
+                else_.sites.append(site)
+                then.copies.append([*path, cond])
+                else_.copies.append([*path, negate(cond)])
+            if then.copies:
+                goals += [then, else_]
+        engine = partial(_by_engine, ctx, goals, s if eligible_context else None, eligible_context)
+        engine(None)
+        dead = _cover(ctx, prover, assume, [g for g in goals if not g.alive], engine)
+        for then, else_ in zip(goals[::2], goals[1::2], strict=True):
+            answers: dict[str, Answer | None] = {}
+            for g in (then, else_):
+                # a branch the disjunction proved dead needs its own query only for the finding's core
+                answers[g.which] = None if g.alive or g in dead else prover.check(assume, g.extra)
+            if all(g in dead or isinstance(answers[g.which], Proved) for g in (then, else_)):
                 continue  # the `if` itself is never reached: the enclosing dead branch is reported
-            subject = f"{owner}.if.{k}"
-            shown = f"`if {text(site.node.cond)} then ...`"
-            for answer, which, keep in ((then_dead, "then", site.node.else_), (else_dead, "else", site.node.then)):
+            node = then.group[0].node
+            subject = f"{owner}.if.{then.index}"
+            shown = f"`if {text(node.cond)} then ...`"
+            for g, keep in ((then, node.else_), (else_, node.then)):
+                answer = answers[g.which]
+                if g in dead:
+                    answer = prover.check(assume, g.extra)  # proved again, with a minimal core
                 match answer:
                     case Proved():
                         reqs = [c for c in answer.core if c in ctx.enc.requirements]
                         context = (" for anyone who qualifies (" + ", ".join(f"`{r}`" for r in reqs) + ")"
                                    if reqs else "")
-                        ctx.add("dead_branch", f"{subject}.{which}", site.node, article, list(answer.core),
-                                f"the `{which}` branch of {shown} in `{owner}` never applies{context}: "
-                                f"the condition is always {'false' if which == 'then' else 'true'} there",
+                        ctx.add("dead_branch", f"{subject}.{g.which}", node, article, list(answer.core),
+                                f"the `{g.which}` branch of {shown} in `{owner}` never applies{context}: "
+                                f"the condition is always {'false' if g.which == 'then' else 'true'} there",
                                 proposal=f"replace {shown} by `{text(keep)}`")
                     case Unknown():
-                        ctx.undecided("dead_branch", subject, site.node, answer.reason)
+                        ctx.undecided("dead_branch", subject, node, answer.reason)
 
 
-# cases the engine tries per `if` (a branch has many sites; past this the solver is cheaper)
+def _cover(ctx: Context, prover: Prover, assume: list[str], goals: list[_Goal],
+           engine: Callable[[Iterable[dict[str, Value]] | None], None]) -> set[_Goal]:
+    """Coverage by disjunction: ask for one case that reaches ANY of the branches not yet shown
+    alive, mark every branch that case reaches (each evaluated in the model), let the engine try
+    the case's neighbours on the rest, and repeat. When the disjunction is unsat, every branch
+    left is dead (one proof for all of them): the set returned. A disjunction the solver cannot
+    decide leaves its branches to their own queries."""
+    todo = list(goals)
+    while todo:
+        answer = prover.check(assume, [z3.Or([g.formula for g in todo])], minimize=False)
+        if isinstance(answer, Proved):
+            return set(todo)
+        if not isinstance(answer, Refuted):
+            return set()
+        model = answer.model
+        reached = [g for g in todo if z3.is_true(model.eval(g.formula, model_completion=True))]
+        if not reached:
+            return set()  # the model shows none of them (cannot happen): each asks on its own
+        for g in reached:
+            g.alive = True
+        todo = [g for g in todo if not g.alive]
+        if todo:
+            engine(_neighbours(ctx, ctx.complete(answer.case), todo))
+            todo = [g for g in todo if not g.alive]
+    return set()
+
+
+def _neighbours(ctx: Context, case: dict[str, Value], goals: list[_Goal]) -> Iterator[dict[str, Value]]:
+    """A case the solver found, and that case with one answer the branches left read moved to a value
+    the engine's probes try (next to a constant of the rules; a date some years before the
+    reference date): the k-th child's branch is often the (k-1)-th child's with its own date."""
+    names: set[str] = set()
+    for g in goals:
+        for site in g.sites:
+            names |= ctx.deps.of_expr(site.node.cond)
+            for c, _ in site.path:
+                names |= ctx.deps.of_expr(c)
+    yield case
+    for decl in ctx.reg.inputs:
+        if decl.name in names:
+            for value in candidate_values(ctx, decl):
+                if value != case[decl.name]:
+                    yield {**case, decl.name: value}
+
+
+# cases the engine tries per declaration before the solver (each case is tried on every `if` of the
+# declaration not yet shown alive)
 BRANCH_PROBES = 200
 
 
-def _reached_by_engine(ctx: Context, site: _Site, s: Slice | None, eligible: bool) -> set[bool]:
-    """The values of the condition on cases the engine evaluates that reach the `if` (its path
-    holds; and, in the context of eligibility, every requirement of the slice holds): a branch
-    the engine takes on such a case is alive, with no solver. (On a case the engine evaluates
-    without an error, a term has the engine's value.)"""
-    try:
-        conds = [(ctx.prog.expr(c), pol) for c, pol in site.path]
-        cond = ctx.prog.expr(site.node.cond)
-    except RuleError:
-        return set()
+def _by_engine(ctx: Context, goals: list[_Goal], s: Slice | None, eligible: bool,
+               cases: Iterable[dict[str, Value]] | None = None) -> None:
+    """Mark the branches the engine takes on cases it evaluates that reach their `if` (its path
+    holds; and, in the context of eligibility, every requirement of the slice holds): alive, with no
+    solver. (On a case the engine evaluates without an error, a term has the engine's value.) One
+    environment per case serves every `if` of the declaration, so each definition is computed once."""
+    todo = [g for g in goals if not g.alive]
+    if not todo:
+        return
+    # per site: the closures of its path's conditions and of its own, each with the value that
+    # reaches the branch; one closure per node, so that a condition the copies share is computed
+    # once per case
+    fns: dict[int, Compiled] = {}
+    steps: dict[int, list[tuple[int, bool]] | None] = {}
+
+    def closure(e: n.Expr) -> int:
+        if id(e) not in fns:
+            fns[id(e)] = ctx.prog.expr(e)
+        return id(e)
+
+    for g in todo:
+        for site in g.sites:
+            if id(site) not in steps:
+                try:
+                    steps[id(site)] = [(closure(c), pol) for c, pol in site.path] + [(closure(site.node.cond), True)]
+                except RuleError:
+                    steps[id(site)] = None
     reqs = (s.requirements if s is not None else list(ctx.enc.requirements)) if eligible else []
-    seen: set[bool] = set()
+    failures = (EvaluationError, ArithmeticError)
+    shown = 0
+    failed = object()
 
     def probe(case: dict[str, Value]) -> bool:
+        nonlocal todo, shown
         env = Env(dict(case))
+        values: dict[int, object] = {}
+
+        def value(key: int) -> object:
+            got = values.get(key, values)
+            if got is values:
+                try:
+                    got = fns[key](env)
+                except failures:
+                    got = failed
+                values[key] = got
+            return got
+
+        qualifies: bool | None = None
         with decimal.localcontext(v.EXACT):
-            if not all(fn(env) is pol for fn, pol in conds):
-                return False
-            value = cond(env)
-        if not isinstance(value, bool) or value in seen:
-            return False
-        if reqs and not all(x is True for x in ctx.requirement_status(case, reqs).values()):
-            return False
-        seen.add(value)
-        return len(seen) == 2
+            for g in todo:
+                want = g.which == "then"
+                for site in g.sites:
+                    path = steps[id(site)]
+                    if path is None:
+                        continue
+                    *reach, (cond, _) = path
+                    if not all(value(key) is pol for key, pol in reach) or value(cond) is not want:
+                        continue
+                    if qualifies is None:
+                        qualifies = not reqs or all(x is True for x in ctx.requirement_status(case, reqs).values())
+                    if not qualifies:
+                        return False  # no branch counts on a case that does not qualify
+                    g.alive = True
+                    shown += 1
+                    break
+        todo = [g for g in todo if not g.alive]
+        return not todo
 
-    find_case(ctx, probe, BRANCH_PROBES)
-    if seen:
-        ctx.stats.without_solver += len(seen)
-    return seen
+    if cases is None:
+        find_case(ctx, probe, BRANCH_PROBES)
+    else:
+        for case in cases:
+            try:
+                if probe(case):
+                    break
+            except (EvaluationError, ArithmeticError):
+                continue
+    ctx.stats.without_solver += shown
 
 
-def _sites(e: n.Expr, path: tuple[tuple[n.Expr, bool], ...]) -> Iterator[_Site]:
+def _groups(e: n.Expr, path: tuple[tuple[n.Expr, bool], ...]) -> Iterator[Group]:
+    """The `if`s of an expression, each with its copies: the copies of the body of a `sum for each
+    month` are alike, so the k-th `if` of each month's copy is the same `if` as written."""
     match e:
         case n.BoolLit() | n.IntLit() | n.DecimalLit() | n.MoneyLit() | n.DateLit() | n.EnumLit() | n.Name():
             return
         case n.Unary():
-            yield from _sites(e.operand, path)
+            yield from _groups(e.operand, path)
         case n.Binary():
-            yield from _sites(e.left, path)
+            yield from _groups(e.left, path)
             if e.op in ("and", "implies"):
-                yield from _sites(e.right, (*path, (e.left, True)))
+                yield from _groups(e.right, (*path, (e.left, True)))
             elif e.op == "or":
-                yield from _sites(e.right, (*path, (e.left, False)))
+                yield from _groups(e.right, (*path, (e.left, False)))
             else:
-                yield from _sites(e.right, path)
+                yield from _groups(e.right, path)
         case n.InSet():
-            yield from _sites(e.operand, path)
+            yield from _groups(e.operand, path)
             for o in e.options:
-                yield from _sites(o, path)
+                yield from _groups(o, path)
         case n.If():
-            yield _Site(e, path)
-            yield from _sites(e.cond, path)
-            yield from _sites(e.then, (*path, (e.cond, True)))
-            yield from _sites(e.else_, (*path, (e.cond, False)))
+            yield [_Site(e, path)]
+            yield from _groups(e.cond, path)
+            yield from _groups(e.then, (*path, (e.cond, True)))
+            yield from _groups(e.else_, (*path, (e.cond, False)))
+        case n.MonthSum() if len(e.months) > 1:
+            yield from _groups(e.args[0], path)
+            months = [list(_groups(m, path)) for m in e.months]
+            if any(len(m) != len(months[0]) for m in months):  # not alike after all: each on its own
+                for m in months:
+                    yield from m
+                return
+            for copies in zip(*months, strict=True):
+                yield [site for group in copies for site in group]
         case n.Call():
             for a in e.args:
-                yield from _sites(a, path)
+                yield from _groups(a, path)
         case _:
             assert_never(e)
 
