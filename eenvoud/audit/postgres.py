@@ -74,6 +74,7 @@ _RUN_COLUMNS = ("id, made_at, regulation, content_hash, rule_set, engine_version
 
 
 class PostgresStore:
+    local = False  # a commit is a round trip: the audit's writer thread makes it, never the event loop
     kind = "postgresql"
 
     def __init__(self, url: str, connect_timeout: int = 10) -> None:
@@ -90,6 +91,10 @@ class PostgresStore:
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._known: set[str] = set()
+
+    def try_save(self, records: Sequence[Record]) -> bool:
+        self.save(records)  # never called: the audit's writer thread saves to PostgreSQL
+        return True
 
     def save(self, records: Sequence[Record]) -> None:
         with self._write_lock, self._write.transaction(), self._write.cursor() as cur:

@@ -1,17 +1,37 @@
 """The decision store in a SQLite file: WAL (readers never wait for the writer), writes under one
-lock on one connection (the audit's writer thread is the only writer in a process; several
-processes wait for each other through SQLite's own lock, up to `busy_timeout`)."""
+lock on one connection.
+
+Several processes (`eenvoud serve --workers N`) write to one file. SQLite's own lock makes a
+writer that finds it taken sleep and poll (1, 2, 5, 10 ... 100 ms, up to `busy_timeout`): under
+load two workers kept meeting there, and a decision waited tens of milliseconds for a lock held
+a tenth of one. So writers first take an exclusive `flock` on `<file>-lock`, on which the kernel
+wakes the next one the moment it is free; SQLite's lock still guards against writers that do not
+take it (the sqlite3 shell, an older eenvoud).
+
+A commit appends to the WAL without fsync (synchronous=NORMAL): a committed decision survives the
+process being killed; on a power loss the last commits before it may be lost. The WAL is copied
+back into the file (a checkpoint, with its fsyncs) by a thread of its own rather than by whichever
+commit crosses the threshold, so that no answer waits for it."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eenvoud.audit.store import Record, RuleSet, Run, Stored, StoreError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's own lock alone
+    fcntl = None  # type: ignore[assignment]
+
+CHECKPOINT_EVERY = 200  # decisions between checkpoints (about the 1,000 WAL pages of SQLite's own)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rule_sets (
@@ -88,6 +108,7 @@ def _parse_time(text: str) -> datetime:
 
 class SQLiteStore:
     kind = "sqlite"
+    local = True  # a commit is a write to a local file: the event loop may commit itself
 
     def __init__(self, path: str | Path, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
@@ -102,32 +123,123 @@ class SQLiteStore:
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._known: set[str] = set()
+        self._busy_timeout = busy_timeout
+        self._lock_fd = -1
+        self._lock_pid = -1
+        self._since_checkpoint = 0
+        self._checkpoint_due = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        self._closing = False
 
     def _connect(self, busy_timeout: float) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable across a crash of the process
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it (above)
         return conn
 
-    def save(self, records: Sequence[Record]) -> None:
+    # -- writing -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """The write connection, under this process's lock and the file lock all processes share."""
         with self._write_lock:
-            c = self._write
-            c.execute("BEGIN IMMEDIATE")
+            if self._closing:
+                raise StoreError("the decision store is closed")
+            fd = self._file_lock()
+            if fd >= 0:
+                fcntl.flock(fd, fcntl.LOCK_EX)
             try:
-                for rs in {r.rule_set.id: r.rule_set for r in records if r.rule_set.id not in self._known}.values():
-                    c.execute("INSERT OR IGNORE INTO rule_sets (id, regulation_hash, bundle) VALUES (?, ?, ?)",
-                              (rs.id, rs.regulation_hash, rs.bundle))
-                c.executemany(
-                    "INSERT INTO decisions (id, made_at, regulation, content_hash, rule_set, engine_version, "
-                    "decision_date, facts, facts_key, outcome, caller, previous) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(r.id, _time(r.made_at), r.regulation, r.content_hash, r.rule_set.id, r.engine_version, r.date,
-                      r.facts, r.facts_key, r.outcome, r.caller, r.previous) for r in records])
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            self._known.update(r.rule_set.id for r in records)
+                yield self._write
+            finally:
+                if fd >= 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def try_save(self, records: Sequence[Record]) -> bool:
+        """`save`, unless another thread or process is writing: then False, and nothing done. For
+        the event loop, which must never wait for another process (one that holds the lock and is
+        then descheduled would stop every request of this one)."""
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            if self._closing:
+                raise StoreError("the decision store is closed")
+            fd = self._file_lock()
+            if fd >= 0:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return False
+            try:
+                self._insert(records)
+            finally:
+                if fd >= 0:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            return True
+        finally:
+            self._write_lock.release()
+
+    def _file_lock(self) -> int:
+        if fcntl is None:
+            return -1
+        if self._lock_pid != os.getpid():  # opened again after a fork: a lock is per open file
+            self._lock_fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_pid = os.getpid()
+        return self._lock_fd
+
+    def _written(self, decisions: int) -> None:
+        self._since_checkpoint += decisions
+        if self._since_checkpoint >= CHECKPOINT_EVERY:
+            self._since_checkpoint = 0
+            if self._checkpointer is None:
+                self._checkpointer = threading.Thread(target=self._checkpoints, name="eenvoud-audit-checkpoint",
+                                                      daemon=True)
+                self._checkpointer.start()
+            self._checkpoint_due.set()
+
+    def _checkpoints(self) -> None:
+        """Copy the WAL back into the file while writers go on (PASSIVE: it waits for no one)."""
+        try:
+            conn = self._connect(self._busy_timeout)
+        except sqlite3.Error:
+            return  # the commits go on; SQLite checkpoints when the last connection closes
+        try:
+            while True:
+                self._checkpoint_due.wait()
+                self._checkpoint_due.clear()
+                if self._closing:
+                    return
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass  # tried again after the next CHECKPOINT_EVERY decisions
+        finally:
+            conn.close()
+
+    def save(self, records: Sequence[Record]) -> None:
+        with self._writing():
+            self._insert(records)
+
+    def _insert(self, records: Sequence[Record]) -> None:
+        """One transaction; the caller holds both locks."""
+        c = self._write
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            for rs in {r.rule_set.id: r.rule_set for r in records if r.rule_set.id not in self._known}.values():
+                c.execute("INSERT OR IGNORE INTO rule_sets (id, regulation_hash, bundle) VALUES (?, ?, ?)",
+                          (rs.id, rs.regulation_hash, rs.bundle))
+            c.executemany(
+                "INSERT INTO decisions (id, made_at, regulation, content_hash, rule_set, engine_version, "
+                "decision_date, facts, facts_key, outcome, caller, previous) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.id, _time(r.made_at), r.regulation, r.content_hash, r.rule_set.id, r.engine_version, r.date,
+                  r.facts, r.facts_key, r.outcome, r.caller, r.previous) for r in records])
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        self._known.update(r.rule_set.id for r in records)
+        self._written(len(records))
 
     def _one(self, sql: str, args: tuple[object, ...]) -> tuple[Any, ...] | None:
         with self._read_lock:
@@ -165,8 +277,8 @@ class SQLiteStore:
         return [str(r[0]) for r in self._all("SELECT id FROM decisions ORDER BY seq")]
 
     def remove_facts(self, made_before: datetime, now: datetime) -> int:
-        with self._write_lock:
-            cur = self._write.execute(
+        with self._writing() as c:
+            cur = c.execute(
                 "UPDATE decisions SET facts = NULL, facts_key = NULL, facts_removed_at = ? "
                 "WHERE made_at < ? AND facts IS NOT NULL", (_time(now), _time(made_before)))
             return cur.rowcount
@@ -177,8 +289,7 @@ class SQLiteStore:
             (not_key,))]
 
     def replace_facts(self, rows: Sequence[tuple[str, bytes, str]]) -> None:
-        with self._write_lock:
-            c = self._write
+        with self._writing() as c:
             c.execute("BEGIN IMMEDIATE")
             try:
                 c.executemany("UPDATE decisions SET facts = ?, facts_key = ? WHERE id = ? AND facts IS NOT NULL",
@@ -189,8 +300,7 @@ class SQLiteStore:
                 raise
 
     def save_run(self, run: Run) -> None:
-        with self._write_lock:
-            c = self._write
+        with self._writing() as c:
             c.execute("BEGIN IMMEDIATE")
             try:
                 rs = run.rule_set
@@ -218,5 +328,14 @@ class SQLiteStore:
 
     def close(self) -> None:
         with self._write_lock, self._read_lock:
+            self._closing = True
+            self._checkpoint_due.set()
+            checkpointer = self._checkpointer
+        if checkpointer is not None:
+            checkpointer.join()
+        with self._write_lock, self._read_lock:
             self._write.close()
             self._read.close()
+            if self._lock_fd >= 0 and self._lock_pid == os.getpid():
+                os.close(self._lock_fd)
+                self._lock_fd = -1

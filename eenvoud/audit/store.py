@@ -7,6 +7,8 @@ re-encrypts them.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import queue
 import threading
 from collections.abc import Sequence
@@ -96,9 +98,13 @@ class DecisionStore(Protocol):
     """What the audit needs of a database; SQLite and PostgreSQL implement it."""
 
     kind: str
+    local: bool  # a commit is a write to a local file (no round trip): the event loop may commit itself
 
     def save(self, records: Sequence[Record]) -> None:
         """Save the records (and their rule sets, when new) in one transaction."""
+
+    def try_save(self, records: Sequence[Record]) -> bool:
+        """`save`, or False at once when another writer holds the lock (only a local store is asked)."""
 
     def get(self, decision_id: str) -> Stored | None: ...
 
@@ -130,10 +136,15 @@ class DecisionStore(Protocol):
 
 
 class Writer:
-    """The one thread that writes. Callers hand it records and wait for their commit; records that
-    arrive while a transaction is being written go together in the next one (group commit), so a
-    busy server pays for one commit per batch, not per decision, and nothing is answered before it
-    is stored."""
+    """Saves records in groups: one transaction for every record that is waiting (group commit),
+    so a busy server pays for one commit per batch, not per decision. Callers wait for the commit:
+    nothing is answered before it is stored.
+
+    From a thread, `save` hands the record to the one writer thread. From the event loop,
+    `save_async` on a local store (SQLite) commits on the loop itself, once the requests already
+    ready in this turn of the loop have added theirs: no thread hand-off, no waiting when no one
+    else is (at one client a commit holds one decision). On a store across the network
+    (PostgreSQL) it goes to the writer thread, so the loop never waits for a round trip."""
 
     def __init__(self, store: DecisionStore, max_batch: int = 512) -> None:
         self.store = store
@@ -142,6 +153,46 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._inline = bool(getattr(store, "local", False))
+        # per event loop: the records waiting for the commit scheduled on it
+        self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Record, asyncio.Future[None]]]] = {}
+
+    async def save_async(self, record: Record) -> None:
+        """Store `record`; return once it is committed."""
+        if not self._inline:
+            await asyncio.wrap_future(self.submit(record))
+            return
+        if self._closed:
+            raise StoreError("the decision store is closed")
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        waiting = self._pending.get(loop)
+        if waiting is None:
+            waiting = self._pending[loop] = []
+            loop.call_soon(self._commit_pending, loop)  # after the callbacks already ready
+        waiting.append((record, done))
+        await done
+
+    def _commit_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, [])
+        try:
+            done = self.store.try_save([r for r, _ in batch])
+        except BaseException as exc:  # every waiting caller hears of it
+            for _, f in batch:
+                if not f.done():
+                    f.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        if done:
+            for _, f in batch:
+                if not f.done():  # a caller that went away: its decision is kept all the same
+                    f.set_result(None)
+            return
+        # another thread or process is writing: the writer thread waits for it, not the loop (the
+        # records go in together: they are queued before it wakes)
+        for record, f in batch:
+            self.submit(record).add_done_callback(functools.partial(_settle_from, loop, f))
 
     def submit(self, record: Record) -> Future[None]:
         future: Future[None] = Future()
@@ -190,3 +241,17 @@ class Writer:
         if thread is not None:
             self._queue.put(None)
             thread.join()
+
+
+def _settle_from(loop: asyncio.AbstractEventLoop, waiting: asyncio.Future[None], committed: Future[None]) -> None:
+    loop.call_soon_threadsafe(_settle, waiting, committed)
+
+
+def _settle(waiting: asyncio.Future[None], committed: Future[None]) -> None:
+    if waiting.done():
+        return
+    exc = committed.exception()
+    if exc is not None:
+        waiting.set_exception(exc)
+    else:
+        waiting.set_result(None)
