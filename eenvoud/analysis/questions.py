@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import decimal
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -390,36 +392,64 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
 # -- the ranking --------------------------------------------------------------------------------------
 
 
+def needed(prog: Program, facts: Mapping[str, Value]) -> int | None:
+    """How many facts the engine's three-valued decision of `facts` still needs for eligibility
+    and the amounts (none once they are decided); None when it is an error."""
+    verdict = judge(prog, Env(dict(facts)), full=False)
+    if verdict.error is not None:
+        return None
+    out: set[str] = set()
+    if verdict.eligible is None:
+        for status, _ex, _err, reads in verdict.statuses:
+            if status == "unknown":
+                out |= reads
+    for reads in verdict.raw_reads.values():
+        out |= reads
+    return len(out)
+
+
+def gains(prog: Program, facts: Mapping[str, Value], inputs: Sequence[str]) -> dict[str, float]:
+    """Per open fact: how many facts still needed for eligibility and the amounts an answer to it
+    settles, on average over a few representative answers (the fact itself included: an answer
+    that decides the case settles all of them). Kept per (regulation hash, date, facts): the
+    single-regulation ranking and one government's ask the same."""
+    key = (prog.reg.hash, prog.day, tuple(sorted((k, repr(v)) for k, v in facts.items())))
+    with _GAINS_LOCK:
+        cached = _GAINS.get(key)
+    todo = [x for x in inputs if cached is None or x not in cached]
+    out = dict(cached or {})
+    if todo:
+        got = answers(prog.reg, prog.day)
+        with decimal.localcontext(EXACT):
+            now = needed(prog, facts) or 0
+            for x in todo:
+                tried = spread(got.values.get(x, []), RANK_ANSWERS)
+                after = [needed(prog, {**facts, x: value}) for value in tried]
+                counted = [k for k in after if k is not None]
+                # an answer that makes the case an error decides it too: it settles everything
+                out[x] = now - (sum(counted) / len(tried)) if tried else 0.0
+        with _GAINS_LOCK:
+            _GAINS[key] = out
+            _GAINS.move_to_end(key)
+            while len(_GAINS) > 4096:
+                _GAINS.popitem(last=False)
+    return {x: out[x] for x in inputs}
+
+
+_GAINS_LOCK = threading.Lock()
+_GAINS: OrderedDict[tuple[object, ...], dict[str, float]] = OrderedDict()
+
+
+def decides(q: Question) -> bool:
+    """The question can change eligibility or an amount (not only a document), or that is not known."""
+    return q.can_change is None or any(not c.startswith("document:") for c in q.can_change)
+
+
 def rank(prog: Program, facts: Mapping[str, Value], questions: Sequence[Question]) -> tuple[Question, ...]:
     """The questions, the one whose answer settles most first (see the module's docstring)."""
     if len(questions) <= 1:
         return tuple(questions)
-    got = answers(prog.reg, prog.day)
     order = {i.name: k for k, i in enumerate(prog.reg.inputs)}
-
-    def remaining(x: str) -> float:
-        tried = spread(got.values.get(x, []), RANK_ANSWERS)
-        if not tried:
-            return float(len(questions))
-        total = 0
-        with decimal.localcontext(EXACT):
-            for value in tried:
-                verdict = judge(prog, Env({**facts, x: value}), full=False)
-                if verdict.error is not None:
-                    continue
-                needed: set[str] = set()
-                if verdict.eligible is None:
-                    for status, _ex, _err, reads in verdict.statuses:
-                        if status == "unknown":
-                            needed |= reads
-                for reads in verdict.raw_reads.values():
-                    needed |= reads
-                total += len(needed)
-        return total / len(tried)
-
-    def decides(q: Question) -> bool:
-        return q.can_change is None or any(not c.startswith("document:") for c in q.can_change)
-
-    scored = {q.input: remaining(q.input) if decides(q) else 0.0 for q in questions}
-    return tuple(sorted(questions, key=lambda q: (not decides(q), scored[q.input], q.ask_citizen,
+    scored = gains(prog, facts, [q.input for q in questions if decides(q)])
+    return tuple(sorted(questions, key=lambda q: (not decides(q), -scored.get(q.input, 0.0), q.ask_citizen,
                                                    order.get(q.input, 0))))

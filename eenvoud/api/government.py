@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from eenvoud.analysis.determinacy import decision as settled_decision
+from eenvoud.analysis.questions import decides, gains
 from eenvoud.api.errors import ClientError
 from eenvoud.api.programs import Programs
 from eenvoud.diagnostics import Diagnostic, RuleError
@@ -48,8 +49,23 @@ def decide_all(library: Library, programs: Programs, raw: object, day: date,
         "undetermined": [reg.name for reg, d in decided if d.eligible is None],
         "not_in_force": [str(x["regulation"]) for x in not_in_force],
         "regulations": [_outcome(reg, d) for reg, d in decided] + not_in_force,
-        "questions": [q.to_json() for q in gov.open_questions([d for _, d in decided], derived)],
+        "questions": [q.to_json() for q in gov.open_questions([d for _, d in decided], derived,
+                                                              _gains(programs, result, day))],
     }
+
+
+def _gains(programs: Programs, result: gov.Government, day: date) -> dict[tuple[str, str], float]:
+    """Per undetermined regulation and open question: how many facts still needed there an answer
+    settles (`questions.gains`, as the single-regulation ranking has it; kept per facts)."""
+    out: dict[tuple[str, str], float] = {}
+    for o in result.decided:
+        d = o.decision
+        if d is None or d.error is not None or not d.questions:
+            continue
+        asked = [q.input for q in d.questions if decides(q)]
+        for name, gain in gains(programs.get(o.regulation, day), o.facts, asked).items():
+            out[(d.regulation, name)] = gain
+    return out
 
 
 def refuse_disagreements(errors: Sequence[FactError]) -> None:

@@ -204,6 +204,9 @@ class DecisionOut(Closed):
 class Need(Closed):
     regulation: str
     rules: list[str] = Field(description="the requirements and amounts of that regulation that need the fact")
+    can_change: list[str] | None = Field(default=None, description="what an answer can still change in that "
+                                         "regulation (\"eligible\", an amount, \"document:NAME\"), when the "
+                                         "solver has shown it; null: not computed")
 
 
 class OpenQuestion(Closed):
@@ -237,7 +240,8 @@ class GovernmentOut(Closed):
     not_in_force: list[str] = Field(description="regulations with no parameter values yet on the date")
     regulations: list[RegulationOutcome]
     questions: list[OpenQuestion] = Field(
-        description="each still-missing fact once, the one that bears on the most regulations first"
+        description="each still-missing fact once, with every regulation it can still change; the one whose "
+                    "answer settles the most across them first (ties: a registry before the citizen)"
     )
 
 

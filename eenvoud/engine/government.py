@@ -15,10 +15,15 @@ scope defines from other facts (module person: `age = years_between(birth_date, 
 Given the facts it is derived from, it is derived for every regulation that asks it; given as well,
 it must agree, or the case is refused naming both fields: one case is one person, never two.
 
-The open questions are ordered so that the one bearing on the most regulations comes first; among
-equals, the one that decides the most regulations outright (it is the last fact they need), then
-the one the most rules (requirements and amounts) wait for, then a question a registry can answer
-before one the citizen must, then the order of the rules.
+The open questions are ordered by how much an answer settles across the regulations it can still
+change, when the caller says so (`gains`: per regulation and question, the facts an answer settles
+there on average, as one regulation's ranking has it, `eenvoud.analysis.questions.gains`): a
+question that can change eligibility or an amount somewhere before one that can only change a
+document, then the most settled in all, then a question a registry can answer before one the
+citizen must, then the order of the rules. Without `gains`, the one bearing on the most
+regulations comes first; among equals, the one that decides the most regulations outright (it is
+the last fact they need), then the one the most rules (requirements and amounts) wait for, then a
+registry before the citizen.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class Outcome:
     regulation: CheckedRegulation
     decision: Decision | None
     not_in_force: RuleError | None = None
+    facts: Mapping[str, Value] = field(default_factory=dict)  # the facts it was decided on
 
 
 @dataclass
@@ -246,7 +252,7 @@ def decide_all(regs: Sequence[CheckedRegulation], raw: object, day: date, progra
             result.outcomes.append(Outcome(reg, None, exc))
             continue
         decided = decide(prog, facts[reg.name]) if settle is None else settle(reg, facts[reg.name], day)
-        result.outcomes.append(Outcome(reg, decided))
+        result.outcomes.append(Outcome(reg, decided, facts=facts[reg.name]))
     return result
 
 
@@ -262,6 +268,8 @@ class OpenQuestion:
     rules: int = 0
     settles: int = 0
     judged: bool = False  # every regulation that reads it takes the registry's figure as evidence only
+    gain: float = 0.0  # the facts an answer settles, summed over the regulations (with `gains`)
+    decides: bool = False  # it can change eligibility or an amount of one of them (not only a document)
 
     @property
     def ask_citizen(self) -> bool:
@@ -270,15 +278,21 @@ class OpenQuestion:
     def rank(self) -> tuple[int, int, int, bool, int]:
         return (-len(self.needed_by), -self.settles, -self.rules, self.ask_citizen, self.order)
 
+    def settled_rank(self) -> tuple[bool, float, bool, int]:
+        return (not self.decides, -self.gain, self.ask_citizen, self.order)
+
     def to_json(self) -> dict[str, object]:
         return {"input": self.input, "label": self.label, "registry": self.registry,
                 "ask_citizen": self.ask_citizen, "settles": self.settles, "needed_by": self.needed_by}
 
 
-def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived] | None = None) -> list[OpenQuestion]:
-    """The questions of all `decisions` merged by input, the most useful first. A question for a
-    derived fact that follows from one other fact is asked as that fact (the zorgtoeslag's `age` as
-    the BRP's `birth_date`): one answer serves every regulation."""
+def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived] | None = None,
+                   gains: Mapping[tuple[str, str], float] | None = None) -> list[OpenQuestion]:
+    """The questions of all `decisions` merged by input, the most useful first (see the module's
+    docstring; `gains` by (regulation, input)). A question for a derived fact that follows from one
+    other fact is asked as that fact (the zorgtoeslag's `age` as the BRP's `birth_date`): one
+    answer serves every regulation. Each regulation it bears on is listed with what an answer can
+    still change there (`can_change`, when the solver has shown it)."""
     merged: dict[str, OpenQuestion] = {}
     for d in decisions:
         asked: set[str] = set()
@@ -296,13 +310,24 @@ def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived]
             elif registry is not None and (entry.registry is None or (entry.judged and not judged)):
                 entry.registry, entry.judged = registry, judged  # one registry holding it is enough
             last = entry.needed_by[-1] if entry.needed_by else None
+            changes = None if q.can_change is None else list(q.can_change)
             if last is not None and last["regulation"] == d.regulation:
                 rules = last["rules"]
                 assert isinstance(rules, list)
                 rules.extend(r for r in q.needed_by if r not in rules)
+                before = last["can_change"]
+                if changes is None or before is None:
+                    last["can_change"] = None
+                else:
+                    assert isinstance(before, list)
+                    before.extend(c for c in changes if c not in before)
             else:
-                entry.needed_by.append({"regulation": d.regulation, "rules": list(q.needed_by)})
+                entry.needed_by.append({"regulation": d.regulation, "rules": list(q.needed_by),
+                                        "can_change": changes})
             entry.rules += len(q.needed_by)
+            entry.decides |= changes is None or any(not c.startswith("document:") for c in changes)
+            if gains is not None:
+                entry.gain += gains.get((d.regulation, q.input), 0.0)
         if d.eligible is None and len(asked) == 1:
             merged[next(iter(asked))].settles += 1
-    return sorted(merged.values(), key=OpenQuestion.rank)
+    return sorted(merged.values(), key=OpenQuestion.rank if gains is None else OpenQuestion.settled_rank)

@@ -15,28 +15,30 @@ def everywhere(client: TestClient, facts: dict) -> dict:
     return r.json()
 
 
-def test_each_question_once_the_one_bearing_on_most_regulations_first(client: TestClient) -> None:
+def test_each_question_once_the_one_whose_answer_settles_most_first(client: TestClient) -> None:
     out = everywhere(client, {"age": 30, "income": "20000.00"})
     assert out["undetermined"] == ["huurtoeslag", "kinderbijslag", "zorgtoeslag"]
     assert out["eligible"] == [] and out["not_eligible"] == []
     questions = out["questions"]
-    # assets bears on two regulations; children and rent each on a requirement and an amount; among
-    # equals, what a registry holds comes first; has_partner is asked too, since the answer decides
-    # whether the income statement must be filed (a question is what can change the outcome,
-    # documents included, not only what a requirement reads)
-    assert [q["input"] for q in questions] == ["assets", "children", "rent", "resident", "insured", "has_partner",
-                                               "housing"]
+    # ranked by how much an answer settles across the regulations it can still change: assets bears
+    # on two; housing comes before rent, because "owner" refuses the huurtoeslag outright (nothing
+    # more to ask for it) while most rents leave the housing question open; has_partner can only
+    # change a document (whether the income statement must be filed), so it comes last
+    assert [q["input"] for q in questions] == ["assets", "housing", "resident", "insured", "rent", "children",
+                                               "has_partner"]
     partner = next(q for q in questions if q["input"] == "has_partner")
-    assert partner["needed_by"] == [{"regulation": "zorgtoeslag", "rules": ["document:income_statement"]}]
+    assert partner["needed_by"] == [{"regulation": "zorgtoeslag", "rules": ["document:income_statement"],
+                                     "can_change": ["document:income_statement"]}]
     assets = questions[0]
+    # listed once, with every regulation it can still change and what it can change there
     assert assets == {
         "input": "assets", "label": "Vermogen op 1 januari", "registry": None, "ask_citizen": True, "settles": 0,
-        "needed_by": [{"regulation": "huurtoeslag", "rules": ["asset_test"]},
-                      {"regulation": "zorgtoeslag", "rules": ["asset_test"]}],
+        "needed_by": [{"regulation": "huurtoeslag", "rules": ["asset_test"], "can_change": ["eligible"]},
+                      {"regulation": "zorgtoeslag", "rules": ["asset_test"], "can_change": ["eligible", "zorgtoeslag"]}],
     }
     rent = next(q for q in questions if q["input"] == "rent")
     # rent decides a requirement and the amount
-    assert rent["needed_by"] == [{"regulation": "huurtoeslag", "rules": ["rent_limit", "huurtoeslag"]}]
+    assert rent["needed_by"][0]["rules"] == ["rent_limit", "huurtoeslag"]
     insured = next(q for q in questions if q["input"] == "insured")
     assert insured["registry"] == "ZVW" and insured["ask_citizen"] is False
 
@@ -104,8 +106,10 @@ def test_everywhere_agrees_with_each_regulation_alone(client: TestClient, facts:
             asked[q["input"]] = asked.get(q["input"], 0) + 1
     # every missing fact is listed exactly once, with every regulation that needs it
     assert {q["input"]: len(q["needed_by"]) for q in out["questions"]} == asked
-    counts = [len(q["needed_by"]) for q in out["questions"]]
-    assert counts == sorted(counts, reverse=True)
+    # a question that can only change a document comes after every one that can change more
+    only_documents = [all(c.startswith("document:") for n in q["needed_by"] for c in n["can_change"] or ["?"])
+                      for q in out["questions"]]
+    assert only_documents == sorted(only_documents)
 
 
 def test_life_events_are_listed(client: TestClient) -> None:
