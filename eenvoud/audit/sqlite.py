@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS rule_sets (
   bundle TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS decisions (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   made_at TEXT NOT NULL,
   regulation TEXT NOT NULL,
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   caller TEXT,
   previous TEXT REFERENCES decisions(id)
 );
-CREATE INDEX IF NOT EXISTS decisions_previous ON decisions(previous);
+CREATE INDEX IF NOT EXISTS decisions_previous ON decisions(previous) WHERE previous IS NOT NULL;
 CREATE INDEX IF NOT EXISTS decisions_made_at ON decisions(made_at);
 CREATE TABLE IF NOT EXISTS runs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -106,6 +106,24 @@ def _parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def _partial_previous_index(conn: sqlite3.Connection) -> None:
+    """A store made before the index on `previous` left out the decisions without one (nearly all:
+    an entry each, a page written each commit) gets the partial index. (`seq` lost AUTOINCREMENT,
+    a write to sqlite_sequence each commit, in stores made since; rows are never deleted, so the
+    numbers are the same. An older table keeps it.)"""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'decisions_previous'").fetchone()
+    if row is None or "WHERE" in str(row[0]).upper():
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("DROP INDEX decisions_previous")
+        conn.execute("CREATE INDEX decisions_previous ON decisions(previous) WHERE previous IS NOT NULL")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 class SQLiteStore:
     kind = "sqlite"
     local = True  # a commit is a write to a local file: the event loop may commit itself
@@ -117,6 +135,7 @@ class SQLiteStore:
             self._write = self._connect(busy_timeout)
             self._write.execute("PRAGMA journal_mode=WAL")
             self._write.executescript(SCHEMA)
+            _partial_previous_index(self._write)
             self._read = self._connect(busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the decision store {self.path}: {exc}") from None

@@ -210,3 +210,35 @@ def test_facts_are_written_as_given(facts: dict[str, Any]) -> None:
     text = facts_json(facts)
     assert text == _exact_json(facts)  # the one-call path and the exact walk write the same bytes
     assert read_facts(text) == facts
+
+
+def test_a_store_made_before_gets_the_partial_index_and_keeps_its_decisions(tmp_path: Path, library: Library) -> None:
+    """Stores made before 2026-12 had AUTOINCREMENT and a full index on `previous`: they open, keep
+    every decision and their links, and from then on write no index entry for a first decision."""
+    import sqlite3
+
+    from eenvoud.audit import sqlite as sqlite_store
+
+    path = tmp_path / "old.sqlite3"
+    old_schema = sqlite_store.SCHEMA.replace("seq INTEGER PRIMARY KEY,\n  id TEXT NOT NULL UNIQUE,\n  made_at",
+                                             "seq INTEGER PRIMARY KEY AUTOINCREMENT,\n  id TEXT NOT NULL UNIQUE,\n"
+                                             "  made_at", 1).replace(" WHERE previous IS NOT NULL", "")
+    assert "AUTOINCREMENT" in old_schema.split("CREATE TABLE IF NOT EXISTS runs")[0]
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(old_schema)
+    audit = Audit(sqlite_store.SQLiteStore(path), FactsCipher.parse(KEY))
+    reg = library.regulations["benefit"]
+    first = audit.decide(reg, FACTS, DAY)
+    audit.close()
+    with sqlite3.connect(path) as conn:  # as it was: the old index, before the store opens it again
+        conn.execute("DROP INDEX decisions_previous")
+        conn.execute("CREATE INDEX decisions_previous ON decisions(previous)")
+    audit = Audit(sqlite_store.SQLiteStore(path), FactsCipher.parse(KEY))
+    again = audit.redecide(first.id, {"income": "13000.00"})
+    assert audit.store.later(first.id) == [again.made.id]
+    assert audit.replay(first.id).identical and audit.store.count() == 2
+    audit.close()
+    with sqlite3.connect(path) as conn:
+        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'decisions_previous'").fetchone()
+    assert "WHERE previous IS NOT NULL" in sql
