@@ -2,9 +2,8 @@
 part 4): `eenvoud analyze --population FILE`.
 
 The file is what `eenvoud batch` reads (CSV or Parquet, one row per person, one column per input;
-a column no regulation asks is ignored, a missing or empty one is an unknown fact). DuckDB reads
-it; every row is then decided by the engine (`decision.decide`) on the finding's date, so the
-counts are exact and agree with the batch row for row. What is counted, per kind of burden:
+a column no regulation asks is ignored, a missing or empty one is an unknown fact). What is
+counted, per kind of burden:
 
 - a **document**: the applicants who are eligible and must supply it (the engine's documents
   required, for an eligible decision);
@@ -13,13 +12,32 @@ counts are exact and agree with the batch row for row. What is counted, per kind
   document reads is asked of everyone (only the form asks it);
 - a **requirement**: the applicants it is evaluated for (its status is `holds` or `fails`: known).
 
+`count_duckdb` counts a file on DuckDB, with the batch's own SQL (engine/sql.py: the query the
+batch decides with, from the one lowered core) and one aggregate query per regulation and date
+(`COUNT(*) FILTER (WHERE ...)`):
+
+- documents and requirements from the query's columns per row: `eligible`, `__d_<document>`
+  (required) and `__r_<requirement>` (NULL: unknown);
+- a question from the same query over the rows with that one input set to NULL: when every other
+  input a requirement or an amount reads is known, the input is the only unknown the engine can
+  read, so it is an open question exactly when the decision is then undetermined, or eligible
+  with an amount unknown;
+- the rows the SQL cannot decide alone are decided by the engine, one by one, as the batch does:
+  those it marks for the engine (`__needs_engine`: a bracket without a row, a division by zero,
+  a date out of range), and, for a question, those where another input the rules read is unknown
+  too (which of the unknowns the engine reads then depends on its order of evaluation).
+
+`count` decides every row with the engine (`decision.decide`) and is the check on it:
+tests/analysis/test_analysis_population.py asserts that both give the same counts on a generated
+population of several regulations; bench/README.md has their times.
+
 Without a population file, `domain_sample` draws a seeded sample of cases uniformly over each
 input's declared domain, cut to a realistic range (dates of birth from 1900, other dates in the five
 years before the decision date, money up to `SAMPLE_MONEY`, counts up to `SAMPLE_COUNT`, ages up to
-100): counted the same way, it estimates each burden's share of the domain — a rank, not a count
-of applicants, and said so in the report.
+100): counted the same way (by the engine: 200 rows), it estimates each burden's share of the
+domain — a rank, not a count of applicants, and said so in the report.
 
-A row the engine cannot read for a regulation (a value outside an input's domain) counts for
+A row that cannot be read for a regulation (a value outside an input's domain) counts for
 nothing in that regulation and is counted apart (`bad`). The date of a finding is the start of its
 last period (the rules now in force) or the date of the analysis.
 """
@@ -30,12 +48,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eenvoud.engine.decision import Decision, decide
 from eenvoud.engine.evaluate import Program
 from eenvoud.engine.facts import FactsError, parse_facts
 from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir.checked import CheckedRegulation
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from eenvoud.engine.sql import SqlProgram
 
 # "form_question": a question the rules never read on the date (never used in a period), which a form
 # still asks of everyone: every row the regulation reads
@@ -273,3 +297,189 @@ def _touches(prog: Program, decision: Decision, facts: Mapping[str, Value], cate
     except EvaluationError:
         return False
     return any(q.input == subject for q in open_.questions)
+
+
+# -- on DuckDB: the batch's query, counted by aggregates ----------------------------------------
+
+Wanted = tuple[str, str, str, date]
+
+
+def count_duckdb(regs: Mapping[str, CheckedRegulation], path: str | Path, wanted: Iterable[Wanted],
+                 bad: dict[str, int] | None = None) -> dict[Wanted, Count]:
+    """The count of each wanted (regulation, category, subject, date) over the population file at
+    `path`, on DuckDB (the module's docstring says how); the same numbers as `count`. `bad`, when
+    given, receives per regulation the rows it could not read."""
+    import duckdb
+
+    from eenvoud.diagnostics import RuleError
+    from eenvoud.engine.sql import compile_sql
+
+    by_reg_day = _grouped(regs, wanted)
+    out: dict[Wanted, Count] = {}
+    con = duckdb.connect()
+    try:
+        schema = _load(con, path)
+        for (regulation, day), items in by_reg_day.items():
+            reg = regs[regulation]
+            try:
+                prog = compile_sql(reg, day, "duckdb")
+                engine = Program(reg, day)
+            except RuleError:  # a date without parameter values: nothing to count
+                continue
+            except Exception:  # noqa: BLE001 — as `count`: what the engine cannot compile counts nothing
+                continue
+            numbers, read, unread = _count_sql(con, prog, engine, schema, items)
+            if bad is not None and unread:
+                bad[regulation] = bad.get(regulation, 0) + unread
+            for (category, subject), k in numbers.items():
+                out[(regulation, category, subject, day)] = Count(regulation, category, subject, day, k, read)
+    except duckdb.Error as exc:
+        raise PopulationError(f"{path}: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    return out
+
+
+def _grouped(regs: Mapping[str, CheckedRegulation], wanted: Iterable[Wanted]) -> dict[tuple[str, date], list[tuple[str, str]]]:
+    by_reg_day: dict[tuple[str, date], list[tuple[str, str]]] = {}
+    for regulation, category, subject, day in wanted:
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown burden {category!r}")
+        if regulation in regs:
+            items = by_reg_day.setdefault((regulation, day), [])
+            if (category, subject) not in items:
+                items.append((category, subject))
+    return by_reg_day
+
+
+def _load(con: DuckDBPyConnection, path: str | Path) -> dict[str, str]:
+    """The file as the table `__people` (a row number `__row`, then its columns; a CSV's every
+    field as text, trimmed, empty as unknown, as `read_population` reads it); its column types."""
+    p = Path(path)
+    if not p.is_file():
+        raise PopulationError(f"no population file {path}")
+    quoted = "'" + str(p).replace("'", "''") + "'"
+    suffix = p.suffix.lower()
+    if suffix == ".parquet":
+        scan = f"read_parquet({quoted})"
+    elif suffix in (".csv", ".txt"):
+        scan = f"read_csv({quoted}, header = true, all_varchar = true)"
+    else:
+        raise PopulationError(f"{path}: a population is a .csv or .parquet file")
+    run = con.execute
+    described = run(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    columns = []
+    for name, typ, *_ in described:
+        ident = '"' + str(name).replace('"', '""') + '"'
+        if str(typ).upper() == "VARCHAR":
+            columns.append(f"nullif(trim({ident}), '') AS {ident}")
+        else:
+            columns.append(ident)
+    run(f"CREATE OR REPLACE TEMP TABLE __people AS SELECT row_number() OVER () AS __row, "
+        f"{', '.join(columns)} FROM {scan}")
+    return {"__row": "BIGINT", **{str(r[0]): str(r[1]) for r in described}}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _count_sql(con: DuckDBPyConnection, prog: SqlProgram, engine: Program, schema: Mapping[str, str],
+               items: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], int], int, int]:
+    """The counts of `items` for one regulation on one date, the rows it read and those it could
+    not. The rows are parsed once (`__parsed`); the decision query is rendered once, over a union
+    of variants (`__variant` 0: the rows as they are, for documents and requirements; k: the rows
+    with the k-th question left out) and counted in one aggregate query, grouped by variant; then
+    the engine decides the rows the SQL leaves to it."""
+    from sqlglot import exp
+
+    from eenvoud.engine.sql import DOCUMENT, NEEDS_ENGINE, REQUIREMENT
+    from eenvoud.engine.sql_types import _sql_type
+
+    reg = prog.reg
+    run = con.execute
+    used, asked = _read_inputs(reg), _asked_inputs(reg)
+    inputs = [i.name for i in prog.inputs]
+    numbers = {item: 0 for item in items}
+    run(f"CREATE OR REPLACE TEMP TABLE __parsed AS {prog.sql(prog.parse(exp.table_('__people'), schema, []))}")
+
+    plain = [(c, s) for c, s in items if c in ("document", "requirement")]
+    keep = [column for column in (f"{REQUIREMENT if c == 'requirement' else DOCUMENT}{s}" for c, s in plain)
+            if column in prog.columns]
+    questions = [s for c, s in dict.fromkeys(items) if c == "question" and s in reg.input_map and s in used]
+    # the variants: 0 the rows as they are; k the rows with questions[k - 1] unknown, and how many
+    # other inputs an open question can be are unknown in the row (0: the SQL counts it alone)
+    parts = ["SELECT 0 AS __variant, 0 AS __others, * FROM __parsed"]
+    for k, subject in enumerate(questions, start=1):
+        others = " + ".join(f"CAST({_q('__i_' + name)} IS NULL AS INTEGER)" for name in inputs
+                            if name != subject and name in asked) or "0"
+        null = exp.Cast(this=exp.Null(), to=exp.DataType.build(_sql_type(prog.input_types[subject]))).sql("duckdb")
+        parts.append(f"SELECT {k} AS __variant, {others} AS __others, * REPLACE ({null} AS {_q('__i_' + subject)}) "
+                     "FROM __parsed")
+    run(f"CREATE OR REPLACE TEMP VIEW __src AS {' UNION ALL '.join(parts)}")
+    decided = prog.sql(prog.decide(exp.table_("__src"), [], internal=True,
+                                   extra=("__bad", "__variant", "__others", *dict.fromkeys(keep))))
+
+    ok = f"NOT __bad AND NOT {NEEDS_ENGINE}"
+    aggregates = ["count(*) FILTER (WHERE NOT __bad)", "count(*) FILTER (WHERE __bad)"]
+    for category, subject in plain:
+        column = f"{REQUIREMENT if category == 'requirement' else DOCUMENT}{subject}"
+        if column not in keep:
+            cond = "FALSE"
+        elif category == "requirement":
+            cond = f"{_q(column)} IS NOT NULL"  # holds or fails: evaluated
+        else:
+            cond = f"eligible IS TRUE AND {_q(column)} IS TRUE"  # eligible, and must supply it
+        aggregates.append(f"count(*) FILTER (WHERE {ok} AND {cond})")
+    # with the question the only unknown the rules can read, it is open exactly when the case is
+    # undetermined, or eligible with an amount unknown
+    amounts = [o.name for o in prog.outputs if o.name not in ("eligible", "failed_requirement")]
+    unknown_amount = " OR ".join(f"{_q(a)} IS NULL" for a in amounts) or "FALSE"
+    open_ = f"(eligible IS NULL OR (eligible IS TRUE AND ({unknown_amount})))"
+    aggregates.append(f"count(*) FILTER (WHERE {ok} AND __others = 0 AND {open_})")
+    rows = {int(r[0]): r[1:] for r in run(
+        f"SELECT __variant, {', '.join(aggregates)} FROM ({decided}) AS __d GROUP BY __variant").fetchall()}
+    base = rows.get(0)
+    read, unread = (int(base[0]), int(base[1])) if base else (0, 0)
+    if base:
+        for item, k in zip(plain, base[2:], strict=False):
+            numbers[item] = int(k)
+    for k, subject in enumerate(questions, start=1):
+        numbers[("question", subject)] = int(rows[k][-1]) if k in rows else 0
+
+    # the rows the SQL leaves to the engine: marked for it, or (for a question) with another
+    # unknown, when the question can be open (a case that is refused, or eligible with every
+    # amount known, has no open question)
+    picked = ", ".join(["__variant", *(_q(f"__i_{name}") for name in inputs)])
+    first = "" if plain else "__variant > 0 AND "
+    for values in run(f"SELECT {picked} FROM ({decided}) AS __d WHERE NOT __bad AND {first}({NEEDS_ENGINE} OR "
+                      f"(__variant > 0 AND __others > 0 AND {open_}))").fetchall():
+        variant = int(values[0])
+        facts = {name: x for name, x in zip(inputs, values[1:], strict=True) if x is not None}
+        decision = decide(engine, facts)
+        if variant == 0:
+            for category, subject in plain:
+                if _touches(engine, decision, facts, category, subject):
+                    numbers[(category, subject)] += 1
+        elif any(q.input == questions[variant - 1] for q in decision.questions):
+            numbers[("question", questions[variant - 1])] += 1
+
+    for category, subject in items:
+        if category == "form_question" or (category == "question" and subject in reg.input_map
+                                           and subject not in used):
+            numbers[(category, subject)] = read  # read by no rule: the form asks it of everyone
+    return numbers, read, unread
+
+
+def _asked_inputs(reg: CheckedRegulation) -> set[str]:
+    """The inputs some requirement or amount of `reg` reads: the ones an open question can be
+    (what only a document reads is no question: documents decide nothing)."""
+    from eenvoud.analysis.slices import Dependencies
+
+    deps = Dependencies(reg)
+    out: set[str] = set()
+    for r in reg.requirements:
+        out |= deps.of_requirement(r)
+    for a in reg.amounts:
+        out |= deps.of_name(a.name)
+    return out

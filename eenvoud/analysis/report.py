@@ -29,7 +29,7 @@ import jinja2
 
 from eenvoud.analysis import wording
 from eenvoud.analysis.findings import KINDS, TITLES, Finding, Period, Report, Witness
-from eenvoud.analysis.population import Count, count, domain_sample, read_population
+from eenvoud.analysis.population import Count, count, count_duckdb, domain_sample
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -485,9 +485,9 @@ def finding_day(f: Finding) -> date | None:
 
 def population_counts(report: Report, path: str | Path) -> dict[tuple[str, str, str, date], Count]:
     """How many applicants of the population file each struck item touches (population.py):
-    exact, over every row."""
+    exact, over every row, by the batch's SQL on DuckDB."""
     regs = {name: reg for name, reg in report.regs.items() if reg.is_regulation()}
-    return count(regs, read_population(path), _wanted(report))
+    return count_duckdb(regs, path, _wanted(report))
 
 
 def _wanted(report: Report) -> list[tuple[str, str, str, date]]:

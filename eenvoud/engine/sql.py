@@ -89,6 +89,8 @@ Dialect = Literal["duckdb", "spark"]
 ELIGIBLE = "__eligible"
 FAILED = "__failed"
 NEEDS_ENGINE = "__needs_engine"
+REQUIREMENT = "__r_"  # + a requirement's name: whether it holds (NULL: unknown)
+DOCUMENT = "__d_"  # + a document's name: whether it is required (NULL: unknown)
 
 
 @dataclass
@@ -199,7 +201,7 @@ class _Compiler(SqlArithmetic):
         for req in core.requirements:
             vals, flags = self.scoped([req.condition, *req.exemptions], req.decl.span)
             requirement_flags.update(flags)
-            name = f"__r_{req.name}"
+            name = f"{REQUIREMENT}{req.name}"
             self.columns[name] = _or([v.sql for v in vals])  # Kleene: holds if any holds, fails if all fail
             requirement_cols.append((req, name))
         self.columns[ELIGIBLE] = _and([col(column) for _, column in requirement_cols])
@@ -226,10 +228,17 @@ class _Compiler(SqlArithmetic):
                                        _cast(exp.Null(), _sql_type(out_type)))
             outputs.append(Output(amount.name, name, out_type, amount.money))
         for doc in core.documents:
-            # a document is no output of the batch, but an eligible case its condition cannot be
-            # evaluated for is an error: compiled only for its marks, where it has any
-            if doc.required_when is not None and self.may_fail(doc.required_when):
-                _, flags = self.scoped([doc.required_when], doc.decl.span)
+            # a document is no output of the batch, but a column of its own (`__d_x`: whether the
+            # case must supply it, as the engine's documents say), read by the analyzer's counts
+            # (analysis/population.py); an eligible case its condition cannot be evaluated for is
+            # an error, and marks the row
+            column = f"{DOCUMENT}{doc.name}"
+            if doc.required_when is None:
+                self.columns[column] = exp.true()
+                continue
+            [required], flags = self.scoped([doc.required_when], doc.decl.span)
+            self.columns[column] = required.sql
+            if self.may_fail(doc.required_when):
                 eligible_flags.update(flags)
         outputs.append(Output("failed_requirement", FAILED, "text"))
         gated = [f for k, f in eligible_flags.items() if k not in requirement_flags]
@@ -513,6 +522,6 @@ def _layers(columns: Mapping[str, exp.Expr]) -> list[list[str]]:
 
 
 __all__ = [
-    "ELIGIBLE", "FAILED", "INPUT_MONEY_DIGITS", "MAX_PRECISION", "NEEDS_ENGINE", "ROW", "Dialect", "Num",
+    "DOCUMENT", "ELIGIBLE", "FAILED", "REQUIREMENT", "INPUT_MONEY_DIGITS", "MAX_PRECISION", "NEEDS_ENGINE", "ROW", "Dialect", "Num",
     "Output", "SqlProgram", "SqlType", "Val", "alias", "col", "compile_sql", "input_sql_type", "parse_sql_type",
 ]
