@@ -147,12 +147,27 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
 # but the index and the answer)
 _WORK: list[tuple[CheckedRegulation, tuple[date, ...]]] = []
 _ARGS: tuple[date | None, Budget, dict[str, tuple[str, str, str]], bool, bool] | None = None
+# ... and the divergence across them: the library, the date and the budget
+_DIVERGE: tuple[Sequence[CheckedRegulation], date, Budget] | None = None
+Diverged = tuple[list[Finding], list[Undecided]]
 
 
 def _in_worker(k: int) -> _Done:
     assert _ARGS is not None
     reg, days = _WORK[k]
     return _one(reg, days, *_ARGS, tick=None)
+
+
+def _diverge(library: Sequence[CheckedRegulation], on: date, budget: Budget) -> Diverged:
+    from eenvoud.analysis.divergence import diverging_definitions
+
+    found, undecided = diverging_definitions(library, on, budget)
+    return merge_periods(found, (on,), True), merge_periods(undecided, (on,), True)
+
+
+def _diverge_in_worker() -> Diverged:
+    assert _DIVERGE is not None
+    return _diverge(*_DIVERGE)
 
 
 def jobs_for(n: int, jobs: int | None) -> int:
@@ -170,7 +185,7 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
     `parameter_echoes`: also report the dead branches that only echo a parameter set by date.
     `jobs`: regulations analysed at once in worker processes (default: one per core); the report
     is the same, in the same order, witnesses included, whatever the number."""
-    global _ARGS
+    global _ARGS, _DIVERGE
     budget = budget or Budget()
     started = time.perf_counter()
     report = Report()
@@ -179,14 +194,22 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
     meter = _Meter(sum(_steps(reg) * (len(days) + 1) for reg, days in work), callback=progress)
     done: list[_Done] = []
     workers = jobs_for(len(work), jobs)
+    # across regulations: one concept, two definitions
+    across = bool(library) and len(work) > 1
+    on = day or max((d for reg in library for d in reg.change_dates()), default=date.today())
+    diverged: Diverged = ([], [])
     if len(work) > 1 and workers >= 1 and "fork" in multiprocessing.get_all_start_methods():
         # each regulation in a fresh fork of this process (one task per child): it starts from the
         # same solver state as when it is analysed alone, so that the report, witnesses included, is
-        # the same whatever the number of workers
+        # the same whatever the number of workers. The divergence across the regulations is one
+        # more task, submitted first (it reads the whole library: the largest), so that the run
+        # takes as long as its longest task rather than the regulations and then the divergence.
         _WORK[:] = work
         _ARGS = (day, budget, registry, simplify, parameter_echoes)
+        _DIVERGE = (library, on, budget) if across else None
         try:
             with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
+                across_task = pool.apply_async(_diverge_in_worker) if across else None
                 # the largest first, so that the pool ends together; the report keeps the given order
                 order = sorted(range(len(work)), key=lambda k: -_steps(work[k][0]) * (len(work[k][1]) + 1))
                 pending = {k: pool.apply_async(_in_worker, (k,)) for k in order}
@@ -196,11 +219,16 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
                     for _ in range(results[k].steps):
                         meter.tick()
                 done = [results[k] for k in range(len(work))]
+                if across_task is not None:
+                    diverged = across_task.get()
         finally:
             _WORK.clear()
             _ARGS = None
+            _DIVERGE = None
     else:
         done = [_one(reg, days, day, budget, registry, simplify, parameter_echoes, meter.tick) for reg, days in work]
+        if across:
+            diverged = _diverge(library, on, budget)
     queries = 0
     for (reg, _days), got in zip(work, done, strict=True):
         report.regs[reg.name] = reg
@@ -210,13 +238,9 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
         report.unknown += got.unknown
         report.regulations.append(got.entry)
         queries += got.queries
-    if library and sum(1 for r in regs if r.is_regulation()) > 1:  # across regulations: one concept, two definitions
-        from eenvoud.analysis.divergence import diverging_definitions
-
-        on = day or max((d for reg in library for d in reg.change_dates()), default=date.today())
-        found, undecided = diverging_definitions(library, on, budget)
-        report.findings += merge_periods(found, (on,), True)
-        report.unknown += merge_periods(undecided, (on,), True)
+    if across:
+        report.findings += diverged[0]
+        report.unknown += diverged[1]
         for reg in library:
             report.regs.setdefault(reg.name, reg)
         report.findings = burdens_.fold_divergences(report.findings, report.regs)  # consequences folded
