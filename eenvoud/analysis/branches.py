@@ -30,7 +30,7 @@ from eenvoud.analysis.encode import negate
 from eenvoud.analysis.inputs import candidate_values, find_case
 from eenvoud.analysis.prover import Answer, Proved, Prover, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
-from eenvoud.analysis.unused import is_echo, usage
+from eenvoud.analysis.unused import constant, is_echo, usage
 from eenvoud.diagnostics import RuleError
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Compiled, Env
@@ -105,12 +105,13 @@ def branches(ctx: Context) -> None:
             k += len(group)
             then = _Goal(index, group, "then")
             else_ = _Goal(index, group, "else")
+            echoes: list[tuple[_Site, bool]] = []
             for site in group:
                 if not ctx.parameter_echoes and is_echo(ctx, site.node.cond):
-                    # constant only because of a parameter set by date: not a finding of its own, and
-                    # the `if` as written is not dead where a copy of it is such an echo
+                    # constant only because of a parameter set by date (or, in a month's copy, by the
+                    # month): not a finding of its own
                     ctx.echoes += 1
-                    then.alive = else_.alive = True
+                    echoes.append((site, constant(ctx, site.node.cond) is True))
                     continue
                 path = [_holds(ctx, c, pol) for c, pol in site.path]
                 cond = ctx.enc.term(site.node.cond)
@@ -118,8 +119,14 @@ def branches(ctx: Context) -> None:
                 else_.sites.append(site)
                 then.copies.append([*path, cond])
                 else_.copies.append([*path, negate(cond)])
-            if then.copies:
-                goals += [then, else_]
+            if not then.copies:
+                continue  # an echo in every copy
+            for site, value in echoes:
+                # the branch a copy's constant takes applies wherever that copy is reached
+                g = then if value else else_
+                g.sites.append(site)
+                g.copies.append([_holds(ctx, c, pol) for c, pol in site.path])
+            goals += [then, else_]
         engine = partial(_by_engine, ctx, goals, s if eligible_context else None, eligible_context)
         engine(None)
         dead = _cover(ctx, prover, assume, [g for g in goals if not g.alive], engine)
