@@ -22,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "api.md"
 SECRET_INCOME = "87654.32"
+WAIT = 120  # seconds to wait for what will happen (a start, an answer, a stop): a busy machine is slow, not wrong
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Server:
     def log(self) -> str:
         """Everything the server wrote, once it has stopped."""
         self.process.terminate()
-        out, _ = self.process.communicate(timeout=20)
+        out, _ = self.process.communicate(timeout=WAIT)
         return out
 
 
@@ -50,7 +51,7 @@ def start(*args: str, env: dict[str, str] | None = None) -> Server:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"eenvoud serve stopped: {process.communicate()[0]}")
@@ -61,14 +62,14 @@ def start(*args: str, env: dict[str, str] | None = None) -> Server:
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise AssertionError("eenvoud serve did not answer /health within 30 s")
+    raise AssertionError(f"eenvoud serve did not answer /health within {WAIT} s")
 
 
 def call(url: str, body: object | None = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=WAIT) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
@@ -81,7 +82,7 @@ def shipped() -> Iterator[Server]:
     yield server
     if server.process.poll() is None:
         server.process.terminate()
-        server.process.wait(timeout=20)
+        server.process.wait(timeout=WAIT)
 
 
 def test_serve_answers_over_http(shipped: Server) -> None:
@@ -136,7 +137,15 @@ def test_the_docs_have_examples() -> None:
 def test_the_curl_examples_in_the_docs(shipped: Server) -> None:
     for command, expected in doc_examples():
         live = command.replace("http://127.0.0.1:8000", shipped.url)
-        run = subprocess.run(["bash", "-c", "set -euo pipefail\n" + live], capture_output=True, text=True, timeout=30)
+        deadline = time.monotonic() + 5 * WAIT
+        while True:
+            run = subprocess.run(["bash", "-c", "set -euo pipefail\n" + live], capture_output=True, text=True,
+                                 timeout=WAIT)
+            # the analysis route answers 503 "still running" past its budget (a busy machine), and
+            # a client comes back, as the answer says
+            if "still running" not in run.stdout or time.monotonic() > deadline:
+                break
+            time.sleep(1)
         assert run.returncode == 0, (command, run.stderr)
         if expected is None:
             assert run.stdout.strip(), command
@@ -167,7 +176,7 @@ def test_serve_with_keys_from_the_environment() -> None:
 def test_serve_refuses_rules_with_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.rules").write_text('regulation bad "x"\ninput age : int\nrequirement adult : ag >= 18\n')
     run = subprocess.run([sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(tmp_path), "--port", "1"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+                         cwd=ROOT, capture_output=True, text=True, timeout=WAIT)
     assert run.returncode == 1
     assert "bad.rules:3" in run.stderr and "did you mean `age`?" in run.stderr
     assert "Traceback" not in run.stderr
@@ -182,7 +191,7 @@ def test_serve_with_two_workers_and_a_port_already_held() -> None:
             assert status == 200 and d["amounts"] == {"kinderbijslag": "600.00"}
         port = server.url.rsplit(":", 1)[1]
         run = subprocess.run([sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(ROOT / "tests" / "api" / "rules"),
-                              "--workers", "2", "--port", port], cwd=ROOT, capture_output=True, text=True, timeout=60)
+                              "--workers", "2", "--port", port], cwd=ROOT, capture_output=True, text=True, timeout=WAIT)
         assert run.returncode == 1
         assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in run.stderr
     finally:
