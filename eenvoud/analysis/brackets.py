@@ -45,7 +45,7 @@ class Stretch:
 
 
 def brackets(ctx: Context) -> None:
-    bare: Prover | None = None
+    bare: dict[int, Prover] = {}
     for b in ctx.reg.brackets:
         version = bracket_rows(b, ctx.day)
         if version is None:
@@ -54,19 +54,29 @@ def brackets(ctx: Context) -> None:
         rows = [(_point(r.lo), _point(r.hi)) for r in version.rows]
         key_type = ctx.reg.type_of(b.key)
         key = ctx.enc.term(b.key)
+        # The slice of the key's inputs: with the other inputs as in the base case (every other
+        # requirement holds, nothing else fails) a case's outcome is that of its slice; asking
+        # about the whole regulation made each bracket's queries as large as the regulation
+        # (quadratic on the generated sets). Not when nobody qualifies: the base case is no such case.
+        reads = ctx.deps.of_expr(b.key)
+        s = ctx.slice_of("input", min(reads)) if reads and not ctx.contradiction else ctx.everything
         # the case's outcome is an error (it fails no requirement, and something cannot be evaluated)
-        not_ineligible = ctx.enc.outcome().err
-        if bare is None:
-            bare = Prover(ctx.enc.inputs, [], ctx.budget, ctx.stats)
+        not_ineligible = ctx.enc.outcome(s.requirements, s.amounts, s.documents).err
+        prover = bare.get(id(s))
+        if prover is None:
+            prover = bare[id(s)] = Prover({k: ctx.enc.inputs[k] for k in sorted(s.inputs)}, [], ctx.budget,
+                                          ctx.stats)
             for ax in ctx.enc.axioms.values():
-                bare.name(ax.name, ax.formula)
+                if ax.input in s.inputs:
+                    prover.name(ax.name, ax.formula)
+        domain = ctx.domain(s)
         for gap in _gaps(rows):
             # only a gap that a case reaches without failing a requirement matters: such a case's
             # outcome is an error; a gap that only ineligible cases reach is guarded by the law
-            answer = bare.check(list(ctx.enc.axioms), [_inside(key, gap, key_type), not_ineligible])
+            answer = prover.check(domain, [_inside(key, gap, key_type), not_ineligible])
             match answer:
                 case Refuted():
-                    case = answer.case
+                    case = ctx.complete(answer.case)
                     decision = ctx.decide(case)
                     error = decision.error.message if decision.error is not None else None
                     if error is None or f"bracket `{b.name}`" not in error:
@@ -83,9 +93,10 @@ def brackets(ctx: Context) -> None:
                 case Unknown():
                     ctx.undecided("bracket_gap", b.name, b, answer.reason)
         for group, stretch in _overlaps(rows):
-            answer = bare.check(list(ctx.enc.axioms), [_inside(key, stretch, key_type)])
+            answer = prover.check(domain, [_inside(key, stretch, key_type)])
             match answer:
                 case Refuted():
+                    answer = Refuted(ctx.complete(answer.case), answer.model, answer.also)
                     numbers = _and([str(i + 1) for i in group])
                     first = version.rows[group[0]]
                     if _engine_value(ctx, b, answer.case) != literal_value(first.value):
