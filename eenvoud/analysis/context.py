@@ -16,7 +16,7 @@ import z3
 
 from eenvoud.analysis.encode import Encoding
 from eenvoud.analysis.findings import Finding, Undecided, Witness
-from eenvoud.analysis.plausible import candidates, claim_of, pair_claim, plausible, realistic
+from eenvoud.analysis.plausible import claim_of, plausible, plausible_pair
 from eenvoud.analysis.prover import Budget, Prover, Stats
 from eenvoud.analysis.slices import Dependencies, Slice, slices
 from eenvoud.analysis.variables import rule_constants
@@ -269,27 +269,8 @@ class Context:
         if changed is None:
             got = plausible(complete, self.reg.inputs, self.day, self._shown, self.typical(), frozen, self._failed)
             return {k: got[k] for k in facts}, None
-        other = dict(changed)
-
-        def pair(f: Mapping[str, Value]) -> object:
-            return pair_claim(self.fast_outcome(f), self.fast_outcome({**f, **other}))
-
-        got = plausible(complete, self.reg.inputs, self.day, pair, self.typical(), frozen)
-        want = pair(got)
-        types = self.reg.input_map
-        for x, value in list(other.items()):
-            if realistic(value, types[x].type, self.day):
-                continue
-            for c in candidates(value, types[x].type, self.day):
-                if c == got.get(x):
-                    continue
-                try:
-                    same = pair_claim(self.fast_outcome(got), self.fast_outcome({**got, **other, x: c})) == want
-                except EvaluationError:
-                    same = False
-                if same:
-                    other[x] = c
-                    break
+        got, other = plausible_pair(complete, changed, self.reg.inputs, self.day, self.fast_outcome, self.typical(),
+                                    self._frozen())
         return {k: got[k] for k in facts}, other
 
     def witness(self, facts: Mapping[str, Value], changed: Mapping[str, Value] | None = None,

@@ -460,8 +460,44 @@ def _regions(old: Version, new: Version, eo: Encoding, en: Encoding, domain: lis
                                    "witness": _facts_json(facts, (old.reg, new.reg)),
                                    "reason": "the encoding and the engine disagree on the witness"})
             continue
+        moved = _typical(old, new, eo, en, facts, kept, outcome, change)
+        if moved != facts:  # replayed again: the moved witness shows the change in the region
+            d_old, d_new = _decide(old, moved), _decide(new, moved)
+            if _confirmed(change, outcome, d_old, d_new):
+                old_value, new_value = _values(outcome, change, d_old, d_new)
+                region = Region(outcome, change, readable, exact, moved, d_old, d_new, old_value, new_value)
         out.append(region)
     return out, cases.check(*blocked) == z3.unsat
+
+
+def _typical(old: Version, new: Version, eo: Encoding, en: Encoding, facts: dict[str, Value],
+             kept: list[tuple[Atom, bool]], outcome: str, change: str) -> dict[str, Value]:
+    """A region's witness moved towards a typical case (analysis/plausible.py: realistic dates, an
+    adult near 40, small counts, whole euros), keeping a move only when the moved case is inside
+    both versions' domains, in the region (each literal of its condition, evaluated on the case's
+    values) and the engine still shows the change."""
+    from eenvoud.analysis.plausible import inside, plausible
+
+    variables = {**eo.inputs, **en.inputs}  # shared by name: the same Z3 constants
+    terms = [lit_term(x) for x in kept]
+    decls = [*new.reg.inputs, *(i for i in old.reg.inputs if i.name not in new.reg.input_map)]
+    domains = [(i.name, i.type) for reg in (old.reg, new.reg) for i in reg.inputs]
+
+    def in_region(f: dict[str, Value]) -> bool:
+        pairs = [p for k, var in variables.items() if k in f for p in var.bind(f[k])]
+        return all(z3.is_true(z3.simplify(z3.substitute(term, *pairs))) for term in terms)
+
+    def shows(f: dict[str, Value]) -> object:
+        if not all(x not in f or inside(f[x], typ) for x, typ in domains):
+            return False
+        try:
+            return in_region(f) and _confirmed(change, outcome, _decide(old, f), _decide(new, f))
+        except (z3.Z3Exception, ValueError, TypeError):
+            return False
+
+    if shows(facts) is not True:
+        return facts
+    return plausible(facts, tuple(decls), new.day, lambda f: shows(dict(f)), {})
 
 
 def _plausible(*encs: Encoding) -> list[z3.BoolRef]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from eenvoud.analysis.variables import PERSON_DERIVATIONS
 from eenvoud.engine import values as v
@@ -60,7 +60,8 @@ def realistic(value: Value, typ: t.Type, day: date) -> bool:
             return True
 
 
-def _inside(value: Value, typ: t.Type) -> bool:
+def inside(value: Value, typ: t.Type) -> bool:
+    """Whether a value lies inside the declared domain of its type (its bounds, where it has any)."""
     lo = getattr(typ, "lo", None)
     hi = getattr(typ, "hi", None)
     try:
@@ -94,7 +95,7 @@ def candidates(value: Value, typ: t.Type, day: date) -> list[Value]:
             out += [min(abs(value), NUMBER_MAX), 0, 1, 2, NUMBER_MAX]
         case _:
             pass
-    return [c for c in out if c != value and _inside(c, typ) and realistic(c, typ, day)]
+    return [c for c in out if c != value and inside(c, typ) and realistic(c, typ, day)]
 
 
 def claim_of(outcome: tuple[object, ...]) -> tuple[object, ...]:
@@ -236,7 +237,7 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
         elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
                 and value > COUNT_TYPICAL and not _age_like(x):
             trials = [0, 1, 2, COUNT_TYPICAL]
-        adopt_first(x, (c for c in trials if c != value and _inside(c, declared[x])))
+        adopt_first(x, (c for c in trials if c != value and inside(c, declared[x])))
     # 4. round money: whole euros (hundreds where they fit) rather than €0.01 or €317.02
     for i in inputs:
         x = i.name
@@ -249,7 +250,7 @@ def plausible(facts: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date
                     amount.quantize(Decimal("1")).quantize(Decimal("0.01")),
                     Decimal("100.00"), Decimal("500.00"), Decimal("1000.00")]
         for m in trials_m:
-            if m is None or m == amount or not _inside(m, declared[x]) or not realistic(m, declared[x], day):
+            if m is None or m == amount or not inside(m, declared[x]) or not realistic(m, declared[x], day):
                 continue
             got = keeps({**current, x: m})
             if got is not None:
@@ -268,3 +269,119 @@ def _birth_like(name: str) -> bool:
 
 def _age_like(name: str) -> bool:
     return name == "age" or name.endswith("_age") or name.startswith("age_")
+
+
+# -- a pair of cases: the first case and the answer that changes its outcome ------------------------
+
+# round amounts a changed answer is tried at, besides its own value rounded (whole euros)
+ROUND_AMOUNTS = tuple(Decimal(k).quantize(Decimal("0.01")) for k in (
+    0, 50, 100, 200, 250, 300, 400, 500, 600, 750, 800, 900, 1000, 1200, 1250, 1500, 1750, 2000, 2500, 3000,
+    4000, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000, 40000, 50000, 75000, 100000))
+
+
+def rounder(amount: Decimal) -> list[Decimal]:
+    """Rounder amounts near `amount`, roundest first: hundreds, tens, whole euros (never itself)."""
+    out = []
+    for step in (Decimal(100), Decimal(10), Decimal(1)):
+        if abs(amount) >= step:
+            out.append(((amount / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step).quantize(Decimal("0.01")))
+    return [r for r in dict.fromkeys(out) if r != amount]
+
+
+def plausible_pair(facts: Mapping[str, Value], changed: Mapping[str, Value], inputs: tuple[n.Input, ...], day: date,
+                   outcome: Callable[[Mapping[str, Value]], tuple[object, ...]], base: Mapping[str, Value],
+                   frozen: frozenset[str] = frozenset()) -> tuple[dict[str, Value], dict[str, Value]]:
+    """A pair witness (`facts`, and `changed`: the answers that change the outcome) moved towards a
+    typical case while the engine shows the same pair (`pair_claim`: each case keeps its kind, the
+    outcomes differ). The first case moves as a single witness does (`plausible`), the changed
+    answers held; the changed answers then move to realistic and round values (whole euros where a
+    whole-euro amount keeps the pair, cents only when needed); last, a typical person (an adult
+    near `TYPICAL_AGE`, small counts), re-choosing the changed answer among round amounts where the
+    held one no longer shows the pair: the answer that matters for a 40-year-old is another amount
+    than for an 18-year-old."""
+    other = dict(changed)
+
+    def pair(f: Mapping[str, Value], o: Mapping[str, Value]) -> object:
+        return pair_claim(outcome(f), outcome({**f, **o}))
+
+    try:
+        want = pair(facts, other)
+    except (EvaluationError, ArithmeticError):
+        return dict(facts), other
+
+    def same(f: Mapping[str, Value], o: Mapping[str, Value]) -> bool:
+        try:
+            return pair(f, o) == want
+        except (EvaluationError, ArithmeticError):
+            return False
+
+    types = {i.name: i.type for i in inputs}
+    links = _links(inputs)
+    held = frozen | frozenset(other)
+    got = plausible(facts, inputs, day, lambda f: pair(f, other), base, held)
+
+    def options(x: str, value: Value) -> list[Value]:
+        """Values for a changed answer, realistic and round first, the nearest first."""
+        typ = types[x]
+        trials: list[Value] = [] if realistic(value, typ, day) else candidates(value, typ, day)
+        if isinstance(typ, t.MoneyType) and isinstance(value, Decimal):
+            amount: Decimal = value
+            trials += rounder(amount)
+            by_distance: list[Decimal] = sorted(ROUND_AMOUNTS, key=lambda m: abs(m - amount))
+            trials += by_distance
+        elif isinstance(typ, t.IntType) and isinstance(value, int) and not isinstance(value, bool):
+            count: int = value
+            near: list[int] = sorted(range(0, 11), key=lambda k: abs(k - count))
+            trials += near
+        return [c for c in dict.fromkeys(trials) if c != value and inside(c, typ) and realistic(c, typ, day)]
+
+    # 1. the changed answers, and their value in the first case: realistic and round
+    for x in list(other):
+        answer = other[x]
+        if (isinstance(answer, Decimal) and answer % 1 == 0 or isinstance(answer, int)) \
+                and realistic(answer, types[x], day):
+            continue
+        if not isinstance(answer, Decimal | int) and realistic(answer, types[x], day):
+            continue
+        for c in options(x, answer):
+            if same(got, {**other, x: c}):
+                other[x] = c
+                break
+    for x in other:
+        first = got.get(x)
+        if x in frozen or not isinstance(first, Decimal) or first % 1 == 0:
+            continue
+        for c in rounder(first):
+            if inside(c, types[x]) and same({**got, x: c}, other):
+                got[x] = c
+                break
+    # 2. a typical person and small counts, the changed answer re-chosen where it must be
+    for i in inputs:
+        x = i.name
+        if x in held or x not in got or x in {a for a, _ in links}:
+            continue
+        value = got[x]
+        trials: list[Value] = []
+        if isinstance(value, date) and (x in {b for _, b in links} or _birth_like(x)):
+            age = v.years_between(value, day)
+            if _child_like(x):
+                if not 0 <= age <= 17:
+                    trials = [born_for(k, value, day) for k in (TYPICAL_CHILD_AGE, 3, 12, 16)]
+            elif abs(age - TYPICAL_AGE) > 15:
+                trials = [born_for(k, value, day) for k in (TYPICAL_AGE, 35, 45, 30, 50, 67)]
+        elif isinstance(i.type, t.IntType) and isinstance(value, int) and not isinstance(value, bool) \
+                and value > COUNT_TYPICAL and not _age_like(x):
+            trials = [0, 1, 2, COUNT_TYPICAL]
+        for c in (c for c in trials if c != value and inside(c, types[x])):
+            moved = linked({**got, x: c}, links, day)
+            if same(moved, other):
+                got = moved
+                break
+            if len(other) != 1:
+                continue
+            [(y, answer)] = other.items()
+            again = next((o for o in options(y, answer) if same(moved, {y: o})), None)
+            if again is not None:
+                got, other = moved, {y: again}
+                break
+    return got, other

@@ -139,7 +139,7 @@ def _finding(number: int, f: Finding, reg: CheckedRegulation | None, lang: str =
     return FindingView(
         number, f.kind, kind_titles(lang).get(f.kind, f.kind), f.subject, f.span, f.article,
         _when(f.periods, lang),
-        said or f.message, [_because(x, reg) for x in f.because],
+        said or f.message, [_because(x, reg, lang) for x in f.because],
         _witness(f.witness, reg, lang) if f.witness else None, wording.proposal(f, reg, lang),
         wording.caveat(f, reg, lang), f.message if said else None)
 
@@ -170,20 +170,24 @@ def _when(periods: tuple[Period, ...], lang: str) -> str:
     return "; ".join(parts) or "op de geanalyseerde datum"
 
 
-def _because(item: str, reg: CheckedRegulation | None) -> str:
-    """One element of a proof's core, in plain language."""
+def _because(item: str, reg: CheckedRegulation | None, lang: str = "en") -> str:
+    """One element of a proof's core, in plain language (Dutch in a Dutch report)."""
     if reg is None:
         return item
+    nl = lang == "nl"
     req = next((r for r in reg.requirements if r.name == item), None)
     if req is not None:
         what = req.label or req.name
-        return f"requirement `{req.name}`: {what}" + (f" ({req.article})" if req.article else "")
+        return f"{'voorwaarde' if nl else 'requirement'} `{req.name}`: {what}" + (
+            f" ({req.article})" if req.article else "")
     if item.startswith("domain of `") and item.endswith("`"):
         name = item[len("domain of `"):-1]
         decl = reg.input_map.get(name)
         if decl is not None:
-            return f"the input `{name}` is declared `{type_text(decl.type)}`" + (
-                f" ({decl.label})" if decl.label else "")
+            said = f"het gegeven `{name}` is van het type" if nl else f"the input `{name}` is declared"
+            return f"{said} `{type_text(decl.type)}`" + (f" ({decl.label})" if decl.label else "")
+    if nl:
+        return wording.evidence_nl(item, reg) or item
     return item
 
 

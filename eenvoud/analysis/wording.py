@@ -16,7 +16,7 @@ import re
 
 from eenvoud.analysis.findings import Finding
 from eenvoud.ir.checked import CheckedRegulation
-from eenvoud.ir.nodes import RegistryPeriod
+from eenvoud.ir.nodes import Input, RegistryPeriod
 from eenvoud.ir.registries import lookup
 
 
@@ -236,6 +236,66 @@ def period_nl(p: RegistryPeriod) -> str:
         case "next_months":
             return f"over de komende {p.count} maanden (een schatting)"
     return p.text()
+
+
+def periods_nl(entry: object) -> list[str]:
+    """The periods a catalogue entry holds, in Dutch (`RegistryEntry.periods`)."""
+    out = []
+    if getattr(entry, "on_decision_date", False):
+        out.append("op de beslisdatum")
+    if getattr(entry, "until_decision_date", False):
+        out.append("tot de beslisdatum")
+    years = getattr(entry, "years_back_from", None)
+    if years is not None:
+        out.append(f"over het jaar t-{years} en eerder")
+    if getattr(entry, "past_months", None):
+        out.append("over afgelopen maanden")
+    return out
+
+
+def holding_nl(decl: Input) -> str | None:
+    """What a registry binding is worth (`registries.holding`'s reason), in Dutch."""
+    r = decl.registry
+    if r is None:
+        return None
+    x = f"`{decl.name}`"
+    entry = lookup(r)
+    period = decl.period
+    read = f"{x} {period_nl(period)}" if period is not None else x
+    if decl.judged:
+        why = f"{read} is een oordeel (`judged`): {r} heeft er gegevens voor, niet het feit zelf"
+        if entry is not None and period is not None and not entry.holds_period(period):
+            why += f"; {r} heeft gegevens {', '.join(periods_nl(entry)) or 'van geen enkele periode'}"
+        return why
+    if period is None:
+        return f"{r} heeft {x}"
+    if entry is None:
+        return f"{r} heeft {x} {period_nl(period)} (volgens de opsteller: {r} staat niet in de catalogus)"
+    if entry.holds_period(period):
+        return f"{r} heeft {read} ({entry.name}: {', '.join(periods_nl(entry))})"
+    return f"{r} heeft gegevens {', '.join(periods_nl(entry)) or 'van geen enkele periode'}, niet {read}"
+
+
+def evidence_nl(item: str, reg: CheckedRegulation | None) -> str | None:
+    """One element of a proof's core in Dutch, where it is one the analyses write (a registry's
+    holding, a yes/no parameter, an input); None: not known here."""
+    from eenvoud.analysis.registries import holding
+
+    if reg is None:
+        return None
+    m = re.search(r"`(\w+)`", item)
+    decl = reg.input_map.get(m.group(1)) if m else None
+    if decl is not None and decl.registry is not None:
+        held = holding(decl)
+        if held is not None and held.reason == item:
+            return holding_nl(decl)
+    setting = re.fullmatch(r"(\w+) = (yes|no)", item)
+    if setting:
+        return f"`{setting.group(1)}` = {'ja' if setting.group(2) == 'yes' else 'nee'}"
+    decl = reg.input_map.get(item)
+    if decl is not None:
+        return f"het gegeven `{item}`" + (f" ({decl.label})" if decl.label else "")
+    return None
 
 
 def _gap_proposal(f: Finding, reg: CheckedRegulation | None) -> str | None:
