@@ -104,3 +104,24 @@ def test_a_childs_birth_date_is_a_childs() -> None:
     got = plausible(case, inputs, DAY, lambda f: True, {})
     born = got["child_1_birth_date"]
     assert isinstance(born, date) and 0 <= DAY.year - born.year <= 17
+
+
+def test_a_pair_witness_is_a_typical_adult_and_its_changed_answer_whole_euros() -> None:
+    """A pair of cases (a question that matters): the changed answer moves to whole euros, and the
+    first case to an adult near 40, re-choosing the changed answer where the held one no longer
+    shows the pair (the limit of a 40-year-old is another than an 18-year-old's)."""
+    from eenvoud.analysis.plausible import pair_claim, plausible_pair
+
+    inputs = (n.Input("birth_date", t.DateType(), "born"), n.Input("income", t.MoneyType(), "income"))
+
+    def outcome(f: Mapping[str, Value]) -> tuple[object, ...]:
+        limit = Decimal(1500) if _age(f) >= 21 else Decimal(1000)
+        return (f["income"] <= limit,)  # type: ignore[operator]
+
+    case: dict[str, Value] = {"birth_date": date(2006, 6, 1), "income": Decimal("0.00")}
+    changed: dict[str, Value] = {"income": Decimal("1000.01")}
+    want = pair_claim(outcome(case), outcome({**case, **changed}))
+    got, other = plausible_pair(case, changed, inputs, DAY, outcome, {})
+    assert pair_claim(outcome(got), outcome({**got, **other})) == want  # the pair still shows
+    assert 25 <= _age(got) <= 55
+    assert other["income"] % 1 == 0 and outcome({**got, **other}) == (False,)

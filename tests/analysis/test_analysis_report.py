@@ -191,3 +191,27 @@ def test_the_proposed_text_is_coloured_by_the_editors_grammar(tmp_path: Path,
         '<span class="tok-string">"18 jaar of ouder"</span>' in pre
     # the unified diff's header lines stay plain text
     assert re.search(r"^--- ", pre.split(">", 1)[1], re.M)
+
+
+def test_the_dutch_evidence_of_a_registry_binding_is_dutch(tmp_path: Path) -> None:
+    """`Bewezen uit` in a Dutch report is followed by Dutch words: what a registry holds, whether
+    the fact is a judgement, the type of an input, a yes/no parameter (report._because)."""
+    from eenvoud.analysis.registries import holding
+    from eenvoud.analysis.report import _because
+    from eenvoud.dsl.load import load
+
+    rules = tmp_path / "t.rules"
+    rules.write_text('regulation t "T"\n'
+                     'input wages : money €0.00.. "Loon" from POLISADMINISTRATIE for next 12 months judged\n'
+                     'input age : int 0..130 "Leeftijd" from BRP\n'
+                     'requirement low "Laag loon": wages <= €1_000\n', encoding="utf-8")
+    reg = load(rules)
+    judged = holding(reg.input_map["wages"])
+    assert judged is not None and "judgement" in judged.reason
+    said = _because(judged.reason, reg, "nl")
+    assert said.startswith("`wages` over de komende 12 maanden") and "oordeel" in said and "holds" not in said
+    assert _because("BRP holds `age`", reg, "nl") == "BRP heeft `age`"
+    assert _because("domain of `age`", reg, "nl").startswith("het gegeven `age` is van het type")
+    assert _because("low", reg, "nl") == "voorwaarde `low`: Laag loon"
+    assert _because("flag = yes", reg, "nl") == "`flag` = ja"
+    assert _because("BRP holds `age`", reg, "en") == "BRP holds `age`"  # English stays English
