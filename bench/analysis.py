@@ -21,9 +21,10 @@ Columns:
   irrelevant inputs, documents, brackets), at one date, 2 s per query: wall seconds, CPU seconds
   (user + system) and solver queries.
 - redundancy: the analyzer's redundancy pass alone (the question the peer answers).
-- naive: the peer, the loop one writes first: for each requirement (greedily, last first, against
-  the shrinking set), a new solver holding the domains and every other kept requirement, asked
-  whether the requirement can fail. Run while it stays under --naive-limit seconds in total.
+- naive: the peer (wall and CPU seconds, queries), the loop one writes first: for each
+  requirement (greedily, last first, against the shrinking set), a new solver holding the domains
+  and every other kept requirement, asked whether the requirement can fail. Run while it stays
+  under --naive-limit seconds in total.
 The two redundancy answers are compared: they must name the same requirements.
 
 The shipped library: `analyze` over rules/ as `eenvoud analyze rules/` runs it (every regulation,
@@ -265,7 +266,7 @@ def main() -> None:
         make = generate if which == "simple" else generate_hard
         print(f"\n{which} set")
         header = f"| {'requirements':>12} | {'analyze s':>9} | {'CPU s':>7} | {'queries':>8} | {'findings':>8} | " \
-                 f"{'redundancy s':>12} | {'queries':>8} | {'naive s':>8} | {'queries':>8} | same |"
+                 f"{'redundancy s':>12} | {'queries':>8} | {'naive s':>8} | {'CPU s':>7} | {'queries':>8} | same |"
         print(header)
         print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
         naive_on = True
@@ -275,12 +276,14 @@ def main() -> None:
             report = analyze([reg], day=DAY, budget=Budget(2.0), jobs=1)
             seconds, cpu = time.perf_counter() - start, _cpu() - cpu
             mine, my_queries, my_seconds = ours_redundancy(reg)
+            peer_cpu = _cpu()
             peer = naive(reg, args.naive_limit) if naive_on else None
+            peer_cpu = _cpu() - peer_cpu
             if peer is None:
                 naive_on = False
-                peer_text, same = f"{'> ' + format(args.naive_limit, 'g'):>8} | {'—':>8}", "—"
+                peer_text, same = f"{'> ' + format(args.naive_limit, 'g'):>8} | {'—':>7} | {'—':>8}", "—"
             else:
-                peer_text = f"{peer[2]:8.2f} | {peer[1]:8d}"
+                peer_text = f"{peer[2]:8.2f} | {peer_cpu:7.2f} | {peer[1]:8d}"
                 same = "yes" if sorted(peer[0]) == sorted(mine) else "NO"
             print(f"| {size:12d} | {seconds:9.2f} | {cpu:7.2f} | {report.queries:8d} | {len(report.findings):8d} | "
                   f"{my_seconds:12.2f} | {my_queries:8d} | {peer_text} | {same:>4} |", flush=True)
