@@ -140,15 +140,60 @@ def _fold(x: z3.ExprRef) -> z3.ExprRef:
     return x
 
 
+# The comparisons of parts fold what is known in Python, before Z3 is asked to build anything: the
+# same terms `_fold` makes (a node whose children are all values becomes its value; any other node
+# stays as built), at a fraction of the cost (asking Z3 for a term's children is slow).
+
+
+def _num(x: z3.ExprRef) -> int | None:
+    # the Python API makes every integer numeral an IntNumRef (z3.is_int_value asks Z3 three times)
+    return x.as_long() if isinstance(x, z3.IntNumRef) else None
+
+
+_CONSTANTS = (z3.BoolVal(True), z3.BoolVal(False))  # kept, so that their ids stay theirs
+_TRUTH = {_CONSTANTS[0].get_id(): True, _CONSTANTS[1].get_id(): False}
+
+
+def _truth(x: z3.ExprRef) -> bool | None:
+    # true and false are hash-consed: one id each (z3.is_true asks Z3 four times)
+    if x.ctx is not _CONSTANTS[0].ctx:
+        return True if z3.is_true(x) else False if z3.is_false(x) else None
+    return _TRUTH.get(x.get_id())
+
+
+def _less(a: z3.ArithRef, b: z3.ArithRef) -> z3.BoolRef:
+    ka, kb = _num(a), _num(b)
+    return z3.BoolVal(ka < kb) if ka is not None and kb is not None else a < b
+
+
+def _equal(a: z3.ArithRef, b: z3.ArithRef) -> z3.BoolRef:
+    ka, kb = _num(a), _num(b)
+    return z3.BoolVal(ka == kb) if ka is not None and kb is not None else a == b
+
+
+def _either(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    ka, kb = _truth(a), _truth(b)
+    return z3.BoolVal(ka or kb) if ka is not None and kb is not None else z3.Or(a, b)
+
+
+def _both(*xs: z3.BoolRef) -> z3.BoolRef:
+    known = [_truth(x) for x in xs]
+    return z3.BoolVal(all(known)) if all(k is not None for k in known) else z3.And(*xs)
+
+
+def _not(a: z3.BoolRef) -> z3.BoolRef:
+    k = _truth(a)
+    return z3.BoolVal(not k) if k is not None else z3.Not(a)
+
+
 def earlier(a: Civil, b: Civil) -> z3.BoolRef:
     """a < b, lexicographically on (year, month, day)."""
     (ya, ma, da), (yb, mb, db) = a, b
-    return _fold(z3.Or(_fold(ya < yb), _fold(z3.And(_fold(ya == yb), _fold(z3.Or(
-        _fold(ma < mb), _fold(z3.And(_fold(ma == mb), _fold(da < db)))))))))
+    return _either(_less(ya, yb), _both(_equal(ya, yb), _either(_less(ma, mb), _both(_equal(ma, mb), _less(da, db)))))
 
 
 def same_day(a: Civil, b: Civil) -> z3.BoolRef:
-    return _fold(z3.And(*(_fold(x == y) for x, y in zip(a, b, strict=True))))
+    return _both(*(_equal(x, y) for x, y in zip(a, b, strict=True)))
 
 
 def compare(op: Op, a: Civil, b: Civil) -> z3.BoolRef:
@@ -158,13 +203,13 @@ def compare(op: Op, a: Civil, b: Civil) -> z3.BoolRef:
         case Op.GT:
             return earlier(b, a)
         case Op.LE:
-            return _fold(z3.Not(earlier(b, a)))
+            return _not(earlier(b, a))
         case Op.GE:
-            return _fold(z3.Not(earlier(a, b)))
+            return _not(earlier(a, b))
         case Op.EQ:
             return same_day(a, b)
         case Op.NE:
-            return _fold(z3.Not(same_day(a, b)))
+            return _not(same_day(a, b))
         case Op.ADD | Op.SUB | Op.MUL | Op.AND | Op.OR | Op.IMPLIES:
             raise AssertionError(f"{op} is not a comparison")
         case _:
