@@ -289,6 +289,9 @@ def evidence_nl(item: str, reg: CheckedRegulation | None) -> str | None:
         held = holding(decl)
         if held is not None and held.reason == item:
             return holding_nl(decl)
+    held_by = HOLDS.match(item)  # a document's evidence: "BRP holds `x`"
+    if held_by:
+        return f"{held_by.group(1)} heeft `{held_by.group(2)}`"
     setting = re.fullmatch(r"(\w+) = (yes|no)", item)
     if setting:
         return f"`{setting.group(1)}` = {'ja' if setting.group(2) == 'yes' else 'nee'}"

@@ -198,3 +198,17 @@ def test_diverging_definitions_in_the_shipped_library() -> None:
         "lives_with_partner"]
     assert "huurtoeslag.asset_limit / zorgtoeslag.asset_limit" in subjects
     assert all(f.kind == "diverging_definition" and f.witness is not None for f in found)
+
+
+def test_region_witnesses_are_plausible_people(forward: Diff) -> None:
+    """A region's witness is moved towards a typical case (analysis/plausible.py) while it stays in
+    its region and shows the change: no one born around 1900, money in whole euros where a whole
+    euro keeps the region (`_replayed` above replays the moved witnesses)."""
+    from eenvoud.engine.values import years_between
+
+    for r in forward.regions:
+        born = r.witness.get("birth_date")
+        assert isinstance(born, date) and years_between(born, forward.new.day) <= 70, (r.condition, born)
+        assert r.witness.get("age") == years_between(born, forward.new.day)
+    cents = [x for r in forward.regions for x in r.witness.values() if isinstance(x, Decimal) and x % 1]
+    assert len(cents) <= 1, cents  # a cent above a limit, where the region needs it
