@@ -12,7 +12,7 @@ until the decision is settled. Three policies, same cases, same run:
   issue 12);
 - by count: the decision settled for every open answer (`eenvoud.analysis.determinacy`), its
   questions in the order before the ranking by what settles most (what an answer can change
-  most first, then a registry before the citizen);
+  most first, then a registry before the citizen, then the order of the rules);
 - solver: the same decision with its questions ranked by what an answer settles most
   (`eenvoud.analysis.questions.rank`).
 
@@ -121,11 +121,13 @@ def session(reg: CheckedRegulation, case: dict[str, Value],
     raise AssertionError("a session asked more questions than the regulation has inputs")
 
 
-def by_can_change(d: Decision) -> Decision:
-    """The settled decision's questions in the order before this ranking: what an answer can
-    change most first, then a registry before the citizen."""
+def by_can_change(reg: CheckedRegulation, d: Decision) -> Decision:
+    """The settled decision's questions in the order before the ranking: what an answer can
+    change most first, then a registry before the citizen, then the order of the rules (a fixed
+    baseline: it does not start from the ranked order, so it does not move with the ranking)."""
+    order = {i.name: k for k, i in enumerate(reg.inputs)}
     return replace(d, questions=tuple(sorted(d.questions, key=lambda q: (-len(q.can_change or ()),
-                                                                         q.ask_citizen))))
+                                                                         q.ask_citizen, order.get(q.input, 0)))))
 
 
 def run(name: str, count: int) -> dict[str, object]:
@@ -143,7 +145,7 @@ def run(name: str, count: int) -> dict[str, object]:
         full = engine.decide(reg, case, DAY)
         by_rules = session(reg, case, lambda known: engine.decide(reg, known, DAY))
         by_solver = session(reg, case, lambda known: settle(reg, known, DAY).decision)
-        by_count = session(reg, case, lambda known: by_can_change(settle(reg, known, DAY).decision))
+        by_count = session(reg, case, lambda known: by_can_change(reg, settle(reg, known, DAY).decision))
         for policy, (asked, d) in (("rules", by_rules), ("count", by_count), ("solver", by_solver)):
             if (d.error is None) != (full.error is None) or (
                     full.error is None and (d.eligible, d.amounts) != (full.eligible, full.amounts)):

@@ -55,9 +55,11 @@ from eenvoud.engine.explanation import AMOUNT, CONCLUSION, is_dutch, whatever_li
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
 
-# a partial-facts decision may spend this much solver effort (rlimit units, deterministic; about
-# 10 ms here) before it falls back to the three-valued answer
-DEFAULT_BUDGET = Budget(0.01, backstop=False)
+# a partial-facts decision may spend this much solver effort per query (rlimit units,
+# deterministic; a few ms here) before it falls back to the three-valued answer. The queries are
+# bimodal: proofs and easy witnesses take under 40,000 units, the rest millions (hundreds of ms),
+# so a larger budget buys few answers at a high price (bench/settle.py, bench/README.md)
+DEFAULT_BUDGET = Budget(0.003, backstop=False)
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ class _Queries:
         formula = z3.substitute(formula, *pairs) if pairs else formula  # one call: shared subterms once
         if z3.is_false(formula):
             return Proved(())
-        solver = z3.Solver()
+        solver = _solver()
         solver.set("rlimit", self.budget.rlimit)
         solver.set("timeout", self.budget.timeout_ms)
         solver.add(*self.axioms, *(f for x in names for f in copies[x][1]), formula)
@@ -248,6 +250,20 @@ class _Queries:
         except NotDecimal:
             return Unknown("the only cases Z3 found have decimals with no finite expansion")
         return Refuted(case, model, also)
+
+
+def _solver() -> z3.Solver:
+    """A fresh solver for one query: Z3's simplifier, value propagation and equation solving
+    first, then its SMT core (the known facts are numerals: most of the outcome folds away before
+    the search). Asserting into it costs nothing (the default solver internalises the whole
+    formula on `add`), and within the same resource limit it answers more of these queries."""
+    global _TACTIC
+    if _TACTIC is None:
+        _TACTIC = z3.Then("simplify", "propagate-values", "solve-eqs", "smt")
+    return _TACTIC.solver()
+
+
+_TACTIC: z3.Tactic | None = None
 
 
 class _Terms:
@@ -307,21 +323,17 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
     """The parts of the outcome that every answer leaves alike, when the whole does not: whether
     the case is eligible, each amount, each document (the partner's answer may change a document
     and nothing else: then eligibility is decided and only the document waits)."""
-    q = queries()
-    answer = q.differ(q.open_names, ["kind"])
-    if isinstance(answer, Unknown):
-        return Settled(decision, "rules", "not proved for every answer: out of budget")
-    if isinstance(answer, Refuted):
-        return decision  # eligibility is open (the witness pair shows it)
     sample = shown.completions[0][0] if shown.completions else None
     if sample is None:
         return decision
     done = default_engine().decide(reg, {**facts, **sample}, decision.date)
     if done.error is not None:
         return decision  # an error for every answer: said by the full check, not in part
-    # the amounts and documents the pass did not show open: alike together, or a witness pair
-    # (replayed) shows which of them differ
-    todo = [f"amount:{name}" for name in amounts if done.eligible and f"amount:{name}" not in open_parts]
+    q = queries()
+    # eligibility and the amounts and documents the pass did not show open, in one query: alike
+    # together (unsat), or a witness pair (replayed) shows which of them differ; the amounts are
+    # asked of an eligible sample only (eligibility alike: every completion is eligible then)
+    todo = ["kind", *(f"amount:{name}" for name in amounts if done.eligible and f"amount:{name}" not in open_parts)]
     todo += [f"document:{name}" for name in documents if f"document:{name}" not in open_parts]
     while todo:
         answer = q.differ(q.open_names, todo)
@@ -333,6 +345,8 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
         a = full_outcome(prog, {**facts, **{y: answer.case[y] for y in q.open_names}})
         b = full_outcome(prog, {**facts, **{y: answer.also.get(y, answer.case[y]) for y in q.open_names}})
         seen = parts_differ(a, b, amounts, documents) & set(todo)
+        if "kind" in seen or (not seen and "kind" in todo):
+            return decision  # eligibility is open (or the pair does not say what differs: no claim)
         if not seen:
             return Settled(decision, "rules", "the solver and the engine disagree on a witness: please report this")
         open_parts |= seen

@@ -11,8 +11,10 @@ what the pass has not shown goes to Z3 (`eenvoud.analysis.determinacy`).
 representative answers is given to the engine (three-valued) with the facts known so far, and the
 question whose answers leave the fewest facts still needed for eligibility and the amounts, on
 average, comes first (an answer that settles them leaves none); a question that can only change a
-document comes after every one that can change eligibility or an amount; ties go to a question a
-registry can answer, then to the order of the rules.
+document comes after every one that can change eligibility or an amount, and one that can only
+change an amount after every one that can change eligibility (the look-ahead is three-valued: it
+does not see that a high income refuses the case whatever the partner answers); ties go to a
+question a registry can answer, then to the order of the rules.
 
 Everything here is deterministic: the answers tried depend on the regulation, the date and the
 facts only (a seeded draw), so a stored decision replays to the same bytes.
@@ -38,8 +40,10 @@ from eenvoud.engine.values import CENT, EXACT, Value, years_between
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
-# engine decisions the pass may spend per partial case (one takes 15 to 40 µs)
-TRIES = 160
+# engine decisions the pass may spend per partial case (one takes 10 to 40 µs, 170 for the
+# kindgebonden budget's months); past 80 the pass shows few facts the solver does not, at the
+# pass's full price (bench/settle.py)
+TRIES = 80
 # random completions added to the typical one and the drafter's test cases
 RANDOM_BASES = 6
 # answers tried per open fact from one completion, and per question when ranking
@@ -451,5 +455,13 @@ def rank(prog: Program, facts: Mapping[str, Value], questions: Sequence[Question
         return tuple(questions)
     order = {i.name: k for k, i in enumerate(prog.reg.inputs)}
     scored = gains(prog, facts, [q.input for q in questions if decides(q)])
-    return tuple(sorted(questions, key=lambda q: (not decides(q), -scored.get(q.input, 0.0), q.ask_citizen,
-                                                   order.get(q.input, 0))))
+    return tuple(sorted(questions, key=lambda q: (not decides(q), not may_decide_eligibility(q),
+                                                   -scored.get(q.input, 0.0), q.ask_citizen, order.get(q.input, 0))))
+
+
+def may_decide_eligibility(q: Question) -> bool:
+    """The question can change whether the case is eligible (or that is not known). Asked before
+    one that can only change an amount: the engine's look-ahead cannot see that a high income
+    refuses the case whatever the partner answers, and a session ends once eligibility is
+    settled and the amounts with it."""
+    return q.can_change is None or "eligible" in q.can_change

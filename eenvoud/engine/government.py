@@ -19,7 +19,8 @@ The open questions are ordered by how much an answer settles across the regulati
 change, when the caller says so (`gains`: per regulation and question, the facts an answer settles
 there on average, as one regulation's ranking has it, `eenvoud.analysis.questions.gains`): a
 question that can change eligibility or an amount somewhere before one that can only change a
-document, then the most settled in all, then a question a registry can answer before one the
+document, one that can change eligibility somewhere before one that can only change amounts, then
+the most settled in all, then a question a registry can answer before one the
 citizen must, then the order of the rules. Without `gains`, the one bearing on the most
 regulations comes first; among equals, the one that decides the most regulations outright (it is
 the last fact they need), then the one the most rules (requirements and amounts) wait for, then a
@@ -270,6 +271,7 @@ class OpenQuestion:
     judged: bool = False  # every regulation that reads it takes the registry's figure as evidence only
     gain: float = 0.0  # the facts an answer settles, summed over the regulations (with `gains`)
     decides: bool = False  # it can change eligibility or an amount of one of them (not only a document)
+    eligibility: bool = False  # it can change whether one of them is eligible
 
     @property
     def ask_citizen(self) -> bool:
@@ -278,8 +280,8 @@ class OpenQuestion:
     def rank(self) -> tuple[int, int, int, bool, int]:
         return (-len(self.needed_by), -self.settles, -self.rules, self.ask_citizen, self.order)
 
-    def settled_rank(self) -> tuple[bool, float, bool, int]:
-        return (not self.decides, -self.gain, self.ask_citizen, self.order)
+    def settled_rank(self) -> tuple[bool, bool, float, bool, int]:
+        return (not self.decides, not self.eligibility, -self.gain, self.ask_citizen, self.order)
 
     def to_json(self) -> dict[str, object]:
         return {"input": self.input, "label": self.label, "registry": self.registry,
@@ -326,6 +328,7 @@ def open_questions(decisions: Sequence[Decision], derived: Mapping[str, Derived]
                                         "can_change": changes})
             entry.rules += len(q.needed_by)
             entry.decides |= changes is None or any(not c.startswith("document:") for c in changes)
+            entry.eligibility |= changes is None or "eligible" in changes
             if gains is not None:
                 entry.gain += gains.get((d.regulation, q.input), 0.0)
         if d.eligible is None and len(asked) == 1:
