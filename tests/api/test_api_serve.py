@@ -117,14 +117,16 @@ def doc_examples() -> list[tuple[str, str | None]]:
 
 def contains(actual: Any, documented: Any) -> bool:
     """Whether the answer holds what the doc shows: objects may leave keys out, lists elements
-    (in order)."""
+    (in order); the doc's `"...": "..."` in an object and `"..."` in a list say so (they stand for
+    what is left out, and match nothing themselves)."""
     if isinstance(documented, dict):
-        return isinstance(actual, dict) and all(k in actual and contains(actual[k], v) for k, v in documented.items())
+        return isinstance(actual, dict) and all(k in actual and contains(actual[k], v)
+                                                for k, v in documented.items() if k != "...")
     if isinstance(documented, list):
         if not isinstance(actual, list):
             return False
         it = iter(actual)
-        return all(any(contains(a, d) for a in it) for d in documented)
+        return all(any(contains(a, d) for a in it) for d in documented if d != "...")
     return bool(actual == documented)
 
 
