@@ -27,7 +27,7 @@ import z3
 
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import negate
-from eenvoud.analysis.inputs import candidate_values, find_case
+from eenvoud.analysis.inputs import candidate_values, find_case, seeds
 from eenvoud.analysis.prover import Answer, Proved, Prover, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.analysis.unused import constant, is_echo, usage
@@ -178,8 +178,10 @@ def _cover(ctx: Context, prover: Prover, assume: list[str], goals: list[_Goal],
         for g in reached:
             g.alive = True
         todo = [g for g in todo if not g.alive]
+        case = ctx.complete(answer.case)
+        seeds(ctx).append(case)
         if todo:
-            engine(_neighbours(ctx, ctx.complete(answer.case), todo))
+            engine(_neighbours(ctx, case, todo))
             todo = [g for g in todo if not g.alive]
     return set()
 
@@ -203,8 +205,10 @@ def _neighbours(ctx: Context, case: dict[str, Value], goals: list[_Goal]) -> Ite
 
 
 # cases the engine tries per declaration before the solver (each case is tried on every `if` of the
-# declaration not yet shown alive)
+# declaration not yet shown alive), and how many in a row may show nothing new before it stops: past
+# that, one query of the coverage by disjunction is cheaper
 BRANCH_PROBES = 200
+BRANCH_STALE = 40
 
 
 def _by_engine(ctx: Context, goals: list[_Goal], s: Slice | None, eligible: bool,
@@ -238,9 +242,13 @@ def _by_engine(ctx: Context, goals: list[_Goal], s: Slice | None, eligible: bool
     failures = (EvaluationError, ArithmeticError)
     shown = 0
     failed = object()
+    stale = 0
 
     def probe(case: dict[str, Value]) -> bool:
-        nonlocal todo, shown
+        nonlocal todo, shown, stale
+        stale += 1
+        if stale > BRANCH_STALE:
+            return True
         env = Env(dict(case))
         values: dict[int, object] = {}
 
@@ -271,6 +279,7 @@ def _by_engine(ctx: Context, goals: list[_Goal], s: Slice | None, eligible: bool
                         return False  # no branch counts on a case that does not qualify
                     g.alive = True
                     shown += 1
+                    stale = 0
                     break
         todo = [g for g in todo if not g.alive]
         return not todo

@@ -186,6 +186,22 @@ def _not(a: z3.BoolRef) -> z3.BoolRef:
     return z3.BoolVal(not k) if k is not None else z3.Not(a)
 
 
+def _value(x: z3.ExprRef) -> bool:
+    return isinstance(x, z3.IntNumRef | z3.RatNumRef) or _truth(x) is not None
+
+
+def _ite(c: z3.BoolRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
+    """`terms.fold(z3.If(c, a, b))`, deciding in Python what it would fold."""
+    if _value(c) and _value(a) and _value(b):
+        return z3.simplify(z3.If(c, a, b))
+    known = _truth(c)
+    if known is not None:
+        return a if known else b
+    if a.get_id() == b.get_id():
+        return a
+    return z3.If(c, a, b)
+
+
 def earlier(a: Civil, b: Civil) -> z3.BoolRef:
     """a < b, lexicographically on (year, month, day)."""
     (ya, ma, da), (yb, mb, db) = a, b
@@ -216,14 +232,15 @@ def compare(op: Op, a: Civil, b: Civil) -> z3.BoolRef:
             assert_never(op)
 
 
+# (`_fold` of a difference whose left side is itself a difference never folds: written as it is)
 def years_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
     (ya, ma, da), (yb, mb, db) = a, b
-    return _fold(yb - ya - z3.If(earlier((z3.IntVal(0), mb, db), (z3.IntVal(0), ma, da)), 1, 0))
+    return yb - ya - z3.If(earlier((z3.IntVal(0), mb, db), (z3.IntVal(0), ma, da)), 1, 0)
 
 
 def months_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
     (ya, ma, da), (yb, mb, db) = a, b
-    return _fold((yb - ya) * 12 + (mb - ma) - z3.If(_fold(db < da), 1, 0))
+    return (yb - ya) * 12 + (mb - ma) - z3.If(_less(db, da), 1, 0)
 
 
 def leap_shifted(y: z3.ArithRef, k: int) -> z3.BoolRef:
@@ -245,20 +262,23 @@ def add_months_parts(p: Civil, months: int) -> tuple[Civil, z3.BoolRef]:
     """The parts of the same day `months` later (clamped to the month's end), by cases on the
     month, and when the engine raises (the year leaves 1..9999)."""
     y, m, d = p
-    cases: list[tuple[int, int, int, z3.ArithRef]] = []  # (month, year offset, new month, new day)
-    for month in range(1, 13):
+
+    def case(month: int) -> tuple[int, int, int, z3.ArithRef]:  # (month, year offset, new month, new day)
         offset, rest = divmod(month - 1 + months, 12)
         new = rest + 1
         if new == 2:
             last: z3.ArithRef = z3.If(leap_shifted(y, offset), 29, 28)
         else:
             last = z3.IntVal(_month_days(2001, new))
-        cases.append((month, offset, new, _fold(z3.If(d <= last, d, last))))
+        # (`_fold` of an `if` on a comparison never folds it)
+        return month, offset, new, z3.If(d <= last, d, last)
+
     known = _known(m)
     if known is not None:
-        _, offset, new, day = cases[known - 1]
-        ny = _fold(y + offset)
-        return (ny, z3.IntVal(new), day), _fold(z3.Or(ny < 1, ny > 9999))
+        _, offset, new, day = case(known)
+        ny = _plus(y, offset)
+        return (ny, z3.IntVal(new), day), z3.Or(ny < 1, ny > 9999)
+    cases = [case(month) for month in range(1, 13)]
     offset_t: z3.ArithRef = z3.IntVal(cases[-1][1])
     nm: z3.ArithRef = z3.IntVal(cases[-1][2])
     nd: z3.ArithRef = cases[-1][3]
@@ -267,7 +287,13 @@ def add_months_parts(p: Civil, months: int) -> tuple[Civil, z3.BoolRef]:
         nm = z3.If(m == month, new, nm)
         nd = z3.If(m == month, day, nd)
     ny = _fold(y + offset_t)
-    return (ny, nm, nd), _fold(z3.Or(ny < 1, ny > 9999))
+    return (ny, nm, nd), z3.Or(ny < 1, ny > 9999)
+
+
+def _plus(y: z3.ArithRef, k: int) -> z3.ArithRef:
+    """`_fold(y + k)`."""
+    ky = _num(y)
+    return z3.IntVal(ky + k) if ky is not None else y + k
 
 
 class Calendar:
@@ -345,8 +371,9 @@ class Calendar:
         p = self.parts(d)
         y, m, _ = p if p is not None else civil(d)
         december = m == 12
-        nxt = (fold(z3.If(december, y + 1, y)), fold(z3.If(december, z3.IntVal(1), m + 1)), z3.IntVal(1))
-        return self.date_of(nxt), fold(z3.And(december, y == 9999))
+        nxt = (_ite(december, y + 1, y), _ite(december, z3.IntVal(1), m + 1), z3.IntVal(1))
+        # (`fold` of a conjunction of comparisons never folds it)
+        return self.date_of(nxt), z3.And(december, y == 9999)
 
 
 def _known(x: z3.ArithRef) -> int | None:

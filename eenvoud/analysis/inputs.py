@@ -184,10 +184,23 @@ def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value
     return found
 
 
+def seeds(ctx: Context) -> list[dict[str, Value]]:
+    """Complete cases other passes had the solver find on this date (the branches' coverage: each
+    reaches some `if` for someone who qualifies), for the engine's search to start from: a case
+    that reaches the third child's branch is one where the third child's birth date matters."""
+    got = getattr(ctx, "_seeds", None)
+    if got is None:
+        got = []
+        ctx._seeds = got  # type: ignore[attr-defined]
+    return got
+
+
 def _bases(ctx: Context, values: dict[str, list[Value]]) -> list[dict[str, Value]]:
-    """Cases to start from: the base case Z3 found (every requirement met), the drafter's own
-    test cases, and a few cases drawn from the candidate values (seeded: the same every run)."""
+    """Cases to start from: the base case Z3 found (every requirement met), the cases the other
+    passes had the solver find (`seeds`), the drafter's own test cases, and a few cases drawn from
+    the candidate values (seeded: the same every run)."""
     out = [dict(ctx.base)]
+    out += [{**ctx.base, **case} for case in seeds(ctx)]
     for test in ctx.reg.tests:
         out.append({**ctx.base, **{g.name: literal_value(g.value) for g in test.given if g.name in ctx.base}})
     rng = random.Random(0)
