@@ -74,13 +74,17 @@ def test_eval_store_retention_and_rekey(env: str, rules_dir: Path, tmp_path: Pat
     assert "retention" in capsys.readouterr().err
 
 
+WAIT = 120  # seconds to wait for what will happen (a start, an answer, a stop), never a measure of speed
+
+
 def _serve(rules: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(rules), "--port",
                                 str(port), "--no-access-log", *args], env=dict(os.environ), text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    deadline = time.monotonic() + WAIT  # a start that will happen, on a busy machine too
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(process.communicate()[0])
         try:
@@ -94,7 +98,7 @@ def _serve(rules: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
 
 def _post(url: str, body: object) -> tuple[dict[str, object], str | None]:
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
+    with urllib.request.urlopen(req, timeout=WAIT) as r:
         return json.loads(r.read()), r.headers.get("X-Decision-Id")
 
 
@@ -119,7 +123,7 @@ def test_serve_keeps_every_decision_under_concurrent_load(env: str, rules_dir: P
             t.join()
     finally:
         process.terminate()
-        log = process.communicate(timeout=30)[0]
+        log = process.communicate(timeout=WAIT)[0]
     assert len(answered) == clients * each == len(set(answered)), log
     store = open_store(env)
     try:
@@ -137,7 +141,7 @@ def test_serve_no_store_keeps_nothing(env: str, rules_dir: Path) -> None:
         decision, header = _post(f"{url}/regulations/benefit/eligibility", {"date": "2025-03-01", "facts": FACTS})
     finally:
         process.terminate()
-        process.communicate(timeout=30)
+        process.communicate(timeout=WAIT)
     assert "decision_id" not in decision and header is None
     store = open_store(env)
     try:
