@@ -22,6 +22,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -124,8 +125,27 @@ class Run:
             self.errors += 1
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and all its live descendants, from /proc (Linux):
+    the servers' own CPU per request, which other work on the machine inflates far less than wall
+    time."""
+    total = 0.0
+    todo = [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 async def client(host: str, port: int, requests: list[bytes], clients: int, warmup: float,
-                 duration: float) -> dict[str, Any]:
+                 duration: float, server_pid: int | None = None) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     run = Run(requests)
 
@@ -136,11 +156,13 @@ async def client(host: str, port: int, requests: list[bytes], clients: int, warm
 
     tasks = [asyncio.ensure_future(keep_connected()) for _ in range(clients)]
     await asyncio.sleep(warmup)
+    cpu_before = tree_cpu(server_pid) if server_pid else 0.0
     run.recording = True
     start = time.perf_counter()
     await asyncio.sleep(duration)
     run.recording = False
     elapsed = time.perf_counter() - start
+    cpu = tree_cpu(server_pid) - cpu_before if server_pid else float("nan")
     run.stopping = True
     await asyncio.wait(tasks, timeout=10)
     lat = sorted(run.latencies)
@@ -150,7 +172,8 @@ async def client(host: str, port: int, requests: list[bytes], clients: int, warm
 
     return {"clients": clients, "requests": len(lat), "errors": run.errors, "seconds": elapsed,
             "throughput": len(lat) / elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99),
-            "max_ms": lat[-1] / 1e6 if lat else float("nan")}
+            "max_ms": lat[-1] / 1e6 if lat else float("nan"),
+            "server_cpu_ms": cpu / len(lat) * 1e3 if lat else float("nan")}
 
 
 def http_request(host: str, port: int, path: str, body: bytes) -> bytes:
@@ -169,7 +192,8 @@ def client_main(args: argparse.Namespace) -> None:
     # a JSON list: many bodies, sent in turn (the partial-facts run: no two alike, nothing cached)
     bodies = [json.dumps(b).encode() for b in json.loads(body)] if body.lstrip().startswith(b"[") else [body]
     requests = [http_request(args.host, args.port, args.path, b) for b in bodies]
-    result = asyncio.run(client(args.host, args.port, requests, args.clients, args.warmup, args.duration))
+    result = asyncio.run(client(args.host, args.port, requests, args.clients, args.warmup, args.duration,
+                                args.server_pid))
     print(json.dumps(result))
 
 
@@ -214,9 +238,12 @@ class Server:
             self.process.kill()
 
 
-def start_eenvoud(workers: int, launcher: str, access_log: bool, store: bool = True) -> Server:
+def start_eenvoud(workers: int, launcher: str, access_log: bool, store: bool = True,
+                  data_dir: str | None = None) -> Server:
     port = free_port()
     env = {**os.environ, "EENVOUD_RULES": str(RULES)}
+    if data_dir is not None:  # the decision store's folder (decisions.sqlite3 and the facts key)
+        env["EENVOUD_DATA_DIR"] = data_dir
     if launcher == "serve":  # the product: `eenvoud serve` (one SO_REUSEPORT socket per worker)
         cmd = [sys.executable, "-m", "eenvoud.cli", "serve", "--rules", str(RULES), "--port", str(port),
                "--workers", str(workers)]
@@ -298,7 +325,7 @@ def measure(server: Server, clients: int, warmup: float, duration: float, body: 
         out = subprocess.run(
             [sys.executable, __file__, "--client", "--port", str(server.port), "--path", server.path,
              "--body", str(body_file), "--clients", str(clients), "--warmup", str(warmup),
-             "--duration", str(duration)],
+             "--duration", str(duration), "--server-pid", str(server.process.pid)],
             check=True, capture_output=True, text=True, timeout=warmup + duration + 60,
         )
     finally:
@@ -313,6 +340,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--body", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
@@ -325,6 +353,9 @@ def main() -> None:
                         help="serve without the decision store (each decision is kept by default)")
     # 3 sync workers was OpenFisca's best of 2, 3 and 4 sync workers and 2 gthread workers x 4
     # threads at 10 and 50 clients on this machine
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="the decision store's folder (EENVOUD_DATA_DIR); by default a new, empty one in a "
+                             "temporary folder, removed after the run")
     parser.add_argument("--openfisca-workers", type=int, default=3)
     parser.add_argument("--openfisca-threads", type=int, default=1)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -336,18 +367,22 @@ def main() -> None:
         client_main(args)
         return
 
-    eenvoud = start_eenvoud(args.eenvoud_workers, args.eenvoud_launcher, args.access_log, not args.no_store)
+    scratch = tempfile.TemporaryDirectory(prefix="eenvoud-bench-") if args.data_dir is None else None
+    data_dir = args.data_dir if scratch is None else scratch.name
+    eenvoud = start_eenvoud(args.eenvoud_workers, args.eenvoud_launcher, args.access_log, not args.no_store,
+                            data_dir)
     openfisca = start_openfisca(args.openfisca_workers, args.openfisca_threads)
     results: list[dict[str, Any]] = []
     try:
         check_same_answer(eenvoud, openfisca)
-        print(f"eenvoud:   {eenvoud.config}")
+        print(f"eenvoud:   {eenvoud.config}" + ("" if args.no_store else f"; decision store in {data_dir}"))
         print(f"openfisca: {openfisca.config}")
         print(f"{os.cpu_count()} cores; case: {json.dumps(FACTS)} on 2025-01-01; {args.duration:g} s per "
               f"run after {args.warmup:g} s warm-up; median of {args.repeat} runs")
         # other work on the machine shows in every figure: say how busy it was
         print("load average before: {:.2f} {:.2f} {:.2f}\n".format(*os.getloadavg()))
-        print(f"{'server':<10} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+        print(f"{'server':<10} {'clients':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6} "
+              f"{'CPU ms/req':>10}")
         for clients in args.clients:
             row: dict[str, dict[str, Any]] = {}
             runs: dict[str, list[dict[str, Any]]] = {"eenvoud": [], "openfisca": []}
@@ -360,7 +395,8 @@ def main() -> None:
                 row[server.name] = r
                 results.append({"server": server.name, "config": server.config, **r})
                 print(f"{server.name:<10} {clients:>7} {r['throughput']:>9.0f} {r['p50_ms']:>8.2f} "
-                      f"{r['p99_ms']:>8.2f} {r['max_ms']:>8.2f} {r['errors']:>6}", flush=True)
+                      f"{r['p99_ms']:>8.2f} {r['max_ms']:>8.2f} {r['errors']:>6} {r['server_cpu_ms']:>10.3f}",
+                      flush=True)
             ratio = row["eenvoud"]["throughput"] / max(row["openfisca"]["throughput"], 1e-9)
             print(f"{'':<10} {'':>7} eenvoud / openfisca throughput: {ratio:.1f}x", flush=True)
             if not args.no_partial:
@@ -368,8 +404,9 @@ def main() -> None:
                                   for _ in range(args.repeat)), key=lambda x: x["throughput"])[args.repeat // 2]
                 results.append({"server": "eenvoud-partial", "config": eenvoud.config, **partial})
                 print(f"{'partial':<10} {clients:>7} {partial['throughput']:>9.0f} {partial['p50_ms']:>8.2f} "
-                      f"{partial['p99_ms']:>8.2f} {partial['max_ms']:>8.2f} {partial['errors']:>6}   "
-                      "(eenvoud, partner questions open: settled by the solver)", flush=True)
+                      f"{partial['p99_ms']:>8.2f} {partial['max_ms']:>8.2f} {partial['errors']:>6} "
+                      f"{partial['server_cpu_ms']:>10.3f}   (eenvoud, partner questions open: settled by the solver)",
+                      flush=True)
                 ratio = partial["throughput"] / max(row["openfisca"]["throughput"], 1e-9)
                 print(f"{'':<10} {'':>7} eenvoud partial / openfisca complete throughput: {ratio:.1f}x", flush=True)
             print(flush=True)
@@ -377,6 +414,8 @@ def main() -> None:
     finally:
         eenvoud.stop()
         openfisca.stop()
+        if scratch is not None:
+            scratch.cleanup()
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 

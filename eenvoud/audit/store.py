@@ -175,6 +175,9 @@ class Writer:
 
     def _commit_pending(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._pending.pop(loop, [])
+        if len(batch) > 1:  # others are waiting: the thread commits them while the loop goes on
+            self._hand_over(loop, batch)
+            return
         try:
             done = self.store.try_save([r for r, _ in batch])
         except BaseException as exc:  # every waiting caller hears of it
@@ -189,8 +192,11 @@ class Writer:
                 if not f.done():  # a caller that went away: its decision is kept all the same
                     f.set_result(None)
             return
-        # another thread or process is writing: the writer thread waits for it, not the loop (the
-        # records go in together: they are queued before it wakes)
+        # another thread or process is writing: the writer thread waits for it, not the loop
+        self._hand_over(loop, batch)
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Record, asyncio.Future[None]]]) -> None:
+        """To the writer thread; the records go in one transaction (queued before it wakes)."""
         for record, f in batch:
             self.submit(record).add_done_callback(functools.partial(_settle_from, loop, f))
 
