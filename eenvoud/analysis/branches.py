@@ -172,7 +172,9 @@ def _cover(ctx: Context, prover: Prover, assume: list[str], goals: list[_Goal],
         if not isinstance(answer, Refuted):
             return set()
         model = answer.model
-        reached = [g for g in todo if z3.is_true(model.eval(g.formula, model_completion=True))]
+        if not all(_holds_in(model, prover.meaning[a]) for a in assume):
+            return set()  # a partial model whose completion is no case (cannot happen): each asks alone
+        reached = [g for g in todo if _holds_in(model, g.formula)]
         if not reached:
             return set()  # the model shows none of them (cannot happen): each asks on its own
         for g in reached:
@@ -184,6 +186,10 @@ def _cover(ctx: Context, prover: Prover, assume: list[str], goals: list[_Goal],
             engine(_neighbours(ctx, case, todo))
             todo = [g for g in todo if not g.alive]
     return set()
+
+
+def _holds_in(model: z3.ModelRef, x: z3.BoolRef) -> bool:
+    return z3.is_true(model.eval(x, model_completion=True))
 
 
 def _neighbours(ctx: Context, case: dict[str, Value], goals: list[_Goal]) -> Iterator[dict[str, Value]]:

@@ -26,6 +26,7 @@ from eenvoud.analysis.encode import Var, outcomes_differ
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import gap, holding
 from eenvoud.analysis.slices import Slice
+from eenvoud.analysis.unused import usage
 from eenvoud.engine.facts import literal_value
 from eenvoud.engine.values import CENT, EvaluationError, Value
 from eenvoud.ir import nodes as n
@@ -143,8 +144,11 @@ def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value
     found: dict[str, tuple[dict[str, Value], Value]] = {}
     budget = [ENGINE_TRIES]
     starts = _bases(ctx, values)
+    # an input the decision never reads on the date (unused.py) cannot change an outcome: no case
+    # shows it, and searching for one would try every start with every value; the solver proves it
+    used = usage(ctx).used
     for s in ctx.slices:
-        names = sorted(s.inputs, key=lambda name: ctx.input_order[name])
+        names = sorted((x for x in s.inputs if x in used), key=lambda name: ctx.input_order[name])
         if not names:
             continue
 
