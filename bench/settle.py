@@ -3,8 +3,8 @@
     .venv/bin/python bench/settle.py                      # 300 partial cases per regulation
     .venv/bin/python bench/settle.py --cases 100 --regulations zorgtoeslag
 
-Partial cases are drawn (seeded: the same every run) from the complete cases of bench/questions.py,
-each input kept or left out at random; only those the engine's three-valued decision leaves open
+Partial cases are drawn (seeded: the same every run) from the complete cases of bench/questions.py
+(one person each: a derived `age` follows the `birth_date`), each input kept or left out at random; only those the engine's three-valued decision leaves open
 are kept (a decided case costs nothing extra: `determinacy.decision` returns the engine's). Each is
 settled once with the cache emptied (`determinacy.settle`, the default budget), after a warm-up
 that builds the regulation's encoding (kept per regulation and date, as a server keeps it). Time
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from questions import DAY, constants, draw  # noqa: E402
+from questions import DAY, constants, draw, person  # noqa: E402
 
 from eenvoud.analysis import determinacy  # noqa: E402
 from eenvoud.engine.decision import default_engine  # noqa: E402
@@ -46,7 +46,8 @@ def partial_cases(reg: CheckedRegulation, count: int, seed: str) -> list[dict[st
     for _ in range(count * 50):
         if len(out) >= count:
             break
-        full = {i.name: draw(rng, i, near) for i in reg.inputs}
+        # one person: `age` follows `birth_date` (the API refuses facts where they disagree)
+        full = person(reg, {i.name: draw(rng, i, near) for i in reg.inputs})
         keep = rng.random()
         facts = {k: v for k, v in full.items() if rng.random() < keep}
         key = tuple(sorted((k, repr(v)) for k, v in facts.items()))

@@ -113,6 +113,10 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     decision = decision if decision is not None else decide(prog, dict(facts))
     if decision.error is not None or _settled(decision):
         return Settled(decision, "rules")
+    if not Ties(prog).consistent(facts):
+        # two people (`age` against `birth_date`; the API refuses such facts): no completion is
+        # one person, so nothing is claimed for every answer
+        return Settled(decision, "rules", "the facts given contradict each other (a derived fact and its source)")
     open_names = [i.name for i in reg.inputs if i.name not in facts]
     amounts = [a.name for a, _fn in prog.amounts]
     documents = [d.name for d, _fn in prog.documents]
@@ -217,7 +221,13 @@ class _Queries:
             if name in enc.inputs:
                 for var in (enc.inputs[name], self.terms.copies[name][0]):
                     self.known += var.bind(value)
-        self.axioms = [ax.formula for ax in enc.axioms.values() if ax.input in open_names]
+        # the known facts go into the open facts' axioms too: `age` open follows the `birth_date`
+        # given (left free, the solver found pairs of two people that the engine then refused)
+        self.axioms = [self._known(ax.formula) for ax in enc.axioms.values() if ax.input in open_names]
+        self.copy_axioms = {x: [self._known(f) for f in self.terms.copies[x][1]] for x in open_names}
+
+    def _known(self, formula: z3.BoolRef) -> z3.BoolRef:
+        return z3.substitute(formula, *self.known) if self.known else formula
 
     def differ(self, names: list[str], parts: list[str] | None) -> Answer:
         """One query on a fresh solver given the whole of it at once (Z3 then preprocesses it as
@@ -237,7 +247,7 @@ class _Queries:
         solver = _solver()
         solver.set("rlimit", self.budget.rlimit)
         solver.set("timeout", self.budget.timeout_ms)
-        solver.add(*self.axioms, *(f for x in names for f in copies[x][1]), formula)
+        solver.add(*self.axioms, *(f for x in names for f in self.copy_axioms[x]), formula)
         result = solver.check()
         if result == z3.unsat:
             return Proved(())
