@@ -10,7 +10,7 @@ called instead, so that the two cannot disagree on a constant.
 from __future__ import annotations
 
 from datetime import date
-from typing import assert_never
+from typing import TypeAlias, assert_never
 
 import z3
 
@@ -161,29 +161,36 @@ def _truth(x: z3.ExprRef) -> bool | None:
     return _TRUTH.get(x.get_id())
 
 
-def _less(a: z3.ArithRef, b: z3.ArithRef) -> z3.BoolRef:
-    ka, kb = _num(a), _num(b)
-    return z3.BoolVal(ka < kb) if ka is not None and kb is not None else a < b
+# what a comparison of parts is while it is built: a Python bool where it is known, else a term
+Tri: TypeAlias = "bool | z3.BoolRef"
 
 
-def _equal(a: z3.ArithRef, b: z3.ArithRef) -> z3.BoolRef:
-    ka, kb = _num(a), _num(b)
-    return z3.BoolVal(ka == kb) if ka is not None and kb is not None else a == b
+def _z(x: Tri) -> z3.BoolRef:
+    return z3.BoolVal(x) if isinstance(x, bool) else x
 
 
-def _either(a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
-    ka, kb = _truth(a), _truth(b)
-    return z3.BoolVal(ka or kb) if ka is not None and kb is not None else z3.Or(a, b)
+def _less(a: z3.ArithRef, b: z3.ArithRef) -> Tri:
+    if isinstance(a, z3.IntNumRef) and isinstance(b, z3.IntNumRef):
+        return bool(a.as_long() < b.as_long())
+    return a < b
 
 
-def _both(*xs: z3.BoolRef) -> z3.BoolRef:
-    known = [_truth(x) for x in xs]
-    return z3.BoolVal(all(known)) if all(k is not None for k in known) else z3.And(*xs)
+def _equal(a: z3.ArithRef, b: z3.ArithRef) -> Tri:
+    if isinstance(a, z3.IntNumRef) and isinstance(b, z3.IntNumRef):
+        return bool(a.as_long() == b.as_long())
+    return a == b
 
 
-def _not(a: z3.BoolRef) -> z3.BoolRef:
-    k = _truth(a)
-    return z3.BoolVal(not k) if k is not None else z3.Not(a)
+def _either(a: Tri, b: Tri) -> Tri:
+    return (a or b) if isinstance(a, bool) and isinstance(b, bool) else z3.Or(_z(a), _z(b))
+
+
+def _both(*xs: Tri) -> Tri:
+    return all(xs) if all(isinstance(x, bool) for x in xs) else z3.And(*(_z(x) for x in xs))
+
+
+def _not(a: Tri) -> Tri:
+    return (not a) if isinstance(a, bool) else z3.Not(a)
 
 
 def _value(x: z3.ExprRef) -> bool:
@@ -202,14 +209,22 @@ def _ite(c: z3.BoolRef, a: z3.ExprRef, b: z3.ExprRef) -> z3.ExprRef:
     return z3.If(c, a, b)
 
 
-def earlier(a: Civil, b: Civil) -> z3.BoolRef:
-    """a < b, lexicographically on (year, month, day)."""
+def _earlier(a: Civil, b: Civil) -> Tri:
     (ya, ma, da), (yb, mb, db) = a, b
     return _either(_less(ya, yb), _both(_equal(ya, yb), _either(_less(ma, mb), _both(_equal(ma, mb), _less(da, db)))))
 
 
-def same_day(a: Civil, b: Civil) -> z3.BoolRef:
+def earlier(a: Civil, b: Civil) -> z3.BoolRef:
+    """a < b, lexicographically on (year, month, day)."""
+    return _z(_earlier(a, b))
+
+
+def _same(a: Civil, b: Civil) -> Tri:
     return _both(*(_equal(x, y) for x, y in zip(a, b, strict=True)))
+
+
+def same_day(a: Civil, b: Civil) -> z3.BoolRef:
+    return _z(_same(a, b))
 
 
 def compare(op: Op, a: Civil, b: Civil) -> z3.BoolRef:
@@ -219,13 +234,13 @@ def compare(op: Op, a: Civil, b: Civil) -> z3.BoolRef:
         case Op.GT:
             return earlier(b, a)
         case Op.LE:
-            return _not(earlier(b, a))
+            return _z(_not(_earlier(b, a)))
         case Op.GE:
-            return _not(earlier(a, b))
+            return _z(_not(_earlier(a, b)))
         case Op.EQ:
             return same_day(a, b)
         case Op.NE:
-            return _not(same_day(a, b))
+            return _z(_not(_same(a, b)))
         case Op.ADD | Op.SUB | Op.MUL | Op.AND | Op.OR | Op.IMPLIES:
             raise AssertionError(f"{op} is not a comparison")
         case _:
@@ -240,7 +255,7 @@ def years_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
 
 def months_between_parts(a: Civil, b: Civil) -> z3.ArithRef:
     (ya, ma, da), (yb, mb, db) = a, b
-    return (yb - ya) * 12 + (mb - ma) - z3.If(_less(db, da), 1, 0)
+    return (yb - ya) * 12 + (mb - ma) - z3.If(_z(_less(db, da)), 1, 0)
 
 
 def leap_shifted(y: z3.ArithRef, k: int) -> z3.BoolRef:
