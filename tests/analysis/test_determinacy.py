@@ -195,3 +195,33 @@ def test_an_answer_out_of_budget_keeps_the_three_valued_questions_ranked() -> No
         assert settled.note is not None
         assert settled.decision.eligible is None
         assert sorted(settled.decision.missing) == sorted(three_valued.missing)
+
+
+def test_an_open_age_follows_the_birth_date_given() -> None:
+    # `age` open and `birth_date` known: the solver's completions are one person (age 9 here), so
+    # a child is refused whatever the open answers, as the engine decides every such completion
+    reg = _zorgtoeslag()
+    facts = {"has_partner": False, "income": Decimal("48.00"), "birth_date": date(2015, 9, 1), "insured": True,
+             "partner_insured": True}
+    assert default_engine().decide(reg, facts, DAY).eligible is None
+    settled = settle(reg, facts, DAY)  # the default budget
+    assert settled.note is None and settled.decided_by == "solver"
+    assert settled.decision.eligible is False
+    for assets in (Decimal("0.00"), Decimal("200000.00")):
+        assert default_engine().decide(reg, {**facts, "age": 9, "assets": assets}, DAY).eligible is False
+
+
+def test_facts_that_are_two_people_are_not_settled() -> None:
+    reg = _zorgtoeslag()
+    facts = {"age": 100, "birth_date": date(2007, 3, 16), "insured": True}
+    settled = settle(reg, facts, DAY)
+    assert settled.decided_by == "rules" and settled.note is not None and "contradict" in settled.note
+
+
+def test_a_question_that_can_change_eligibility_comes_before_one_that_changes_only_an_amount() -> None:
+    reg = _zorgtoeslag()
+    d = settle(reg, {"age": 40, "insured": True}, DAY).decision
+    asked = [q.can_change or () for q in d.questions]
+    eligibility = ["eligible" in c for c in asked if any(not x.startswith("document:") for x in c)]
+    assert eligibility == sorted(eligibility, reverse=True)
+    assert d.questions[0].input in ("income", "assets")  # has_partner only changes the amount here
