@@ -311,7 +311,6 @@ def count_duckdb(regs: Mapping[str, CheckedRegulation], path: str | Path, wanted
     given, receives per regulation the rows it could not read."""
     import duckdb
 
-    from eenvoud.diagnostics import RuleError
     from eenvoud.engine.sql import compile_sql
 
     by_reg_day = _grouped(regs, wanted)
@@ -324,9 +323,7 @@ def count_duckdb(regs: Mapping[str, CheckedRegulation], path: str | Path, wanted
             try:
                 prog = compile_sql(reg, day, "duckdb")
                 engine = Program(reg, day)
-            except RuleError:  # a date without parameter values: nothing to count
-                continue
-            except Exception:  # noqa: BLE001 — as `count`: what the engine cannot compile counts nothing
+            except Exception:  # noqa: BLE001 — a date without parameter values (RuleError): nothing to count, as in `count`
                 continue
             numbers, read, unread = _count_sql(con, prog, engine, schema, items)
             if bad is not None and unread:

@@ -298,6 +298,8 @@ def evidence_nl(item: str, reg: CheckedRegulation | None) -> str | None:
     decl = reg.input_map.get(item)
     if decl is not None:
         return f"het gegeven `{item}`" + (f" ({decl.label})" if decl.label else "")
+    if re.fullmatch(r"\w+", item):  # a name of the other regulation (a diverging definition): as code
+        return f"`{item}`"
     return None
 
 
