@@ -53,7 +53,8 @@ if [ "$status" != "online" ]; then
 fi
 
 psql_admin() { as_root runuser -u postgres -- psql -p "$port" -v ON_ERROR_STOP=1 -qtA "$@"; }
-for _ in $(seq 1 30); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 1; done
+# a start that will happen: waited for up to two minutes (a busy machine is slow, not wrong)
+for _ in $(seq 1 120); do psql_admin -c 'select 1' >/dev/null 2>&1 && break; sleep 1; done
 psql_admin -c 'select 1' >/dev/null 2>&1 || cannot "PostgreSQL $version/$name does not answer on port $port"
 
 if [ "$(psql_admin -c "select 1 from pg_roles where rolname = '$ROLE'")" != 1 ]; then
