@@ -307,8 +307,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ranking_population": "Ranked by burden: the number of applicants in the population file each item "
                               "touches, most first (a document: eligible applicants who must supply it; a "
                               "question: applicants who are asked it; a requirement: applicants it is "
-                              "evaluated for), counted exactly by the engine over every row, on the rules "
-                              "of the finding's last period.",
+                              "evaluated for), counted exactly over every row by the batch's SQL on DuckDB (the "
+                              "engine decides the rows the SQL leaves to it), on the rules of the finding's "
+                              "last period.",
         "col_burden": "applicants", "chart_burden": "Applicants each item to strike touches",
         "strike_none": "The analysis proposes nothing to strike.",
         "strike_sentence": "The findings propose to strike {n} items: {documents} documents, {questions} questions "
@@ -355,9 +356,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "ranking_population": "Gerangschikt naar de last: het aantal aanvragers in het populatiebestand dat "
                               "elk onderdeel raakt, de meeste eerst (een bewijsstuk: aanvragers met recht die "
                               "het moeten aanleveren; een vraag: aanvragers aan wie ze gesteld wordt; een "
-                              "voorwaarde: aanvragers voor wie ze getoetst wordt), exact geteld door de "
-                              "rekenregels over elke rij, volgens de regels van de laatste periode van de "
-                              "bevinding.",
+                              "voorwaarde: aanvragers voor wie ze getoetst wordt), exact geteld over elke rij "
+                              "door de SQL van de batch op DuckDB (de rekenregels beslissen de rijen die de SQL "
+                              "aan hen laat), volgens de regels van de laatste periode van de bevinding.",
         "col_burden": "aanvragers", "chart_burden": "Aanvragers die elk te schrappen onderdeel raakt",
         "strike_none": "De analyse stelt niets voor om te laten vervallen.",
         "strike_sentence": "De bevindingen stellen voor {n} onderdelen te laten vervallen: {documents} "
