@@ -452,11 +452,11 @@ def test_a_killed_worker_is_logged_and_replaced_and_queries_stay_out_of_the_log(
 
     def answered(n: int) -> bool:
         try:
-            return all(httpx.get(f"{url}/health", timeout=5).status_code == 200 for _ in range(n))
+            return all(httpx.get(f"{url}/health", timeout=60).status_code == 200 for _ in range(n))
         except httpx.HTTPError:
             return False
 
-    def until(check: Any, what: str, within: float = 60.0) -> None:
+    def until(check: Any, what: str, within: float = 300.0) -> None:  # what will happen, on a busy machine too
         deadline = time.monotonic() + within
         while not check():
             assert process.poll() is None, process.communicate()[0]
@@ -466,7 +466,7 @@ def test_a_killed_worker_is_logged_and_replaced_and_queries_stay_out_of_the_log(
     try:
         until(lambda: answered(1) and len(children(process.pid)) == 2, "the server did not start")
         before = children(process.pid)
-        r = httpx.get(f"{url}/regulations/kinderbijslag?date=2025-01-01&bsn=999999990", timeout=10)
+        r = httpx.get(f"{url}/regulations/kinderbijslag?date=2025-01-01&bsn=999999990", timeout=60)
         assert r.status_code == 200
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
@@ -476,7 +476,7 @@ def test_a_killed_worker_is_logged_and_replaced_and_queries_stay_out_of_the_log(
         assert process.poll() is None
     finally:
         process.terminate()
-        log = process.communicate(timeout=30)[0]
+        log = process.communicate(timeout=120)[0]
     assert f"eenvoud: worker {victim} stopped (killed by SIGKILL); started worker" in log
     assert "GET /regulations/kinderbijslag HTTP/1.1" in log
     assert "bsn" not in log and "999999990" not in log and "date=2025" not in log
