@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-TIMEOUT = 60.0  # seconds to wait for one response or notification
+TIMEOUT = 180.0  # seconds to wait for one response or notification (the first: the server starting, at load 20)
 ANALYSIS_TIMEOUT = 300.0  # the analyzer (Z3) on a save, on a machine shared with others
 
 
