@@ -47,7 +47,7 @@ from eenvoud.analysis.questions import (
     rank,
     unread,
 )
-from eenvoud.analysis.variables import NotDecimal
+from eenvoud.analysis.variables import PERSON_DERIVATIONS, NotDecimal
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Decision, Question, decide, default_engine
 from eenvoud.engine.evaluate import Program
@@ -223,8 +223,11 @@ class _Queries:
                     self.known += var.bind(value)
         # the known facts go into the open facts' axioms too: `age` open follows the `birth_date`
         # given (left free, the solver found pairs of two people that the engine then refused)
-        self.axioms = [self._known(ax.formula) for ax in enc.axioms.values() if ax.input in open_names]
-        self.copy_axioms = {x: [self._known(f) for f in self.terms.copies[x][1]] for x in open_names}
+        # (only a derived input's axioms read another input: the others are left as they are)
+        self.axioms = [self._known(ax.formula) if ax.input in _DERIVED else ax.formula
+                       for ax in enc.axioms.values() if ax.input in open_names]
+        self.copy_axioms = {x: [self._known(f) for f in self.terms.copies[x][1]] if x in _DERIVED
+                            else self.terms.copies[x][1] for x in open_names}
 
     def _known(self, formula: z3.BoolRef) -> z3.BoolRef:
         return z3.substitute(formula, *self.known) if self.known else formula
@@ -274,6 +277,7 @@ def _solver() -> z3.Solver:
 
 
 _TACTIC: z3.Tactic | None = None
+_DERIVED = frozenset(d for d, _src in PERSON_DERIVATIONS)
 
 
 class _Terms:
