@@ -9,8 +9,10 @@ Which solver. Each query goes first to a solver of its own that holds only the f
 assumes (each as `literal => formula`), with Z3's default settings, on a quarter of the budget:
 on the shipped rules and the generated sets it settles nearly every query in milliseconds,
 rounding (`to_int`) included, where one incremental solver per slice, carrying every formula and
-every earlier query, ran out of its budget or took seconds. What it leaves open goes to the
-slice's incremental solver (no relevancy filtering; it keeps what it learnt between queries), on
+every earlier query, ran out of its budget or took seconds. What it leaves open goes to a second
+such solver without relevancy filtering (another search order: it settles in half a second the
+HDSR irrelevance queries that the first leaves open), then to the slice's incremental solver (no
+relevancy filtering; it keeps what it learnt between queries, and is made when first needed), on
 the whole budget; what that leaves open, to a fresh solver given the whole query at once without
 assumptions (Z3 then preprocesses it as one problem). Then the answer is Unknown, never a finding.
 
@@ -98,7 +100,7 @@ Answer = Proved | Refuted | Unknown
 
 
 class Prover:
-    """One incremental solver over named formulas."""
+    """Named formulas, asked about on a solver per query, with one incremental solver behind."""
 
     _serial = 0
 
@@ -113,12 +115,25 @@ class Prover:
         self._by_literal: dict[int, str] = {}
         self._extra: dict[int, z3.BoolRef] = {}
         self._extra_meaning: dict[int, z3.BoolRef] = {}  # literal id -> formula
+        self._guard: dict[int, z3.BoolRef] = {}  # literal id -> `literal => formula`
         self._last_reason = ""
         Prover._serial += 1
         self._tag = Prover._serial
-        self.solver = self._fresh()
-        for b in self.background:
-            self.solver.add(b)
+        # the incremental solver, made when a query first needs it (most never do): every named
+        # formula and every query's own formula so far, each under its literal
+        self._shared: z3.Solver | None = None
+
+    @property
+    def solver(self) -> z3.Solver:
+        if self._shared is None:
+            self._shared = self._fresh()
+            for b in self.background:
+                self._shared.add(b)
+            for lit in self._literal.values():
+                self._shared.add(lit == self.meaning[self._by_literal[lit.get_id()]])
+            for lit in self._extra.values():
+                self._shared.add(self._implication(lit))
+        return self._shared
 
     def _fresh(self, incremental: bool = True) -> z3.Solver:
         s = z3.Solver()
@@ -135,7 +150,8 @@ class Prover:
         """Give `formula` a literal under `name`, so that queries can assume it and cores cite it."""
         if name not in self._literal:
             lit = z3.Bool(f"{name}#{self._tag}")
-            self.solver.add(lit == formula)
+            if self._shared is not None:
+                self._shared.add(lit == formula)
             self._literal[name] = lit
             self._by_literal[lit.get_id()] = name
             self.meaning[name] = formula
@@ -149,10 +165,20 @@ class Prover:
         lit = self._extra.get(key)
         if lit is None:
             lit = z3.Bool(f"query{len(self._extra)}#{self._tag}")
-            self.solver.add(z3.Implies(lit, formula))
             self._extra[key] = lit
             self._extra_meaning[lit.get_id()] = formula
+            if self._shared is not None:
+                self._shared.add(self._implication(lit))
         return lit
+
+    def _implication(self, lit: z3.BoolRef) -> z3.BoolRef:
+        """`lit => formula`, the formula named or a query's own (made once per literal)."""
+        got = self._guard.get(lit.get_id())
+        if got is None:
+            name = self._by_literal.get(lit.get_id())
+            got = z3.Implies(lit, self.meaning[name] if name is not None else self._extra_meaning[lit.get_id()])
+            self._guard[lit.get_id()] = got
+        return got
 
     def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True,
               also: Sequence[Var] = ()) -> Answer:
@@ -165,9 +191,13 @@ class Prover:
             return Proved(())
         lits = [self._literal[a] for a in assume] + [self._extra_literal(x) for x in extra]
         # First a solver of its own holding only this query (see the module's docstring), on a
-        # quarter of the budget; what it leaves open goes to the slice's incremental solver.
+        # quarter of the budget, then another without relevancy filtering; what they leave open
+        # goes to the slice's incremental solver.
         solver = self._query_solver(lits, self.budget.rlimit // 4)
         result = self._run(solver, lits)
+        if result == z3.unknown:
+            solver = self._query_solver(lits, self.budget.rlimit // 4, relevancy=False)
+            result = self._run(solver, lits)
         if result == z3.unknown:
             solver = self.solver
             result = self._run(solver, lits)
@@ -194,17 +224,14 @@ class Prover:
         core = self._explain([], list(assume), extra)
         return Proved(tuple(a for a in assume if a in core))
 
-    def _query_solver(self, lits: Sequence[z3.BoolRef], rlimit: int) -> z3.Solver:
-        """A fresh solver (with relevancy filtering) holding the background and the formulas of
-        `lits` only, each under its literal, so that a core names them."""
-        solver = self._fresh(incremental=False)
+    def _query_solver(self, lits: Sequence[z3.BoolRef], rlimit: int, relevancy: bool = True) -> z3.Solver:
+        """A fresh solver (with relevancy filtering unless told) holding the background and the
+        formulas of `lits` only, each under its literal, so that a core names them."""
+        solver = self._fresh(incremental=not relevancy)
         solver.set("rlimit", rlimit)
         for b in self.background:
             solver.add(b)
-        for lit in lits:
-            name = self._by_literal.get(lit.get_id())
-            solver.add(z3.Implies(lit, self.meaning[name] if name is not None
-                                  else self._extra_meaning[lit.get_id()]))
+        solver.add(*[self._implication(lit) for lit in lits])
         return solver
 
     def _plain(self, formulas: Sequence[z3.BoolRef]) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
