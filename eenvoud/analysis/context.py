@@ -62,6 +62,7 @@ class Context:
     _provers: dict[int, Prover] = field(default_factory=dict)
     _typical: dict[str, Value] | None = None
     _engine_cases: list[dict[str, Value]] | None = None
+    _domain_formula: z3.BoolRef | None = None  # every domain axiom, made once
 
     def __post_init__(self) -> None:
         self.deps = Dependencies(self.reg)
@@ -194,8 +195,10 @@ class Context:
 
     def in_domain(self, facts: Mapping[str, Value]) -> bool:
         """The case lies inside every input's declared domain (the domain axioms hold for it)."""
-        axioms = [ax.formula for ax in self.enc.axioms.values()]
-        return not axioms or z3.is_true(self.enc.evaluate(z3.And(axioms), facts))
+        if self._domain_formula is None:
+            axioms = [ax.formula for ax in self.enc.axioms.values()]
+            self._domain_formula = z3.And(axioms) if axioms else z3.BoolVal(True)
+        return z3.is_true(self._domain_formula) or z3.is_true(self.enc.evaluate(self._domain_formula, facts))
 
     def engine_cases(self) -> list[dict[str, Value]]:
         """Complete cases inside the domains for the engine's cheap passes: the base case, the

@@ -29,6 +29,7 @@ from eenvoud.analysis.inputs import (
     find_case,
     outcome_differs,
     probe_cases,
+    relevant_pairs,
 )
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import holds
@@ -147,6 +148,16 @@ def _matters_by_engine(ctx: Context, name: str, provides: tuple[str, ...] | list
     document provides, with different outcomes (eligibility, an amount, or an error): the
     query `required ∧ outcome(F) ≠ outcome(F')` is then sat, with no solver."""
     whole = Slice(ctx.everything.inputs, ctx.everything.requirements, ctx.everything.amounts, [], [])
+    # first the pairs that showed a provided fact matter to its slice (inputs.py, on this date or
+    # an earlier one): where such a case requires the document, one pair settles it
+    for f in provides:
+        for case, value in relevant_pairs(ctx, f):
+            try:
+                if ctx.document_required(name, case) is True and \
+                        ctx.slice_outcome(whole, case) != ctx.slice_outcome(whole, {**case, f: value}):
+                    return True
+            except (EvaluationError, ArithmeticError):
+                continue
     tries = 0
     values = {f: candidate_values(ctx, ctx.reg.input_map[f]) for f in provides}
     for case in probe_cases(ctx):

@@ -73,6 +73,9 @@ class Stats:
     seconds: float = 0.0  # time spent in the solver
     retries: int = 0
     without_solver: int = 0  # questions settled by the cheap passes (duplicates, sweeps, the engine)
+    # what the analyses of one regulation on one of its dates leave for its other dates (the same
+    # Stats serves them all, and no other regulation): hints only, re-checked on each date
+    memo: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
