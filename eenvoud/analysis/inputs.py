@@ -68,7 +68,9 @@ def irrelevant(ctx: Context) -> None:
         diff, copies = outcome_differs(ctx, s, pairs)
         axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
         prover = ctx.prover(s)
-        answer = prover.check(ctx.domain(s), [diff, *copies, *axioms], also=[copy])
+        answer = _near_known(ctx, s, x, [diff, *copies, *axioms], copy)
+        if answer is None:
+            answer = prover.check(ctx.domain(s), [diff, *copies, *axioms], also=[copy])
         match answer:
             case Proved():
                 used = bool(s.requirements or s.amounts or s.documents)
@@ -93,6 +95,25 @@ def irrelevant(ctx: Context) -> None:
                 _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
+
+
+def _near_known(ctx: Context, s: Slice, x: str, query: list[z3.BoolRef], copy: Var) -> Refuted | None:
+    """Where a pair showed on another date that `x` matters: the same query narrowed to the cases
+    that answer every other question but the amounts as that pair's case does (a smaller problem:
+    the amounts against the date's norms), on a small budget. A case it finds is a case of the
+    full query (replayed through the engine like any other); otherwise, None: the full query
+    decides."""
+    for case, _value in _shared(ctx).get(x, ())[-1:]:
+        fix: list[z3.BoolRef] = []
+        for name in sorted(s.inputs):
+            var = ctx.enc.inputs[name]
+            if name == x or name not in case or isinstance(var.type, t.MoneyType | t.DecimalType):
+                continue
+            fix += [c == value for c, value in var.bind(case[name])]
+        answer = ctx.prover(s).check(ctx.domain(s), [*query, *fix], also=[copy], quick=True)
+        if isinstance(answer, Refuted):
+            return answer
+    return None
 
 
 def _registry_question(ctx: Context, x: str, decl: n.Input, case: dict[str, Value], value: Value) -> None:
