@@ -68,9 +68,8 @@ def irrelevant(ctx: Context) -> None:
         diff, copies = outcome_differs(ctx, s, pairs)
         axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
         prover = ctx.prover(s)
-        answer = _near_known(ctx, s, x, [diff, *copies, *axioms], copy)
-        if answer is None:
-            answer = prover.check(ctx.domain(s), [diff, *copies, *axioms], also=[copy])
+        near = _near_known(ctx, s, x, [diff, *copies, *axioms], copy)
+        answer = near if near is not None else prover.check(ctx.domain(s), [diff, *copies, *axioms], also=[copy])
         match answer:
             case Proved():
                 used = bool(s.requirements or s.amounts or s.documents)
