@@ -91,6 +91,11 @@ def irrelevant(ctx: Context) -> None:
                                   "the encoding and the engine disagree on a witness: please report this")
                     continue
                 _shared(ctx).setdefault(x, []).append((case, other))
+                # a case where one answer matters is a good place to look for the next: the engine
+                # tries the slice's inputs still to come from it (a few values each)
+                later = [i.name for i in ctx.reg.inputs[ctx.input_order[x] + 1:]
+                         if i.name in s.inputs and i.name not in shown]
+                shown.update(_from_case(ctx, s, case, later))
                 _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
@@ -260,6 +265,31 @@ def _shows(ctx: Context, x: str, case: dict[str, Value], value: Value,
         return False
     before, after = outcome(case), outcome(other)
     return before is not None and after is not None and before != after
+
+
+def _from_case(ctx: Context, s: Slice, case: dict[str, Value], todo: list[str], width: int = 12
+               ) -> dict[str, tuple[dict[str, Value], Value]]:
+    """The inputs of `todo` whose answer, moved from `case` to one of a few candidate values,
+    changes the engine's outcome of slice `s`, each with the pair that shows it."""
+    out: dict[str, tuple[dict[str, Value], Value]] = {}
+    try:
+        before = ctx.slice_outcome(s, case)
+    except (EvaluationError, ArithmeticError):
+        return out
+    for x in todo:
+        decl = ctx.reg.input_map[x]
+        for value in _spread(candidate_values(ctx, decl), width):
+            if value == case[x]:
+                continue
+            try:
+                after = ctx.slice_outcome(s, {**case, x: value})
+            except (EvaluationError, ArithmeticError):
+                continue
+            if after != before:
+                out[x] = (dict(case), value)
+                _shared(ctx).setdefault(x, []).append(out[x])
+                break
+    return out
 
 
 def fits_date(ctx: Context, facts: dict[str, Value]) -> bool:
