@@ -7,7 +7,8 @@ label, of four letters or more, occur in the other), read at least one input in 
 only inputs declared in shared modules: a definition that reads an input of its own regulation
 (the municipality's own tax assessment) is about that regulation's own subject, not a shared concept.
 
-Agreement. With both files encoded on the date (`encode`; the encodings share their inputs by
+Agreement. Pairs are first chosen from the rules alone; only the files and definitions of a pair are
+then encoded, once each. With both files encoded on the date (`encode`; the encodings share their inputs by
 name), `domain ∧ defined ∧ defined' ∧ value ≠ value'` is unsat iff they agree on every case. When
 it is sat, the regions where they differ are described as `eenvoud diff` describes them (all-SAT
 over the atoms of both definitions, each cube generalised), with a witness whose two values the
@@ -17,7 +18,8 @@ finding.
 Readable. The witness is the simplest differing case the solver finds under the rlimit (each money
 input €0 or whole hundreds of euros, as few of them as can be, dates from 1900, counts up to 10;
 then each input as small as can be, in the order of the names, a birth year near 1980: the same case
-whatever the solver met before); otherwise any. The atoms are the definitions' conditions, their Boolean inputs and, for each money input that cannot be
+whatever the solver met before: each objective found by bisection with plain queries, not by
+z3.Optimize, whose search on rounded amounts hung on the solver's history); otherwise any. The atoms are the definitions' conditions, their Boolean inputs and, for each money input that cannot be
 negative, whether it is there (`wages > €0.00`): two definitions of an income differ in what they
 count. When the witness's cube differs in every case, literals are dropped while that stays true
 (an exact region); otherwise the region is generalised as `eenvoud diff` does and marked "(in some
@@ -117,25 +119,29 @@ def _declared_here(reg: CheckedRegulation, name: str) -> bool:
 
 
 def _inputs_of(enc: Encoding, term: z3.ExprRef) -> frozenset[str]:
-    names: dict[str, str] = {}
-    for name, var in enc.inputs.items():
-        for c in var.consts:
-            names[str(c)] = name
+    """The inputs whose constants occur in `term` (by the constants' ids: printing each to compare
+    names cost more than the walk)."""
+    names = {c.get_id(): name for name, var in enc.inputs.items() for c in var.consts}
     out: set[str] = set()
     todo, seen = [term], set()
     while todo:
         x = todo.pop()
-        if x.get_id() in seen:
+        key = x.get_id()
+        if key in seen:
             continue
-        seen.add(x.get_id())
-        if z3.is_const(x) and str(x) in names:
-            out.add(names[str(x)])
-        todo.extend(x.children())
+        seen.add(key)
+        name = names.get(key)
+        if name is not None:
+            out.add(name)
+        else:
+            todo.extend(x.children())
     return frozenset(out)
 
 
-def _decls(files: Sequence[CheckedRegulation], day: date) -> list[_Decl]:
-    out: list[_Decl] = []
+def _declarations(files: Sequence[CheckedRegulation]) -> list[tuple[CheckedRegulation, n.Definition]]:
+    """The definitions that may describe a shared concept, from the rules alone (nothing encoded):
+    each file once, its own definitions that are not dates."""
+    out: list[tuple[CheckedRegulation, n.Definition]] = []
     seen: set[str] = set()
     for reg in files:
         if reg.is_event():
@@ -144,19 +150,38 @@ def _decls(files: Sequence[CheckedRegulation], day: date) -> list[_Decl]:
         if key in seen:
             continue
         seen.add(key)
-        try:
-            enc = encode(reg, day)
-        except NoValue:
-            continue
         for d in reg.definitions:
-            if not _declared_here(reg, d.name) or isinstance(t.strip_domain(reg.symbols[d.name].type), t.DateType):
-                continue
-            try:
-                term = enc.term(d.expr)
-            except NoValue:
-                continue
-            out.append(_Decl(reg, d, enc, _inputs_of(enc, term)))
+            if _declared_here(reg, d.name) and not isinstance(t.strip_domain(reg.symbols[d.name].type), t.DateType):
+                out.append((reg, d))
     return out
+
+
+class _Encoded:
+    """The files and definitions of the candidate pairs encoded on the date, each once and only when
+    a pair needs it: encoding the whole library cost more than comparing its few pairs."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        self.encs: dict[int, Encoding | None] = {}
+        self.decls: dict[tuple[int, str], _Decl | None] = {}
+
+    def decl(self, reg: CheckedRegulation, d: n.Definition) -> _Decl | None:
+        key = (id(reg), d.name)
+        if key not in self.decls:
+            if id(reg) not in self.encs:
+                try:
+                    self.encs[id(reg)] = encode(reg, self.day)
+                except NoValue:
+                    self.encs[id(reg)] = None
+            enc = self.encs[id(reg)]
+            got: _Decl | None = None
+            if enc is not None:
+                try:
+                    got = _Decl(reg, d, enc, _inputs_of(enc, enc.term(d.expr)))
+                except NoValue:
+                    pass
+            self.decls[key] = got
+        return self.decls[key]
 
 
 def _module_inputs(files: Sequence[CheckedRegulation]) -> set[str]:
@@ -167,16 +192,20 @@ def _module_inputs(files: Sequence[CheckedRegulation]) -> set[str]:
 def diverging_definitions(files: Sequence[CheckedRegulation], day: date, budget: Budget | None = None
                           ) -> tuple[list[Finding], list[Undecided]]:
     budget = budget or Budget()
-    decls = _decls(files, day)
+    decls = _declarations(files)
+    encoded = _Encoded(day)
     shared_inputs = _module_inputs(files)
     findings: list[Finding] = []
     unknown: list[Undecided] = []
-    for i, a in enumerate(decls):
-        for b in decls[i + 1:]:
-            if a.reg is b.reg or not _similar(a.defn, b.defn):
+    for i, (ra, da) in enumerate(decls):
+        for rb, db in decls[i + 1:]:
+            # what the rules say first (same file, names and labels, types); the encoding only then
+            if ra is rb or not _similar(da, db):
                 continue
-            ta = t.kind(t.strip_domain(a.reg.symbols[a.defn.name].type))
-            if ta != t.kind(t.strip_domain(b.reg.symbols[b.defn.name].type)):
+            if t.kind(t.strip_domain(ra.symbols[da.name].type)) != t.kind(t.strip_domain(rb.symbols[db.name].type)):
+                continue
+            a, b = encoded.decl(ra, da), encoded.decl(rb, db)
+            if a is None or b is None:
                 continue
             if not (a.inputs & b.inputs) or not (a.inputs | b.inputs) <= shared_inputs:
                 continue
@@ -307,15 +336,41 @@ def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], re
     none such or the solver cannot say within its limit (the caller then takes any case)."""
     if not readable:
         return None
-    opt = z3.Optimize()
-    opt.set("rlimit", budget.rlimit * 4)  # deterministic; objectives one after the other
-    opt.set("timeout", budget.timeout_ms * 4)  # a backstop only
-    opt.set("priority", "lex")
-    opt.add(*s.assertions(), differ, *blocked, *readable)
-    opt.minimize(z3.Sum([z3.If(p, 1, 0) for p in present]) if present else z3.IntVal(0))
-    for x in order:
-        opt.minimize(x)
-    return opt.model() if opt.check() == z3.sat else None
+    # Each objective in turn, smallest first, by plain queries on one solver (bisection between a
+    # bound and the value of the last model), then held there: the same lexicographic least case as
+    # z3.Optimize with "lex" priority, but a few cheap queries each where Optimize's search on the
+    # rounded amounts of the kwijtschelding ran seconds and, depending on what the solver had met,
+    # past its limit. The objectives are whole numbers not below 0 on the readable cases.
+    lex = z3.Solver()
+    lex.set("rlimit", budget.rlimit)
+    lex.set("timeout", budget.timeout_ms)
+    lex.add(*s.assertions(), differ, *blocked, *readable)
+    if lex.check() != z3.sat:
+        return None
+    model = lex.model()
+    objectives = [z3.Sum([z3.If(p, 1, 0) for p in present]) if present else z3.IntVal(0), *order]
+    for x in objectives:
+        if x.sort() != z3.IntSort():
+            return None
+        if z3.is_int_value(x):
+            continue
+        best = model.eval(x, model_completion=True).as_long()
+        # 0 bounds the sums and distances built here; an input's own value is checked
+        if best < 0 or (z3.is_const(x) and lex.check(x < 0) != z3.unsat):
+            return None
+        lo, mid = 0, 0  # the bound itself first: mostly the least value is 0
+        while lo < best:
+            got = lex.check(x <= mid)
+            if got == z3.sat:
+                model = lex.model()
+                best = model.eval(x, model_completion=True).as_long()
+            elif got == z3.unsat:
+                lo = mid + 1
+            else:
+                return None
+            mid = (lo + best - 1) // 2
+        lex.add(x == best)
+    return model
 
 
 def _order(a: _Decl, b: _Decl) -> list[z3.ArithRef]:
