@@ -119,22 +119,25 @@ def _declared_here(reg: CheckedRegulation, name: str) -> bool:
 
 
 def _inputs_of(enc: Encoding, term: z3.ExprRef) -> frozenset[str]:
-    """The inputs whose constants occur in `term` (by the constants' ids: printing each to compare
-    names cost more than the walk)."""
+    """The inputs whose constants occur in `term`: a walk over the term's shared nodes through Z3's
+    C API by node ids (wrapping each node in Python, or printing each constant to compare names,
+    cost more than the rest of the divergence)."""
     names = {c.get_id(): name for name, var in enc.inputs.items() for c in var.consts}
+    ctx = term.ctx.ref()
     out: set[str] = set()
-    todo, seen = [term], set()
+    todo, seen = [term.as_ast()], set()
     while todo:
         x = todo.pop()
-        key = x.get_id()
+        key = z3.Z3_get_ast_id(ctx, x)
         if key in seen:
             continue
         seen.add(key)
         name = names.get(key)
         if name is not None:
             out.add(name)
-        else:
-            todo.extend(x.children())
+        elif z3.Z3_get_ast_kind(ctx, x) == z3.Z3_APP_AST:
+            app = z3.Z3_to_app(ctx, x)
+            todo.extend(z3.Z3_get_app_arg(ctx, app, k) for k in range(z3.Z3_get_app_num_args(ctx, app)))
     return frozenset(out)
 
 
@@ -253,13 +256,14 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
     is_money = {id(x) for x in money}
     readable = _readable(a, b)
     order = _order(a, b)
+    bounded = _bounded(a, b)
     regions: list[str] = []
     witness: dict[str, Value] | None = None
     values: tuple[object, object] | None = None
     blocked: list[z3.BoolRef] = []
 
     for _ in range(REGIONS):
-        model = _simple_case(s, differ, blocked, readable, [x.term for x in money], order, budget)
+        model = _simple_case(s, differ, blocked, readable, [x.term for x in money], order, bounded, budget)
         if model is None and readable and s.check(differ, *blocked, *readable) == z3.sat:
             model = s.model()
         if model is None:
@@ -328,7 +332,8 @@ def _compare(a: _Decl, b: _Decl, day: date, budget: Budget) -> Finding | Undecid
 
 
 def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], readable: list[z3.BoolRef],
-                 present: list[z3.BoolRef], order: list[z3.ArithRef], budget: Budget) -> z3.ModelRef | None:
+                 present: list[z3.BoolRef], order: list[z3.ArithRef], bounded: set[int], budget: Budget
+                 ) -> z3.ModelRef | None:
     """A differing case a reader follows: readable amounts, and as few of them as can be (an
     amount that is there only where it makes the difference); then each input as small as can be,
     in the order of their names, so that the case is one and the same whatever the solver met
@@ -355,8 +360,9 @@ def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], re
         if z3.is_int_value(x):
             continue
         best = model.eval(x, model_completion=True).as_long()
-        # 0 bounds the sums and distances built here; an input's own value is checked
-        if best < 0 or (z3.is_const(x) and lex.check(x < 0) != z3.unsat):
+        # 0 bounds the sums and distances built here and the amounts and counts of a readable case;
+        # any other input's own value is checked
+        if best < 0 or (z3.is_const(x) and x.get_id() not in bounded and lex.check(x < 0) != z3.unsat):
             return None
         lo, mid = 0, 0  # the bound itself first: mostly the least value is 0
         while lo < best:
@@ -388,6 +394,16 @@ def _order(a: _Decl, b: _Decl) -> list[z3.ArithRef]:
             continue
         for c in var.consts:
             out.append(z3.If(c, 1, 0) if z3.is_bool(c) else c)
+    return out
+
+
+def _bounded(a: _Decl, b: _Decl) -> set[int]:
+    """The constants (by id) that `_readable` keeps at 0 or more: money inputs and counts."""
+    out: set[int] = set()
+    for name in a.inputs | b.inputs:
+        var = a.enc.inputs.get(name) or b.enc.inputs.get(name)
+        if var is not None and isinstance(t.strip_domain(var.type), (t.MoneyType, t.IntType)):
+            out.add(var.const.get_id())
     return out
 
 
