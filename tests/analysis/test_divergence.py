@@ -10,9 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import z3
 
-from eenvoud.analysis.divergence import KIND, diverging_definitions
+from eenvoud.analysis.divergence import KIND, _simple_case, diverging_definitions
 from eenvoud.analysis.findings import Finding
+from eenvoud.analysis.prover import Budget
 from eenvoud.engine import values as v
 from eenvoud.engine.decision import default_engine
 from eenvoud.engine.evaluate import Env
@@ -107,3 +109,37 @@ def test_gross_against_net_is_found_with_an_exact_region(tmp_path: Path) -> None
     assert f.witness.facts["wages"] > 0 and f.witness.facts["tax"] > 0  # type: ignore[operator]
     # they differ exactly where tax is withheld from wages: said in the rules' words, no "(in some cases)"
     assert f.witness.decision["regions"][0] == "tax > €0.00 and wages > €0.00"  # type: ignore[index]
+
+
+def test_a_witness_does_not_depend_on_what_else_was_encoded(found: dict[str, Finding]) -> None:
+    # the two kwijtscheldingen alone encode far fewer terms first than the whole library; the least
+    # readable case (usable_capacity's took z3.Optimize seconds, and past its limit in another order)
+    # is the same
+    lib = Library.load([ROOT / "rules/nl/common",
+                        ROOT / "rules/nl/gemeente/utrecht/kwijtschelding.rules",
+                        ROOT / "rules/nl/waterschap/hdsr/kwijtschelding.rules"])
+    lib.raise_for_errors()
+    alone, _ = diverging_definitions(list(lib.files.values()), D2025)
+    usable = "kwijtschelding_utrecht.usable_capacity / kwijtschelding_hdsr.usable_capacity"
+    got = {f.subject: f for f in alone}
+    assert usable in got
+    for subject, f in got.items():
+        assert f.message == found[subject].message, subject
+
+
+def test_the_least_case_is_the_one_optimize_finds() -> None:
+    # the lexicographic least case by bisection, as z3.Optimize with "lex" priority finds it
+    x, y, p = z3.Int("x"), z3.Int("y"), z3.Bool("p")
+    s = z3.Solver()
+    s.add(x >= 0, y >= 0, x <= 5000, y <= 5000, z3.Or(x + y >= 1234, p), z3.Implies(p, x % 7 == 3))
+    differ = z3.Or(x * 3 + y >= 2000, z3.And(p, y > 17))
+    order = [z3.If(p, 1, 0), y, x]
+    model = _simple_case(s, differ, [], [y % 10 == 0], [], order, set(), Budget())
+    opt = z3.Optimize()
+    opt.set("priority", "lex")
+    opt.add(*s.assertions(), differ, y % 10 == 0)
+    for o in order:
+        opt.minimize(o)
+    assert model is not None and opt.check() == z3.sat
+    assert [model.eval(o, model_completion=True) for o in order] == [
+        opt.model().eval(o, model_completion=True) for o in order]
