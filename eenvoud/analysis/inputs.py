@@ -95,8 +95,7 @@ def irrelevant(ctx: Context) -> None:
                 # tries the slice's inputs still to come from it (a few values each)
                 later = [i.name for i in ctx.reg.inputs[ctx.input_order[x] + 1:]
                          if i.name in s.inputs and i.name not in shown]
-                for start in (case, {**case, x: other}):  # either side of the pair
-                    shown.update(_from_case(ctx, s, start, [y for y in later if y not in shown]))
+                shown.update(_from_case(ctx, s, case, later))
                 _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
