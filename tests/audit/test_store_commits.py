@@ -97,7 +97,7 @@ def test_when_another_process_holds_the_lock_the_writer_thread_waits_not_the_loo
     store.try_save = try_save  # type: ignore[method-assign]
 
     async def clients() -> list[str]:
-        made = [_made(audit, reg, n) for n in range(5)]
+        made = [_made(audit, reg, 1)]  # a lone decision: the loop tries the lock itself
         await asyncio.gather(*(audit.save_async(m) for m in made))
         return [m.id for m in made]
 
@@ -115,7 +115,8 @@ def test_a_failed_commit_is_reported_to_every_waiting_decision(tmp_path: Path, l
     def broken(records: Any) -> bool:
         raise StoreError("disk full")
 
-    audit.store.try_save = broken  # type: ignore[method-assign]
+    audit.store.try_save = broken  # type: ignore[method-assign]  # a lone decision, on the loop
+    audit.store.save = broken  # type: ignore[method-assign,assignment]  # a group, on the writer thread
 
     async def clients() -> list[BaseException | None]:
         made = [_made(audit, reg, n) for n in range(3)]
