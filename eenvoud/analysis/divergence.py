@@ -353,6 +353,9 @@ def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], re
     if lex.check() != z3.sat:
         return None
     model = lex.model()
+    # all the queries together within what Optimize had (4 rlimits; deterministic): past it the
+    # case found so far, differing and readable, only not the least
+    start = _spent(lex)
     objectives = [z3.Sum([z3.If(p, 1, 0) for p in present]) if present else z3.IntVal(0), *order]
     for x in objectives:
         if x.sort() != z3.IntSort():
@@ -366,6 +369,8 @@ def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], re
             return None
         lo, mid = 0, 0  # the bound itself first: mostly the least value is 0
         while lo < best:
+            if _spent(lex) - start > 4 * budget.rlimit:
+                return model
             got = lex.check(x <= mid)
             if got == z3.sat:
                 model = lex.model()
@@ -377,6 +382,12 @@ def _simple_case(s: z3.Solver, differ: z3.BoolRef, blocked: list[z3.BoolRef], re
             mid = (lo + best - 1) // 2
         lex.add(x == best)
     return model
+
+
+def _spent(s: z3.Solver) -> int:
+    """The resource units the solver has used (its rlimit counts them)."""
+    stats = s.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
 
 
 def _order(a: _Decl, b: _Decl) -> list[z3.ArithRef]:
