@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date
 
 import z3
@@ -37,6 +37,7 @@ from eenvoud.analysis.inputs import copy_of
 from eenvoud.analysis.outcomes import differ, outcomes_differ
 from eenvoud.analysis.prover import Answer, Budget, Proved, Refuted, Unknown
 from eenvoud.analysis.questions import (
+    TRIES,
     Pass,
     Ties,
     changes,
@@ -55,11 +56,93 @@ from eenvoud.engine.explanation import AMOUNT, CONCLUSION, is_dutch, whatever_li
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
 
-# a partial-facts decision may spend this much solver effort per query (rlimit units,
-# deterministic; a few ms here) before it falls back to the three-valued answer. The queries are
-# bimodal: proofs and easy witnesses take under 40,000 units, the rest millions (hundreds of ms),
-# so a larger budget buys few answers at a high price (bench/settle.py, bench/README.md)
-DEFAULT_BUDGET = Budget(0.003, backstop=False)
+
+@dataclass(frozen=True)
+class Cost(Budget):
+    """What one partial-facts decision may spend, all of it in deterministic units (never the
+    clock: a stored decision replays to the same bytes on a busy machine, and the same facts get
+    the same answer whatever else the process is doing): at most `queries` solver queries of
+    at most `units` rlimit units each, `total` units in all (a query's set-up charged by the size
+    of the regulation's core); `tries` engine decisions in the pass before the solver (and at most
+    `work` core nodes' worth: decisions times the size of the regulation's core), which also stops
+    once `stale` in a row showed nothing new; `rank` core nodes' worth of engine
+    look-aheads for ordering the questions. Past any of them the decision is the engine's three-valued one (or, out of
+    look-aheads only, its questions in a cheaper order), marked `decided_by: "rules"`: never a
+    guess. (`seconds` is the far wall-clock backstop only, off by default.)"""
+
+    units: int = 12_000
+    queries: int = 3
+    # the solver's work for the whole decision, in rlimit units: each query is charged its set-up
+    # (`SETUP` units per node of the regulation's core: the known facts substituted, the formula
+    # asserted and preprocessed) and the rlimit it is given (`units`, or what is left)
+    total: int = 30_000
+    tries: int = 80
+    stale: int = 8
+    # the ranking's look-aheads, in the same core nodes' worth (a few answers per question)
+    rank: int = 20_000
+    # the pass's engine work: decisions times the size of the regulation's core (its nodes), so
+    # that a regulation whose decision evaluates ten times as much gets a tenth of the decisions
+    work: int = 20_000
+
+    @property
+    def rlimit(self) -> int:
+        return self.units
+
+
+# a partial-facts decision's budget: a few ms of CPU at the median (bench/settle.py, bench/README.md).
+# The solver queries are bimodal: proofs and easy witnesses take a few thousand rlimit units, the
+# rest millions, so a larger limit buys few answers at a high price; the engine pass stops once it
+# stops learning. The kindgebonden budget's core (2,000 nodes) costs more to set up than `total`
+# allows: its partial cases get the three-valued answer (ranked), as most ran out before anyway.
+# For a caller that can wait, a larger one: `settle(..., budget=Cost(units=36_000, total=400_000,
+# queries=8, work=80_000, stale=80, rank=200_000))`; a plain `Budget` is its rlimit per query and no
+# other cap (the behaviour before this budget)
+DEFAULT_BUDGET = Cost(backstop=False)
+
+
+# a query's set-up, charged against `Cost.total` in rlimit units per node of the core (measured:
+# substituting and asserting take 0.6 ms for the zorgtoeslag's 217 nodes, 4.5 ms for the
+# kindgebonden budget's 2,000, some 2.3 µs a node, and Z3's preprocessing of it more; a rlimit unit
+# of search is 0.25 to 0.5 µs), and the least rlimit worth giving a query
+SETUP = 10
+MIN_QUERY = 2_000
+# the pass always decides a few completions (the samples a proof is replayed on come from them)
+MIN_TRIES = 4
+
+
+def _size(reg: CheckedRegulation, day: date) -> int:
+    """The regulation's core on `day`, in nodes (requirements, amounts, documents, definitions;
+    a shared node once): what one engine decision evaluates, roughly. Kept with the core."""
+    core = lower(reg, day)
+    got = core.compiled.get("size")
+    if isinstance(got, int):
+        return got
+    seen: set[int] = set()
+
+    def count(x: object) -> int:
+        if isinstance(x, tuple | list):
+            return sum(count(y) for y in x)
+        if isinstance(x, dict):
+            return sum(count(y) for y in x.values())
+        if not is_dataclass(x) or isinstance(x, type) or id(x) in seen:
+            return 0
+        seen.add(id(x))
+        return 1 + sum(count(getattr(x, f.name)) for f in fields(x))
+
+    out = max(1, count((core.requirements, core.amounts, core.documents, core.definitions)))
+    core.compiled["size"] = out
+    return out
+
+
+def _looks(reg: CheckedRegulation, day: date, budget: Budget) -> int:
+    """The engine look-aheads the ranking may spend on this regulation."""
+    return _caps(budget).rank // _size(reg, day)
+
+
+def _caps(budget: Budget) -> Cost:
+    return budget if isinstance(budget, Cost) else \
+        Cost(budget.seconds, budget.backstop, units=budget.rlimit, queries=1_000, total=1 << 60, tries=TRIES,
+             stale=TRIES, rank=1 << 60, work=1 << 60)
 
 
 @dataclass(frozen=True)
@@ -74,18 +157,19 @@ def settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decisi
     """The decision for `facts`, decided for every open answer where Z3 proves it, and with only
     the questions that can still change the outcome. Kept per (regulation hash, date, facts, budget):
     a portal asks the same partial case again as its user goes back and forth."""
-    key = (reg.hash, day, tuple(sorted((k, repr(v)) for k, v in facts.items())), budget.seconds)
+    key = (reg.hash, day, tuple(sorted((k, repr(v)) for k, v in facts.items())), _caps(budget))
     with _LOCK:
         got = _SETTLED.get(key)
         if got is not None:
             _SETTLED.move_to_end(key)
-    if got is not None and decision is None:
-        return got
+    if got is not None:
+        return got  # `decision`, when given, is the engine's for these same facts
     out = _settle(reg, facts, day, decision, budget)
     if out.decided_by == "rules" and len(out.decision.questions) > 1:
         # out of budget: today's three-valued answer (the same questions), asked in ranked order
         prog = default_engine().program(reg, day)
-        out = replace(out, decision=replace(out.decision, questions=rank(prog, facts, out.decision.questions)))
+        out = replace(out, decision=replace(out.decision, questions=rank(prog, facts, out.decision.questions,
+                                                                         _looks(reg, day, budget))))
     with _LOCK:
         _SETTLED[key] = out
         while len(_SETTLED) > 4096:
@@ -100,7 +184,7 @@ def decision(reg: CheckedRegulation, facts: Mapping[str, Value], day: date) -> D
     first = decide(prog, dict(facts))
     if first.error is not None or _settled(first):
         return first
-    return settle(reg, facts, day, budget=DEFAULT_BUDGET).decision
+    return settle(reg, facts, day, first, budget=DEFAULT_BUDGET).decision  # not decided twice
 
 
 _LOCK = threading.Lock()
@@ -123,7 +207,10 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     # 1. the engine: a fact its three-valued evaluation does not read is no question; the others
     # are tried on a few completions, and what those show needs no solver
     idle = unread(prog, facts, open_names)
-    shown = explore(prog, facts, open_names, search=[x for x in open_names if x not in idle])
+    caps = _caps(budget)
+    tries = min(caps.tries, max(MIN_TRIES, caps.work // _size(reg, day)))
+    shown = explore(prog, facts, open_names, tries=tries, search=[x for x in open_names if x not in idle],
+                    stale=caps.stale)
     can_change = dict(shown.can_change)
     open_parts = set(shown.open_parts)
     # 2. Z3 for the rest, lazily: the encoding of (regulation, date) is built once and kept
@@ -132,7 +219,7 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     def queries() -> _Queries:
         nonlocal z
         if z is None:
-            z = _Queries(_encoding(reg, day), facts, open_names, budget)
+            z = _Queries(_encoding(reg, day), facts, open_names, caps, SETUP * _size(reg, day))
         return z
 
     # relevance: the facts the pass did not show relevant are irrelevant together, or a witness
@@ -172,7 +259,7 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     questions = tuple(replace(q, can_change=can_change[q.input],
                               needed_by=q.needed_by or tuple(c for c in can_change[q.input] if c != "eligible"))
                       for q in candidates)
-    questions = rank(prog, facts, questions)
+    questions = rank(prog, facts, questions, _looks(reg, day, caps))
     dropped = [q.input for q in decision.questions if q.input not in can_change]
     explanation = partly.explanation
     if dropped:
@@ -191,8 +278,11 @@ def _walk(prog: Program, facts: Mapping[str, Value], open_names: list[str], rest
     start = before
     tied = Ties(prog)
     found: dict[str, tuple[str, ...]] = {}
-    # derived answers last: a step counts only from a case whose ties hold, as the query's does
-    for x in sorted(rest, key=lambda y: y in tied.derived):
+    # tied answers last (a source such as `birth_date`, then a derived one such as `age`): a step
+    # counts only from a case whose ties hold, as the query's does, and a changed tied answer
+    # breaks them for every step after it
+    sources = {src for _d, src in tied.pairs}
+    for x in sorted(rest, key=lambda y: (y in tied.derived) * 2 + (y in sources)):
         if x not in answer.also or answer.also[x] == current[x]:
             continue
         step = {**current, x: answer.also[x]}
@@ -211,8 +301,12 @@ class _Queries:
     The terms are built once per encoding (`_Terms`); a query substitutes the known facts and the
     answers kept alike into the one formula it asks about (one call: shared subterms once)."""
 
-    def __init__(self, enc: Encoding, facts: Mapping[str, Value], open_names: list[str], budget: Budget):
+    def __init__(self, enc: Encoding, facts: Mapping[str, Value], open_names: list[str], budget: Cost,
+                 setup: int = 0):
         self.enc = enc
+        self.left = budget.queries  # solver queries this decision may still ask
+        self.units = budget.total  # and rlimit units (set-ups included)
+        self.setup = setup
         self.terms = _terms(enc)
         self.open_names = open_names
         self.budget = budget
@@ -226,8 +320,20 @@ class _Queries:
         # (only a derived input's axioms read another input: the others are left as they are)
         self.axioms = [self._known(ax.formula) if ax.input in _DERIVED else ax.formula
                        for ax in enc.axioms.values() if ax.input in open_names]
+        # (new lists: the terms' own are shared by every decision on this encoding)
         self.copy_axioms = {x: [self._known(f) for f in self.terms.copies[x][1]] if x in _DERIVED
-                            else self.terms.copies[x][1] for x in open_names}
+                            else list(self.terms.copies[x][1]) for x in open_names}
+        # a derived fact given (`age`) with its source open (`birth_date`): its axiom, with the
+        # known facts in, binds the source on both sides of the pair (else the solver's pairs are
+        # two people, which the engine's walk then refuses)
+        for d, src in PERSON_DERIVATIONS:
+            if d in facts and src in open_names and d in enc.inputs and src in enc.inputs:
+                to_copy = list(zip(enc.inputs[src].consts, self.terms.copies[src][0].consts, strict=True))
+                for ax in enc.axioms.values():
+                    if ax.input == d:
+                        bound = self._known(ax.formula)
+                        self.axioms.append(bound)
+                        self.copy_axioms[src].append(z3.substitute(bound, *to_copy))
 
     def _known(self, formula: z3.BoolRef) -> z3.BoolRef:
         return z3.substitute(formula, *self.known) if self.known else formula
@@ -239,6 +345,13 @@ class _Queries:
         formula = self.terms.differ(parts)
         if z3.is_false(formula):
             return Proved(())
+        rlimit = min(self.budget.rlimit, self.units - self.setup)
+        if self.left <= 0 or rlimit < min(MIN_QUERY, self.budget.rlimit):
+            return Unknown(f"out of budget ({self.budget.queries} solver queries, {self.budget.total:,} rlimit "
+                           "units per decision)")
+        # (charged before the set-up: a query the budget cannot pay for costs nothing)
+        self.left -= 1
+        self.units -= self.setup + rlimit
         chosen = set(names)
         copies = self.terms.copies
         same = [(c, o) for x in self.open_names if x not in chosen
@@ -248,14 +361,14 @@ class _Queries:
         if z3.is_false(formula):
             return Proved(())
         solver = _solver()
-        solver.set("rlimit", self.budget.rlimit)
+        solver.set("rlimit", rlimit)
         solver.set("timeout", self.budget.timeout_ms)
         solver.add(*self.axioms, *(f for x in names for f in self.copy_axioms[x]), formula)
         result = solver.check()
         if result == z3.unsat:
             return Proved(())
         if result == z3.unknown:
-            return Unknown(f"the solver ran out of its budget ({self.budget.seconds:g} s of search)")
+            return Unknown(f"the solver ran out of its budget ({rlimit:,} rlimit units of search)")
         model = solver.model()
         try:
             case = {x: self.enc.inputs[x].decode(model) for x in self.open_names}
@@ -444,4 +557,4 @@ def _encoding(reg: CheckedRegulation, day: date) -> Encoding:
     return _ENCODINGS.get(reg, day)
 
 
-__all__ = ["DEFAULT_BUDGET", "Settled", "settle", "Question"]
+__all__ = ["DEFAULT_BUDGET", "Cost", "Settled", "settle", "Question"]

@@ -49,6 +49,9 @@ RANDOM_BASES = 6
 # answers tried per open fact from one completion, and per question when ranking
 SPREAD = 6
 RANK_ANSWERS = 5
+# the fewest answers per question a ranking under a budget tries (the two ends of its domain; one
+# answer says little), once the budget pays for one per question
+RANK_MIN = 2
 
 # (kind, amounts, documents) as the engine decides a complete case: kind is "eligible",
 # "not eligible" or "error"
@@ -285,10 +288,12 @@ class Ties:
 
 
 def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str], tries: int = TRIES,
-            search: Sequence[str] | None = None) -> Pass:
+            search: Sequence[str] | None = None, stale: int | None = None) -> Pass:
     """Complete the open facts a few ways, decide each completion with the engine, and keep what
     that shows (see the module's docstring). `search`: the open facts worth showing relevant
-    (default: all)."""
+    (default: all). `tries`: at most this many engine decisions; `stale`: stop once this many in a
+    row showed nothing new (no fact relevant, no part open). Stopping early only leaves more to
+    the solver (or to the three-valued fallback): nothing is claimed from what was not tried."""
     reg = prog.reg
     got = answers(reg, prog.day)
     amounts = [a.name for a, _fn in prog.amounts]
@@ -310,12 +315,14 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
         bases.append({x: rng.choice(vs) for x, vs in values.items()})
     first: Full | None = None
     budget = tries
+    quiet = 0  # decisions in a row that showed nothing new
 
     tied = Ties(prog)
 
     def decide(completion: dict[str, Value]) -> Full:
-        nonlocal budget, first
+        nonlocal budget, first, quiet
         budget -= 1
+        quiet += 1
         res = full_outcome(prog, {**facts, **completion})
         if not tied.consistent({**facts, **completion}):
             return res  # one side of a pair only (see `Ties`): not a completion
@@ -323,8 +330,15 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
         if first is None:
             first = res
         else:
-            out.open_parts |= parts_differ(first, res, amounts, documents)
+            parts = parts_differ(first, res, amounts, documents) - out.open_parts
+            if parts:
+                quiet = 0
+                out.open_parts |= parts
         return res
+
+    def spent() -> bool:
+        # out of tries, or stopped learning: the rest is the solver's
+        return budget <= 0 or (stale is not None and quiet >= stale)
 
     with decimal.localcontext(EXACT):
         # every base once (a drafter's test case is usually eligible: one answer away from many
@@ -341,9 +355,10 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
             seen.add(key)
             starts.append((base, decide(base)))
         starts.sort(key=lambda s: s[1][0] != "eligible")
+        quiet = 0  # the bases are decided whatever they show: count from the search on
         # one answer at a time from the eligible bases (a limit is often one answer away)
         for base, before in starts:
-            if budget <= 0 or before[0] != "eligible" or len(out.relevant) == len(targets):
+            if spent() or before[0] != "eligible" or len(out.relevant) == len(targets):
                 break
             for x in targets:
                 if x in out.relevant or x in tied.derived:
@@ -351,18 +366,19 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
                 for value in spread(values[x], SPREAD):
                     if value == base[x]:
                         continue
-                    if budget <= 0:
+                    if spent():
                         break
                     after = decide({**base, x: value})
                     if differs(before, after):
                         out.relevant[x] = ({**facts, **base}, value)
                         out.can_change[x] = changes(before, after, amounts, documents)
+                        quiet = 0
                         break
         # then from one completion to another that decides otherwise, one answer at a time (the
         # answers not yet shown relevant first): a step that changes the outcome shows its answer
         # relevant; more random completions while the budget lasts
         k = 0
-        while budget > 0 and len(out.relevant) < len(targets):
+        while not spent() and len(out.relevant) < len(targets):
             if k >= len(starts):
                 k += 1
                 extra = tied.repair(facts, {x: rng.choice(vs) for x, vs in values.items()})
@@ -381,7 +397,7 @@ def explore(prog: Program, facts: Mapping[str, Value], open_names: Sequence[str]
             todo = sorted((x for x in open_names if a[x] != b[x]), key=lambda x: (x in out.relevant, x not in targets))
             current, before = dict(a), a_out
             for x in todo:
-                if budget <= 0:
+                if spent():
                     break
                 step = {**current, x: b[x]}
                 after = decide(step)
@@ -412,12 +428,12 @@ def needed(prog: Program, facts: Mapping[str, Value]) -> int | None:
     return len(out)
 
 
-def gains(prog: Program, facts: Mapping[str, Value], inputs: Sequence[str]) -> dict[str, float]:
+def gains(prog: Program, facts: Mapping[str, Value], inputs: Sequence[str], k: int = RANK_ANSWERS) -> dict[str, float]:
     """Per open fact: how many facts still needed for eligibility and the amounts an answer to it
     settles, on average over a few representative answers (the fact itself included: an answer
     that decides the case settles all of them). Kept per (regulation hash, date, facts): the
     single-regulation ranking and one government's ask the same."""
-    key = (prog.reg.hash, prog.day, tuple(sorted((k, repr(v)) for k, v in facts.items())))
+    key = (prog.reg.hash, prog.day, tuple(sorted((x, repr(v)) for x, v in facts.items())), k)
     with _GAINS_LOCK:
         cached = _GAINS.get(key)
     todo = [x for x in inputs if cached is None or x not in cached]
@@ -427,7 +443,7 @@ def gains(prog: Program, facts: Mapping[str, Value], inputs: Sequence[str]) -> d
         with decimal.localcontext(EXACT):
             now = needed(prog, facts) or 0
             for x in todo:
-                tried = spread(got.values.get(x, []), RANK_ANSWERS)
+                tried = spread(got.values.get(x, []), k)
                 after = [needed(prog, {**facts, x: value}) for value in tried]
                 counted = [k for k in after if k is not None]
                 # an answer that makes the case an error decides it too: it settles everything
@@ -449,12 +465,20 @@ def decides(q: Question) -> bool:
     return q.can_change is None or any(not c.startswith("document:") for c in q.can_change)
 
 
-def rank(prog: Program, facts: Mapping[str, Value], questions: Sequence[Question]) -> tuple[Question, ...]:
-    """The questions, the one whose answer settles most first (see the module's docstring)."""
+def rank(prog: Program, facts: Mapping[str, Value], questions: Sequence[Question],
+         evaluations: int | None = None) -> tuple[Question, ...]:
+    """The questions, the one whose answer settles most first (see the module's docstring).
+    `evaluations`: about this many engine look-aheads (a few answers per question, at least
+    `RANK_MIN` once there is one per question; with fewer, no look-ahead: what an answer can
+    change, a registry first, then the order of the rules)."""
     if len(questions) <= 1:
         return tuple(questions)
     order = {i.name: k for k, i in enumerate(prog.reg.inputs)}
-    scored = gains(prog, facts, [q.input for q in questions if decides(q)])
+    scored: dict[str, float] = {}
+    looked = [q.input for q in questions if decides(q)]
+    per = RANK_ANSWERS if evaluations is None or not looked else min(RANK_ANSWERS, evaluations // len(looked))
+    if per > 0:
+        scored = gains(prog, facts, looked, max(RANK_MIN, per))
     return tuple(sorted(questions, key=lambda q: (not decides(q), not may_decide_eligibility(q),
                                                    -scored.get(q.input, 0.0), q.ask_citizen, order.get(q.input, 0))))
 
