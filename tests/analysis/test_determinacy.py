@@ -15,7 +15,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from eenvoud.analysis.determinacy import settle
+from eenvoud.analysis.determinacy import DEFAULT_BUDGET, Cost, settle
 from eenvoud.analysis.prover import Budget
 from eenvoud.analysis.questions import differs, explore, full_outcome
 from eenvoud.diagnostics import RuleError
@@ -71,6 +71,17 @@ def _outcome(d: object) -> tuple[object, ...]:
 @given(regulations(), st.data())
 def test_what_the_solver_decides_every_completion_decides_and_a_dropped_question_changes_nothing(
         generated: tuple[str, dict[str, list[object]]], data: st.DataObject) -> None:
+    _law(generated, data, BUDGET)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(regulations(), st.data())
+def test_the_same_laws_hold_under_the_default_budget(
+        generated: tuple[str, dict[str, list[object]]], data: st.DataObject) -> None:
+    _law(generated, data, DEFAULT_BUDGET)
+
+
+def _law(generated: tuple[str, dict[str, list[object]]], data: st.DataObject, budget: Budget) -> None:
     text, domains = generated
     try:
         reg = load_text(text, "g.rules")
@@ -80,7 +91,7 @@ def test_what_the_solver_decides_every_completion_decides_and_a_dropped_question
     names = list(domains)
     known = data.draw(st.lists(st.sampled_from(names), unique=True, max_size=3))
     facts = {x: data.draw(st.sampled_from(domains[x])) for x in known}
-    settled = settle(reg, facts, DAY, budget=BUDGET)
+    settled = settle(reg, facts, DAY, budget=budget)
     d = settled.decision
     engine = default_engine()
     open_names = [x for x in names if x not in facts]
@@ -225,3 +236,19 @@ def test_a_question_that_can_change_eligibility_comes_before_one_that_changes_on
     eligibility = ["eligible" in c for c in asked if any(not x.startswith("document:") for x in c)]
     assert eligibility == sorted(eligibility, reverse=True)
     assert d.questions[0].input in ("income", "assets")  # has_partner only changes the amount here
+
+
+def test_the_default_budget_is_one_per_decision_and_past_it_the_answer_is_the_rules_marked() -> None:
+    # the kindgebonden budget's core costs more to set up than the default's total: no query, the
+    # three-valued answer marked as such; the same facts with a budget that pays for it are asked
+    reg = Library.load(["rules"]).regulations["kindgebonden_budget"]
+    assert isinstance(DEFAULT_BUDGET, Cost) and DEFAULT_BUDGET.backstop is False  # no clock
+    facts = {"has_partner": False}
+    three_valued = default_engine().decide(reg, facts, DAY)
+    settled = settle(reg, facts, DAY)
+    if settled.decided_by == "rules":
+        assert settled.note is not None and "budget" in settled.note
+        assert set(settled.decision.missing) == set(three_valued.missing)
+        assert settled.decision.eligible == three_valued.eligible
+        assert {q.input for q in settled.decision.questions} == {q.input for q in three_valued.questions}
+    assert settle(reg, facts, DAY) == settled  # the same answer again (kept, and deterministic)
