@@ -6,7 +6,8 @@
 Partial cases are drawn (seeded: the same every run) from the complete cases of bench/questions.py
 (one person each: a derived `age` follows the `birth_date`), each input kept or left out at random; only those the engine's three-valued decision leaves open
 are kept (a decided case costs nothing extra: `determinacy.decision` returns the engine's). Each is
-settled once with the cache emptied (`determinacy.settle`, the default budget), after a warm-up
+settled once with the cache emptied (`determinacy.settle`, the default budget, given the engine's
+decision as `determinacy.decision` gives it: the time is what settling costs on top), after a warm-up
 that builds the regulation's encoding (kept per regulation and date, as a server keeps it). Time
 is the process's CPU time (`time.process_time`), not the wall clock: the machine is shared.
 
