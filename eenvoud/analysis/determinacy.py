@@ -252,6 +252,8 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
         if isinstance(got, Settled):
             return got
         partly = got
+    else:
+        partly = _not_decided(decision)
     # 4. only the relevant questions, ranked by how much an answer settles
     by_input = {q.input: q for q in decision.questions}
     candidates = [by_input.get(i.name) or Question(i.name, i.label, i.registry, (), judged=i.judged)
@@ -455,7 +457,8 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
         return decision
     done = default_engine().decide(reg, {**facts, **sample}, decision.date)
     if done.error is not None:
-        return decision  # an error for every answer: said by the full check, not in part
+        # a completion that is an error: the case is not decided, whatever the requirements say
+        return _not_decided(decision)
     q = queries()
     # eligibility and the amounts and documents the pass did not show open, in one query: alike
     # together (unsat), or a witness pair (replayed) shows which of them differ; the amounts are
@@ -473,7 +476,9 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
         b = full_outcome(prog, {**facts, **{y: answer.also.get(y, answer.case[y]) for y in q.open_names}})
         seen = parts_differ(a, b, amounts, documents) & set(todo)
         if "kind" in seen or (not seen and "kind" in todo):
-            return decision  # eligibility is open (or the pair does not say what differs: no claim)
+            # eligibility is open (or the pair does not say what differs: no claim); where the
+            # requirements alone gave an answer, the pair differs in an error: not decided either
+            return _not_decided(decision)
         if not seen:
             return Settled(decision, "rules", "the solver and the engine disagree on a witness: please report this")
         open_parts |= seen
@@ -527,6 +532,20 @@ def _decided_for_every_answer(reg: CheckedRegulation, facts: Mapping[str, Value]
                       explanation=(*_without_conclusion(decision.explanation), line,
                                    *[x for x in first.explanation if x.startswith(AMOUNT)]))
     return Settled(replace(settled, decided_by="solver"), "solver")
+
+
+def _not_decided(decision: Decision) -> Decision:
+    """The decision when completions differ in their kind. Where the three-valued engine concluded
+    from the requirements alone (all known), the completions that differ from it are errors (an
+    amount whose bracket has no row for an answer still open): an error is an outcome, so the case
+    is not decided yet, and the answer must not say eligible."""
+    if decision.eligible is None:
+        return decision
+    names = ", ".join(f"`{x}`" for x in decision.missing)
+    line = (f"Conclusie: nog niet te bepalen: een antwoord op {names} kan de regels nog laten falen."
+            if is_dutch(decision.explanation) else
+            f"Conclusion: undetermined: an answer to {names} can still make the rules fail.")
+    return replace(decision, eligible=None, explanation=(*_without_conclusion(decision.explanation), line))
 
 
 def _without_conclusion(lines: tuple[str, ...]) -> tuple[str, ...]:

@@ -252,3 +252,37 @@ def test_the_default_budget_is_one_per_decision_and_past_it_the_answer_is_the_ru
         assert settled.decision.eligible == three_valued.eligible
         assert {q.input for q in settled.decision.questions} == {q.input for q in three_valued.questions}
     assert settle(reg, facts, DAY) == settled  # the same answer again (kept, and deterministic)
+
+
+GAP = """regulation g "generated"
+input a : int 0..2 "a"
+input b : int 0..2 "b"
+input p : bool "p"
+input q : bool "q"
+bracket rate : money "r" on b
+  2024-01-01:
+    | ..2 => €10.00
+    | 3.. => €20.00
+requirement r1 "r1" : a >= 1
+  unless q
+requirement r2 "r2" : p or b <= 1
+amount pay : money "pay" = if a > b then €2.00 else rate
+document d "d"
+  provides q
+  required when p
+"""
+
+
+def test_an_answer_that_can_still_make_the_rules_fail_leaves_the_case_undetermined() -> None:
+    # every requirement holds whatever `b` is, so the three-valued engine says eligible; but b = 2
+    # falls in the bracket's gap: that completion is an error, an outcome of its own, so the solver
+    # must not say eligible (found by the generated law under another draw)
+    reg = load_text(GAP, "g.rules")
+    for facts in ({"a": 1, "p": True}, {"a": 1, "p": True, "q": True}):
+        assert default_engine().decide(reg, {**facts, "b": 2, "q": True}, DAY).outcome == "error"
+        settled = settle(reg, facts, DAY, budget=BUDGET)
+        assert settled.decision.eligible is None, facts
+        assert settled.decision.outcome == "undetermined"
+        assert "b" in {q.input for q in settled.decision.questions}
+        assert settled.decision.explanation[-1] == \
+            "Conclusion: undetermined: an answer to `b` can still make the rules fail."
