@@ -246,12 +246,26 @@ def test_the_default_budget_is_one_per_decision_and_past_it_the_answer_is_the_ru
     facts = {"has_partner": False}
     three_valued = default_engine().decide(reg, facts, DAY)
     settled = settle(reg, facts, DAY)
-    if settled.decided_by == "rules":
-        assert settled.note is not None and "budget" in settled.note
-        assert set(settled.decision.missing) == set(three_valued.missing)
-        assert settled.decision.eligible == three_valued.eligible
-        assert {q.input for q in settled.decision.questions} == {q.input for q in three_valued.questions}
+    # decided before the engine's pass (which only serves the solver): the three-valued answer
+    assert settled.decided_by == "rules"
+    assert settled.note is not None and "budget" in settled.note and "set up" in settled.note
+    assert set(settled.decision.missing) == set(three_valued.missing)
+    assert settled.decision.eligible == three_valued.eligible
+    assert {q.input for q in settled.decision.questions} == {q.input for q in three_valued.questions}
     assert settle(reg, facts, DAY) == settled  # the same answer again (kept, and deterministic)
+
+
+def test_a_fallback_without_look_aheads_lists_the_same_questions_in_the_cheap_order() -> None:
+    # a budget whose set-up leaves no query and no look-aheads in a fallback: the engine's
+    # three-valued answer, its questions in the cheap order, and the note says so
+    reg = _zorgtoeslag()
+    facts = {"insured": True}
+    three_valued = default_engine().decide(reg, facts, DAY)
+    settled = settle(reg, facts, DAY, budget=Cost(backstop=False, total=100, fallback_rank=0))
+    assert settled.decided_by == "rules" and settled.decision.decided_by == three_valued.decided_by
+    assert settled.note is not None and "no look-aheads" in settled.note
+    assert settled.decision.eligible == three_valued.eligible
+    assert sorted(q.input for q in settled.decision.questions) == sorted(q.input for q in three_valued.questions)
 
 
 GAP = """regulation g "generated"
