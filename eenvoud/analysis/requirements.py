@@ -28,7 +28,7 @@ from typing import assert_never
 import z3
 
 from eenvoud.analysis.context import Context, Disagreement
-from eenvoud.analysis.encode import FALSE, conjunction, disjunction, negate, numbers_in
+from eenvoud.analysis.encode import FALSE, TRUE, conjunction, disjunction, negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
 from eenvoud.engine.values import CENT, Value
@@ -100,14 +100,16 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
     kept = list(s.requirements)
     needed = _needed_by_engine(ctx, s)
     bounds = {r: _bound(ctx, r) for r in s.requirements}
+    texts = {r: normal_form(ctx.requirement_decl[r]) for r in s.requirements}
+    errors = _Errors(ctx, s)
     for r in reversed(s.requirements):
         ctx.tick()
         if r in needed:
             ctx.stats.without_solver += 1
             continue
         others = [x for x in kept if x != r]
-        query = [_matters(ctx, s, r, others)]
-        hint = _hint(ctx, r, others, bounds, domain)
+        query = [errors.matters(r, others)]
+        hint = _hint(ctx, r, others, bounds, domain, texts)
         answer = prover.check(hint + domain, query) if hint is not None else None
         if not isinstance(answer, Proved):
             answer = prover.check(others + domain, query)
@@ -122,17 +124,38 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
                 ctx.undecided("redundant_requirement", r, ctx.requirement_decl[r], answer.reason)
 
 
-def _matters(ctx: Context, s: Slice, r: str, others: list[str]) -> z3.BoolRef:
-    """Some case has another outcome with `r` than without it, given that the `others` do not
-    fail (they are the prover's assumptions, and a case failing one of them is not eligible
-    either way): `r` fails, or `r` cannot be evaluated where nothing else in the slice fails to
-    evaluate (with `r` the case is an error, without it it is eligible). Errors are outcomes: a
-    requirement that keeps a case away from a bracket gap or a division by zero is needed."""
-    rest = disjunction([
-        *(ctx.enc.requirement_error(x) for x in others),
-        *(ctx.enc.failures.get(f"amount {a}", FALSE) for a in s.amounts),
-        *(ctx.enc.failures.get(f"document {d}", FALSE) for d in s.documents)])
-    return disjunction([ctx.enc.fails(r), conjunction([ctx.enc.requirement_error(r), negate(rest)])])
+class _Errors:
+    """Whether `r` matters, per requirement of one slice: some case has another outcome with `r`
+    than without it, given that the `others` do not fail (they are the prover's assumptions, and
+    a case failing one of them is not eligible either way): `r` fails, or `r` cannot be evaluated
+    where nothing else in the slice fails to evaluate (with `r` the case is an error, without it
+    it is eligible). Errors are outcomes: a requirement that keeps a case away from a bracket gap
+    or a division by zero is needed.
+
+    The parts that do not depend on `r` are sorted out once per slice (folding every other
+    requirement's error condition again per question was quadratic in the slice), giving the
+    same term as `disjunction` would, so that the solver sees the same query."""
+
+    def __init__(self, ctx: Context, s: Slice):
+        self.ctx = ctx
+        self.error = {x: ctx.enc.requirement_error(x) for x in s.requirements}
+        # an error condition that folded to false adds nothing to a disjunction; one that is true
+        # makes it true
+        self.open = {x for x, e in self.error.items() if not z3.is_false(e)}
+        self.certain = {x for x in self.open if z3.is_true(self.error[x])}
+        self.tail = [f for f in (*(ctx.enc.failures.get(f"amount {a}", FALSE) for a in s.amounts),
+                                 *(ctx.enc.failures.get(f"document {d}", FALSE) for d in s.documents))
+                     if not z3.is_false(f)]
+        self.tail_true = any(z3.is_true(f) for f in self.tail)
+
+    def matters(self, r: str, others: list[str]) -> z3.BoolRef:
+        parts = [x for x in others if x in self.open]
+        if self.tail_true or any(x in self.certain for x in parts):
+            rest = TRUE  # as `disjunction`: a part that is true makes it true
+        else:
+            terms = [self.error[x] for x in parts] + self.tail
+            rest = FALSE if not terms else terms[0] if len(terms) == 1 else z3.Or(terms)
+        return disjunction([self.ctx.enc.fails(r), conjunction([self.error[r], negate(rest)])])
 
 
 def _report(ctx: Context, r: str, core: tuple[str, ...]) -> None:
@@ -294,13 +317,13 @@ def _domain_interval(ctx: Context, name: str) -> Interval:
 
 
 def _hint(ctx: Context, r: str, others: list[str], bounds: dict[str, Interval | None],
-          domain: list[str]) -> list[str] | None:
+          domain: list[str], texts: dict[str, str]) -> list[str] | None:
     """A likely small core for `r`: an identical kept requirement, or a bound (with the domain)
-    that lies inside r's bound. None when there is no such shortcut."""
+    that lies inside r's bound. None when there is no such shortcut. `texts`: the normal forms."""
     holds = ctx.enc.requirements[r].holds
-    mine_text = normal_form(ctx.requirement_decl[r])
+    mine_text = texts[r]
     for x in others:
-        if z3.eq(ctx.enc.requirements[x].holds, holds) or normal_form(ctx.requirement_decl[x]) == mine_text:
+        if z3.eq(ctx.enc.requirements[x].holds, holds) or texts[x] == mine_text:
             return [x]
     mine = bounds.get(r)
     if mine is None:
@@ -325,8 +348,11 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
         decl = ctx.requirement_decl[r]
         for name, value in _boundary_values(ctx, decl):
             case = {**base, name: value}
-            status = ctx.requirement_status(case, s.requirements)
-            if status[r] is False and all(status[x] is True for x in s.requirements if x != r):
+            # r first: most moved cases still meet it, and then the others need no evaluation
+            if ctx.requirement_status(case, [r])[r] is not False:
+                continue
+            status = ctx.requirement_status(case, [x for x in s.requirements if x != r])
+            if all(status[x] is True for x in status):
                 out.add(r)  # with r: not eligible; without it: eligible or an error
                 break
     return out
