@@ -23,6 +23,7 @@ import z3
 
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import Var, outcomes_differ
+from eenvoud.analysis.outcomes import Outcome
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import gap, holding
 from eenvoud.analysis.slices import Slice
@@ -42,11 +43,13 @@ def copy_of(var: Var) -> tuple[Var, list[tuple[z3.ExprRef, z3.ExprRef]]]:
 
 
 def outcome_differs(ctx: Context, s: Slice, pairs: list[tuple[z3.ExprRef, z3.ExprRef]],
-                    documents: bool = True) -> tuple[z3.BoolRef, list[z3.BoolRef]]:
+                    documents: bool = True, mine: Outcome | None = None) -> tuple[z3.BoolRef, list[z3.BoolRef]]:
     """The slice's outcome on the original inputs differs from that on the copies, errors being
     an outcome like any other (an answer that only decides between an amount and a bracket gap
-    matters). The second part, once the copies' own conditions, is empty: nothing is assumed."""
-    mine = ctx.enc.outcome(s.requirements, s.amounts, s.documents if documents else [])
+    matters). The second part, once the copies' own conditions, is empty: nothing is assumed.
+    `mine`: the slice's outcome, when the caller has it already."""
+    if mine is None:
+        mine = ctx.enc.outcome(s.requirements, s.amounts, s.documents if documents else [])
     return outcomes_differ(mine, mine.substitute(pairs), documents), []
 
 
@@ -54,6 +57,7 @@ def irrelevant(ctx: Context) -> None:
     if ctx.contradiction:
         return  # nobody qualifies: no answer changes eligibility, and saying so helps no one
     shown = _relevant_by_engine(ctx)
+    outcomes: dict[int, Outcome] = {}
     for decl in ctx.reg.inputs:
         ctx.tick()
         x = decl.name
@@ -65,7 +69,10 @@ def irrelevant(ctx: Context) -> None:
         s = ctx.slice_of("input", x)
         var = ctx.enc.inputs[x]
         copy, pairs = copy_of(var)
-        diff, copies = outcome_differs(ctx, s, pairs)
+        mine = outcomes.get(id(s))  # built once per slice, not once per input of it
+        if mine is None:
+            mine = outcomes[id(s)] = ctx.enc.outcome(s.requirements, s.amounts, s.documents)
+        diff, copies = outcome_differs(ctx, s, pairs, mine=mine)
         axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
         prover = ctx.prover(s)
         near = _near_known(ctx, s, x, [diff, *copies, *axioms], copy)
