@@ -102,22 +102,27 @@ class Population:
         return len(self.rows)
 
 
-def read_population(path: str | Path) -> Population:
-    """Every row of a CSV or Parquet file, read by DuckDB (every CSV value as text, as the batch
-    reads it; the engine's fact parser types it per regulation)."""
-    import duckdb
-
+def _scan(path: str | Path) -> str:
+    """DuckDB's table function reading the file: Parquet as it is typed, a CSV's every field as
+    text (the engine's fact parser types it per regulation, as the batch reads it)."""
     p = Path(path)
     if not p.is_file():
         raise PopulationError(f"no population file {path}")
     quoted = "'" + str(p).replace("'", "''") + "'"
     suffix = p.suffix.lower()
     if suffix == ".parquet":
-        query = f"SELECT * FROM read_parquet({quoted})"
-    elif suffix in (".csv", ".txt"):
-        query = f"SELECT * FROM read_csv({quoted}, header = true, all_varchar = true)"
-    else:
-        raise PopulationError(f"{path}: a population is a .csv or .parquet file")
+        return f"read_parquet({quoted})"
+    if suffix in (".csv", ".txt"):
+        return f"read_csv({quoted}, header = true, all_varchar = true)"
+    raise PopulationError(f"{path}: a population is a .csv or .parquet file")
+
+
+def read_population(path: str | Path) -> Population:
+    """Every row of a CSV or Parquet file, read by DuckDB (every CSV value as text, as the batch
+    reads it; the engine's fact parser types it per regulation)."""
+    import duckdb
+
+    query = f"SELECT * FROM {_scan(path)}"
     con = duckdb.connect()
     try:
         rel = con.sql(query)
@@ -352,17 +357,7 @@ def _grouped(regs: Mapping[str, CheckedRegulation], wanted: Iterable[Wanted]) ->
 def _load(con: DuckDBPyConnection, path: str | Path) -> dict[str, str]:
     """The file as the table `__people` (a row number `__row`, then its columns; a CSV's every
     field as text, trimmed, empty as unknown, as `read_population` reads it); its column types."""
-    p = Path(path)
-    if not p.is_file():
-        raise PopulationError(f"no population file {path}")
-    quoted = "'" + str(p).replace("'", "''") + "'"
-    suffix = p.suffix.lower()
-    if suffix == ".parquet":
-        scan = f"read_parquet({quoted})"
-    elif suffix in (".csv", ".txt"):
-        scan = f"read_csv({quoted}, header = true, all_varchar = true)"
-    else:
-        raise PopulationError(f"{path}: a population is a .csv or .parquet file")
+    scan = _scan(path)
     run = con.execute
     described = run(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     columns = []
