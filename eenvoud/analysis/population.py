@@ -249,7 +249,7 @@ def count(regs: Mapping[str, CheckedRegulation], population: Population,
         except Exception:  # noqa: BLE001 — a date without parameter values: nothing to count
             continue
         numbers = {item: 0 for item in items}
-        used = _read_inputs(reg)
+        used, _asked = _inputs(reg)
         read = 0
         for row in population.rows:
             facts = _facts(reg, row)
@@ -272,19 +272,22 @@ def count(regs: Mapping[str, CheckedRegulation], population: Population,
     return out
 
 
-def _read_inputs(reg: CheckedRegulation) -> set[str]:
-    """The inputs some requirement, amount or document of `reg` reads (through definitions)."""
+def _inputs(reg: CheckedRegulation) -> tuple[set[str], set[str]]:
+    """The inputs some requirement, amount or document of `reg` reads (through definitions), and
+    of those the ones a requirement or amount reads: the ones an open question can be (what only a
+    document reads is no question: documents decide nothing)."""
     from eenvoud.analysis.slices import Dependencies
 
     deps = Dependencies(reg)
-    out: set[str] = set()
+    asked: set[str] = set()
     for r in reg.requirements:
-        out |= deps.of_requirement(r)
+        asked |= deps.of_requirement(r)
     for a in reg.amounts:
-        out |= deps.of_name(a.name)
+        asked |= deps.of_name(a.name)
+    read = set(asked)
     for d in reg.documents:
-        out |= deps.of_document(d)
-    return out
+        read |= deps.of_document(d)
+    return read, asked
 
 
 def _touches(prog: Program, decision: Decision, facts: Mapping[str, Value], category: str, subject: str) -> bool:
@@ -390,7 +393,7 @@ def _count_sql(con: DuckDBPyConnection, prog: SqlProgram, engine: Program, schem
 
     reg = prog.reg
     run = con.execute
-    used, asked = _read_inputs(reg), _asked_inputs(reg)
+    used, asked = _inputs(reg)
     inputs = [i.name for i in prog.inputs]
     numbers = {item: 0 for item in items}
     run(f"CREATE OR REPLACE TEMP TABLE __parsed AS {prog.sql(prog.parse(exp.table_('__people'), schema, []))}")
@@ -461,17 +464,3 @@ def _count_sql(con: DuckDBPyConnection, prog: SqlProgram, engine: Program, schem
                                            and subject not in used):
             numbers[(category, subject)] = read  # read by no rule: the form asks it of everyone
     return numbers, read, unread
-
-
-def _asked_inputs(reg: CheckedRegulation) -> set[str]:
-    """The inputs some requirement or amount of `reg` reads: the ones an open question can be
-    (what only a document reads is no question: documents decide nothing)."""
-    from eenvoud.analysis.slices import Dependencies
-
-    deps = Dependencies(reg)
-    out: set[str] = set()
-    for r in reg.requirements:
-        out |= deps.of_requirement(r)
-    for a in reg.amounts:
-        out |= deps.of_name(a.name)
-    return out
