@@ -171,7 +171,7 @@ def settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decisi
     out = _settle(reg, facts, day, decision, budget)
     if out.decided_by == "rules" and len(out.decision.questions) > 1:
         # out of budget: today's three-valued answer (the same questions), asked in ranked order,
-        # with the look-aheads the budget leaves a fallback (none by default: the cheap order)
+        # with the look-aheads the budget leaves a fallback (`Cost.fallback_rank`; 0: the cheap order)
         prog = default_engine().program(reg, day)
         looks = _caps(budget).fallback_rank // _size(reg, day)
         questions = rank(prog, facts, out.decision.questions, looks)
