@@ -28,9 +28,9 @@ from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import gap, holding
 from eenvoud.analysis.slices import Slice
 from eenvoud.analysis.unused import usage
-from eenvoud.analysis.variables import PERSON_DERIVATIONS
+from eenvoud.analysis.variables import derivations_hold
 from eenvoud.engine.facts import literal_value
-from eenvoud.engine.values import CENT, EvaluationError, Value, years_between
+from eenvoud.engine.values import CENT, EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 
@@ -303,11 +303,7 @@ def fits_date(ctx: Context, facts: dict[str, Value]) -> bool:
     """What ties a case to the date holds for it: `age` is the whole years from `birth_date` to
     the context's date (`variables.derivation_axioms`). Every other domain axiom is the same on
     every date."""
-    for derived, source in PERSON_DERIVATIONS:
-        born = facts.get(source)
-        if derived in facts and isinstance(born, date) and facts[derived] != years_between(born, ctx.day):
-            return False
-    return True
+    return derivations_hold(facts, ctx.day)
 
 
 def relevant_pairs(ctx: Context, x: str) -> list[tuple[dict[str, Value], Value]]:

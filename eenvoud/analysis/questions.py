@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from eenvoud.analysis.variables import PERSON_DERIVATIONS, rule_constants
+from eenvoud.analysis.variables import PERSON_DERIVATIONS, derivations_hold, rule_constants
 from eenvoud.core.lower import lower
 from eenvoud.engine.decision import Question, judge
 from eenvoud.engine.evaluate import Env, Program
@@ -245,11 +245,7 @@ class Ties:
         self.types = {d: inputs[d].type for d in self.derived}
 
     def consistent(self, case: Mapping[str, Value]) -> bool:
-        for d, src in self.pairs:
-            born, age = case.get(src), case.get(d)
-            if isinstance(born, date) and age is not None and years_between(born, self.day) != age:
-                return False
-        return True
+        return derivations_hold(case, self.day, self.pairs)
 
     def repair(self, facts: Mapping[str, Value], completion: dict[str, Value]) -> dict[str, Value] | None:
         """The completion with each derived answer following from its source (or the source moved

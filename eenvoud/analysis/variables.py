@@ -10,6 +10,7 @@ its option in the declaration.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,7 +21,7 @@ import z3
 
 from eenvoud.analysis import dates
 from eenvoud.analysis.terms import TRUE, real
-from eenvoud.engine.values import Value
+from eenvoud.engine.values import Value, years_between
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
@@ -211,6 +212,17 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
 # the derivation as an axiom of its cases, so that no witness pairs an age of 18 with a birth date
 # in 1984. (derived input, the input it is derived from)
 PERSON_DERIVATIONS = (("age", "birth_date"),)
+
+
+def derivations_hold(case: Mapping[str, Value], day: date,
+                     pairs: Iterable[tuple[str, str]] = PERSON_DERIVATIONS) -> bool:
+    """Each derived answer of `case` follows from its source on `day` (`age` is the whole years
+    from `birth_date` to `day`, as `years_between`), where the case gives both."""
+    for derived, source in pairs:
+        born, got = case.get(source), case.get(derived)
+        if isinstance(born, date) and got is not None and got != years_between(born, day):
+            return False
+    return True
 
 
 def derivation_axioms(inputs: dict[str, Var], day: date) -> list[Axiom]:
