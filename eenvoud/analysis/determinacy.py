@@ -87,6 +87,12 @@ class Cost(Budget):
     # 0: the cheap order (what an answer can change, a registry first, the rules' order), about 1
     # ms less per huurtoeslag fallback but its sessions 7.7 questions instead of 4 (bench/README.md)
     fallback_rank: int = 20_000
+    # the solver is asked only when the three-valued decision leaves at most this many questions:
+    # past that the pair queries (two completions of that many open facts) ran out of the budget
+    # for every shipped regulation (bench/settle.py: none of 60 huurtoeslag and kwijtschelding
+    # partial cases with more than 6 settled), so the decision falls back at once, before the
+    # engine's pass
+    open: int = 6
 
     @property
     def rlimit(self) -> int:
@@ -146,7 +152,7 @@ def _looks(reg: CheckedRegulation, day: date, budget: Budget) -> int:
 def _caps(budget: Budget) -> Cost:
     return budget if isinstance(budget, Cost) else \
         Cost(budget.seconds, budget.backstop, units=budget.rlimit, queries=1_000, total=1 << 60, tries=TRIES,
-             stale=TRIES, rank=1 << 60, work=1 << 60, fallback_rank=1 << 60)
+             stale=TRIES, rank=1 << 60, work=1 << 60, fallback_rank=1 << 60, open=1 << 30)
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,9 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
         # 2,000 nodes at the default budget: its hard queries ran out of any budget in reach)
         return Settled(decision, "rules", f"out of budget (a query on this regulation's core, {size:,} nodes, "
                        f"costs more to set up than the {caps.total:,} rlimit units per decision allow)")
+    if len(decision.questions) > caps.open:
+        return Settled(decision, "rules", f"out of budget ({len(decision.questions)} questions open: the solver is "
+                       f"asked with at most {caps.open})")
     open_names = [i.name for i in reg.inputs if i.name not in facts]
     amounts = [a.name for a, _fn in prog.amounts]
     documents = [d.name for d, _fn in prog.documents]
@@ -229,13 +238,15 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
                     stale=caps.stale)
     can_change = dict(shown.can_change)
     open_parts = set(shown.open_parts)
+    # only the parts the three-valued decision left open can differ between completions
+    undecided = _undecided(decision, amounts)
     # 2. Z3 for the rest, lazily: the encoding of (regulation, date) is built once and kept
     z: _Queries | None = None
 
     def queries() -> _Queries:
         nonlocal z
         if z is None:
-            z = _Queries(_encoding(reg, day), facts, open_names, caps, SETUP * size)
+            z = _Queries(_encoding(reg, day), facts, open_names, caps, SETUP * size, refused=decision.eligible is False)
         return z
 
     # relevance: the facts the pass did not show relevant are irrelevant together, or a witness
@@ -243,7 +254,7 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     rest = [x for x in open_names if x not in can_change and x not in idle]
     try:
         while rest:
-            answer = queries().differ(rest, None)
+            answer = queries().differ(rest, undecided)
             match answer:
                 case Unknown():
                     return Settled(decision, "rules", f"not proved for every answer: {answer.reason}")
@@ -264,7 +275,8 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     # open as the engine has it)
     partly = decision
     if "kind" not in open_parts:
-        got = _decided_in_part(prog, reg, facts, decision, shown, open_parts, queries, amounts, documents)
+        got = _decided_in_part(prog, reg, facts, decision, shown, open_parts, queries, amounts, documents,
+                               undecided)
         if isinstance(got, Settled):
             return got
         partly = got
@@ -320,7 +332,7 @@ class _Queries:
     answers kept alike into the one formula it asks about (one call: shared subterms once)."""
 
     def __init__(self, enc: Encoding, facts: Mapping[str, Value], open_names: list[str], budget: Cost,
-                 setup: int = 0):
+                 setup: int = 0, refused: bool = False):
         self.enc = enc
         self.left = budget.queries  # solver queries this decision may still ask
         self.units = budget.total  # and rlimit units (set-ups included)
@@ -328,6 +340,10 @@ class _Queries:
         self.terms = _terms(enc)
         self.open_names = open_names
         self.budget = budget
+        # refused whatever the answers (the three-valued decision says not eligible: Kleene's is
+        # sound): only documents can differ, and no completion is an error (a failing requirement
+        # comes first), so a document part is the document's terms alone, not the core's errors
+        self.refused = refused
         self.known: list[tuple[z3.ExprRef, z3.ExprRef]] = []
         for name, value in facts.items():
             if name in enc.inputs:
@@ -360,7 +376,7 @@ class _Queries:
         """One query on a fresh solver given the whole of it at once (Z3 then preprocesses it as
         one problem: the known facts are numerals, most of the outcome folds away), under the
         budget's resource limit: the same answer on any machine."""
-        formula = self.terms.differ(parts)
+        formula = self.terms.differ(parts, self.refused)
         if z3.is_false(formula):
             return Proved(())
         rlimit = min(self.budget.rlimit, self.units - self.setup)
@@ -429,10 +445,13 @@ class _Terms:
         self.amounts = list(enc.amounts)
         self.documents = list(enc.documents)
         self._lock = threading.Lock()
-        self._formulas: dict[tuple[str, ...] | None, z3.BoolRef] = {}
+        self._formulas: dict[tuple[tuple[str, ...], bool] | None, z3.BoolRef] = {}
 
-    def _part(self, part: str) -> z3.BoolRef:
+    def _part(self, part: str, refused: bool) -> z3.BoolRef:
         a, b = self.whole, self.other
+        if refused and part.startswith("document:"):
+            k = self.documents.index(part.partition(":")[2])
+            return differ(a.documents[k], b.documents[k])
         if part == "kind":
             return z3.Or(differ(a.ne, b.ne), differ(a.err, b.err))
         kind, _, name = part.partition(":")
@@ -442,14 +461,16 @@ class _Terms:
         k = self.documents.index(name)
         return conjunction([negate(a.err), negate(b.err), differ(a.documents[k], b.documents[k])])
 
-    def differ(self, parts: list[str] | None) -> z3.BoolRef:
-        key = None if parts is None else tuple(parts)
+    def differ(self, parts: list[str] | None, refused: bool = False) -> z3.BoolRef:
+        """`refused`: every completion is refused (see `_Queries`); the parts are documents."""
+        key = None if parts is None else (tuple(parts), refused)
         with self._lock:
             got = self._formulas.get(key)
             if got is None:
                 got = outcomes_differ(self.whole, self.other) if parts is None else \
-                    disjunction([self._part(p) for p in parts])
-                self._formulas[key] = got
+                    disjunction([self._part(p, refused) for p in parts])
+                if len(self._formulas) < 1024:  # the parts a decision leaves open: a few sets per regulation
+                    self._formulas[key] = got
         return got
 
 
@@ -464,7 +485,7 @@ def _terms(enc: Encoding) -> _Terms:
 
 def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, Value], decision: Decision,
                      shown: Pass, open_parts: set[str], queries: Callable[[], _Queries], amounts: list[str],
-                     documents: list[str]) -> Decision | Settled:
+                     documents: list[str], undecided: list[str]) -> Decision | Settled:
     """The parts of the outcome that every answer leaves alike, when the whole does not: whether
     the case is eligible, each amount, each document (the partner's answer may change a document
     and nothing else: then eligibility is decided and only the document waits)."""
@@ -481,6 +502,7 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
     # asked of an eligible sample only (eligibility alike: every completion is eligible then)
     todo = ["kind", *(f"amount:{name}" for name in amounts if done.eligible and f"amount:{name}" not in open_parts)]
     todo += [f"document:{name}" for name in documents if f"document:{name}" not in open_parts]
+    todo = [p for p in todo if p in undecided]
     while todo:
         answer = q.differ(q.open_names, todo)
         if isinstance(answer, Unknown):
@@ -517,6 +539,22 @@ def _whole_outcome(enc: Encoding) -> Outcome:
         return got
     out = enc.outcome()
     enc.memo["outcome"] = out
+    return out
+
+
+def _undecided(d: Decision, amounts: list[str]) -> list[str]:
+    """The parts of the outcome ("kind", "amount:NAME", "document:NAME") that the engine's
+    three-valued decision leaves open. Kleene's evaluation is sound: a part it decided with facts
+    missing is that for every completion, so only these can differ between two completions (not
+    eligible: a requirement fails whatever the answers, the amounts are nil; eligible: an error in
+    an amount or a document still open can change the kind). Asking Z3 about these alone spares
+    it the amounts' arithmetic when the case is refused and only a document waits."""
+    out = [] if d.eligible is False else ["kind"]
+    if d.eligible is True:
+        out += [f"amount:{name}" for name in amounts if d.amounts.get(name) is None]
+    elif d.eligible is None:
+        out += [f"amount:{name}" for name in amounts]
+    out += [f"document:{doc['document']}" for doc in d.documents if doc["required"] is None]
     return out
 
 
