@@ -14,6 +14,7 @@ from fastapi_offline import FastAPIOffline
 
 from eenvoud.api import describe, errors
 from eenvoud.api.analysis import Analyses
+from eenvoud.api.hot import HotRoutes
 from eenvoud.api.keys import ApiKeys
 from eenvoud.api.limits import MAX_BODY, BodyLimit
 from eenvoud.api.routes import analysis, decisions, diff, eligibility, health, matrix, playground, regulations
@@ -104,6 +105,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static", check_dir=False), name="static")
     errors.install(app)
     _document(app, sorted(library.regulations))
+    app.add_middleware(HotRoutes, api=app)  # innermost: POST /regulations/{id}/eligibility past FastAPI's routing
     app.add_middleware(playground.OfflinePages)  # /docs, /redoc, /playground load from this server only
     app.add_middleware(BodyLimit, max_body=max_body)
     app.add_middleware(KeyCheck, keys=app.state.keys)  # before the body is read

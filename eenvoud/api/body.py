@@ -98,7 +98,12 @@ def is_json(content_type: str | None) -> bool:
 
 async def exact_json(request: Request) -> Any:
     raw = await request.body()  # read first: a body over the limit is a 413 whatever its type
-    if not is_json(request.headers.get("content-type")):
+    return parse_json(raw, request.headers.get("content-type"))
+
+
+def parse_json(raw: bytes, content_type: str | None) -> Any:
+    """The body, read exactly (see the module's docstring); `content_type` as the header gave it."""
+    if not is_json(content_type):
         raise HTTPException(415, 'the body must be JSON, sent with the header "Content-Type: application/json"')
     if not raw.strip():
         raise ClientError.at(["body"], 'the request needs a JSON body, like {"date": "2025-01-01", "facts": {}}',
@@ -128,7 +133,11 @@ async def eligibility_request(request: Request, scope: Callable[[], tuple[TypesO
                               ) -> EligibilityRequest:
     """The body, checked. `scope()` gives the input types accepted and how to say that a name is
     not among them; it is asked only once the body's shape is right (it may raise a 404)."""
-    data = await exact_json(request)
+    return eligibility_body(await exact_json(request), scope)
+
+
+def eligibility_body(data: Any, scope: Callable[[], tuple[TypesOf, Callable[[str], str]]]) -> EligibilityRequest:
+    """`eligibility_request` on a body already parsed by `parse_json`."""
     if not isinstance(data, dict):
         raise ClientError.at(["body"], 'expected a JSON object like {"date": "2025-01-01", "facts": {}}',
                              "model_type")

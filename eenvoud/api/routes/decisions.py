@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import Field, ValidationError
+from starlette.types import Scope
 
 from eenvoud.api.body import exact_json
 from eenvoud.api.errors import ClientError, pydantic_errors
@@ -86,13 +87,18 @@ def key_names(env: Mapping[str, str] | None = None) -> dict[bytes, str]:
 def caller(request: Request) -> str | None:
     """Who asked: the name of the API key used, or `key sha256:<first 12 hex digits of its hash>`
     for a key without a name; None on an open server."""
-    if not request.app.state.keys.required:
+    return caller_in(request.app.state, request.scope)
+
+
+def caller_in(state: Any, scope: Scope) -> str | None:
+    """`caller` from the app's state and the request's ASGI scope (for the hot path, hot.py)."""
+    if not state.keys.required:
         return None
-    token = bearer_token(request.scope)
+    token = bearer_token(scope)
     if token is None:
         return None
     h = digest(token)
-    name: str | None = request.app.state.key_names.get(h)
+    name: str | None = state.key_names.get(h)
     return name if name is not None else f"key sha256:{h.hex()[:12]}"
 
 
@@ -101,12 +107,17 @@ def caller(request: Request) -> str | None:
 
 async def store(audit: Audit, made: Made) -> Response:
     """Answer only once the decision is stored: an unstored decision is not given."""
+    await stored(audit, made)
+    return Response(made.body, media_type=JSON, headers={DECISION_HEADER: made.id})
+
+
+async def stored(audit: Audit, made: Made) -> None:
+    """Return once `made` is stored; a 503 when the store failed."""
     try:
         await audit.save_async(made)
     except Exception as exc:
         log.error("the decision store failed: %s", type(exc).__name__)  # never the message: it may quote facts
         raise HTTPException(503, "the decision could not be stored, so it is not given; try again later") from None
-    return Response(made.body, media_type=JSON, headers={DECISION_HEADER: made.id})
 
 
 def _audit(request: Request) -> Audit:

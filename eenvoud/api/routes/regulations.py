@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from eenvoud.api.body import eligibility_request, regulation_scope
+from eenvoud.api.body import eligibility_body, exact_json, regulation_scope
 from eenvoud.api.models import RegulationDetail, RegulationSummary
 from eenvoud.api.routes.common import (
     INVALID,
@@ -19,7 +19,8 @@ from eenvoud.api.routes.common import (
     request_body,
     service,
 )
-from eenvoud.api.routes.decisions import StoredDecisionOut, caller, store
+from eenvoud.api.routes.decisions import DECISION_HEADER, StoredDecisionOut, caller, stored
+from eenvoud.api.service import Service
 
 JSON = "application/json"
 
@@ -56,10 +57,21 @@ def router(examples: dict[str, Any]) -> APIRouter:
         openapi_extra=request_body(examples),
     )
     async def eligibility(regulation_id: RegulationId, request: Request) -> Response:
-        svc = service(request)
-        body = await eligibility_request(request, lambda: regulation_scope(svc.regulation(regulation_id)))
-        if svc.audit is None:
-            return Response(svc.decide(regulation_id, body), media_type=JSON)
-        return await store(svc.audit, svc.decide_for_store(regulation_id, body, caller(request)))
+        # nearly every request is one of these: hot.py answers them before FastAPI routes them, with
+        # the same `decide`; this route documents them and answers any that reach FastAPI
+        data = await exact_json(request)
+        body, decision_id = await decide(service(request), regulation_id, data, caller(request))
+        return Response(body, media_type=JSON, headers=None if decision_id is None else {DECISION_HEADER: decision_id})
 
     return r
+
+
+async def decide(svc: Service, regulation_id: str, data: Any, who: str | None) -> tuple[bytes, str | None]:
+    """One case decided from its parsed body (`body.parse_json`): the answer's bytes, and the id under
+    which the decision is stored (None when the server keeps none); stored before this returns."""
+    body = eligibility_body(data, lambda: regulation_scope(svc.regulation(regulation_id)))
+    if svc.audit is None:
+        return svc.decide(regulation_id, body), None
+    made = svc.decide_for_store(regulation_id, body, who)
+    await stored(svc.audit, made)
+    return made.body, made.id
