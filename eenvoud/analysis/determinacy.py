@@ -218,17 +218,24 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
         return Settled(decision, "rules", "the facts given contradict each other (a derived fact and its source)")
     caps = _caps(budget)
     size = _size(reg, day)
-    if caps.total - SETUP * size < caps.units:
-        # the set-up of one query (charged by the core's size) leaves less than one query's search:
-        # decided before the engine's pass, which only serves the solver (the kindgebonden budget's
-        # 2,000 nodes at the default budget: its hard queries ran out of any budget in reach)
-        return Settled(decision, "rules", f"out of budget (a query on this regulation's core, {size:,} nodes, "
-                       f"costs more to set up than the {caps.total:,} rlimit units per decision allow)")
     if len(decision.questions) > caps.open:
         return Settled(decision, "rules", f"out of budget ({len(decision.questions)} questions open: the solver is "
                        f"asked with at most {caps.open})")
-    open_names = [i.name for i in reg.inputs if i.name not in facts]
     amounts = [a.name for a, _fn in prog.amounts]
+    # only the parts the three-valued decision left open can differ between completions
+    undecided = _undecided(decision, amounts)
+    refused = decision.eligible is False
+    try:
+        setup = _setup(reg, day, undecided, refused)
+    except NoValue:
+        return Settled(decision, "rules", "the regulation cannot be encoded on this date")
+    if caps.total - setup < caps.units:
+        # the set-up of one query leaves no query's search: decided before the engine's pass,
+        # which only serves the solver (the kindgebonden budget's 2,000 nodes: a query about its
+        # eligibility or amounts costs more to set up than the default budget allows)
+        return Settled(decision, "rules", f"out of budget (a query on this regulation's core, {size:,} nodes, "
+                       f"costs more to set up than the {caps.total:,} rlimit units per decision allow)")
+    open_names = [i.name for i in reg.inputs if i.name not in facts]
     documents = [d.name for d, _fn in prog.documents]
     # 1. the engine: a fact its three-valued evaluation does not read is no question; the others
     # are tried on a few completions, and what those show needs no solver
@@ -238,15 +245,13 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
                     stale=caps.stale)
     can_change = dict(shown.can_change)
     open_parts = set(shown.open_parts)
-    # only the parts the three-valued decision left open can differ between completions
-    undecided = _undecided(decision, amounts)
     # 2. Z3 for the rest, lazily: the encoding of (regulation, date) is built once and kept
     z: _Queries | None = None
 
     def queries() -> _Queries:
         nonlocal z
         if z is None:
-            z = _Queries(_encoding(reg, day), facts, open_names, caps, SETUP * size, refused=decision.eligible is False)
+            z = _Queries(_encoding(reg, day), facts, open_names, caps, setup, refused=refused)
         return z
 
     # relevance: the facts the pass did not show relevant are irrelevant together, or a witness
@@ -274,14 +279,27 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
     # 3. the parts every answer leaves alike (only when eligibility is: else the decision stays
     # open as the engine has it)
     partly = decision
+    # pairs of completions that differ in their kind (eligible, not eligible, an error): walked
+    # below, they show which answers can change eligibility
+    kinds: list[tuple[Mapping[str, Value], Mapping[str, Value]]] = []
     if "kind" not in open_parts:
         got = _decided_in_part(prog, reg, facts, decision, shown, open_parts, queries, amounts, documents,
-                               undecided)
+                               undecided, kinds)
         if isinstance(got, Settled):
             return got
         partly = got
     else:
         partly = _not_decided(decision)
+    if partly.eligible is None:
+        # an answer that can make the rules fail (or refuse the case) can change eligibility, even
+        # where its witness pair showed only an amount change: say so in its `can_change`
+        first = shown.completions[0] if shown.completions else None
+        other = next((c for c in shown.completions if first is not None and c[1][0] != first[1][0]), None)
+        if first is not None and other is not None:
+            kinds.append((first[0], other[0]))
+        for one, two in kinds:
+            for x in _flips(prog, facts, open_names, one, two):
+                can_change[x] = ("eligible", *(c for c in can_change.get(x, ()) if c != "eligible"))
     # 4. only the relevant questions, ranked by how much an answer settles
     by_input = {q.input: q for q in decision.questions}
     candidates = [by_input.get(i.name) or Question(i.name, i.label, i.registry, (), judged=i.judged)
@@ -323,6 +341,27 @@ def _walk(prog: Program, facts: Mapping[str, Value], open_names: list[str], rest
     if tied.consistent(current):
         open_parts |= parts_differ(start, before, amounts, documents)
     return found
+
+
+def _flips(prog: Program, facts: Mapping[str, Value], open_names: list[str], one: Mapping[str, Value],
+           two: Mapping[str, Value]) -> set[str]:
+    """Go from completion `one` to `two` one answer at a time with the engine: the answers whose
+    step changes the kind of outcome (eligible, not eligible, an error) can change eligibility (a
+    pair of cases differing in that answer alone, replayed)."""
+    tied = Ties(prog)
+    current = {**facts, **{y: one[y] for y in open_names}}
+    before = full_outcome(prog, current)
+    out: set[str] = set()
+    sources = {src for _d, src in tied.pairs}
+    for x in sorted(open_names, key=lambda y: (y in tied.derived) * 2 + (y in sources)):
+        if x not in two or two[x] == current[x]:
+            continue
+        step = {**current, x: two[x]}
+        after = full_outcome(prog, step)
+        if before[0] != after[0] and tied.witness({}, current, step, x):
+            out.add(x)
+        current, before = step, after
+    return out
 
 
 class _Queries:
@@ -446,6 +485,7 @@ class _Terms:
         self.documents = list(enc.documents)
         self._lock = threading.Lock()
         self._formulas: dict[tuple[tuple[str, ...], bool] | None, z3.BoolRef] = {}
+        self._nodes: dict[tuple[tuple[str, ...], bool] | None, int] = {}
 
     def _part(self, part: str, refused: bool) -> z3.BoolRef:
         a, b = self.whole, self.other
@@ -473,6 +513,26 @@ class _Terms:
                     self._formulas[key] = got
         return got
 
+    def nodes(self, parts: list[str] | None, refused: bool = False) -> int:
+        """The size of `differ(parts, refused)` in Z3 nodes, counted once per formula."""
+        key = None if parts is None else (tuple(parts), refused)
+        with self._lock:
+            got = self._nodes.get(key)
+        if got is None:
+            got = _count(self.differ(parts, refused))
+            with self._lock:
+                if len(self._nodes) < 1024:
+                    self._nodes[key] = got
+        return got
+
+
+def _setup(reg: CheckedRegulation, day: date, parts: list[str], refused: bool) -> int:
+    """A query's set-up in rlimit units (the known facts and the answers kept alike substituted,
+    the formula asserted and preprocessed): `SETUP` per node of the core, times the share of the
+    pair's whole formula that the query's `parts` take (a refused case's documents: a few nodes)."""
+    terms = _terms(_encoding(reg, day))
+    return -(-SETUP * _size(reg, day) * terms.nodes(parts, refused) // max(1, terms.nodes(None)))
+
 
 def _terms(enc: Encoding) -> _Terms:
     got = enc.memo.get("determinacy")
@@ -485,7 +545,8 @@ def _terms(enc: Encoding) -> _Terms:
 
 def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, Value], decision: Decision,
                      shown: Pass, open_parts: set[str], queries: Callable[[], _Queries], amounts: list[str],
-                     documents: list[str], undecided: list[str]) -> Decision | Settled:
+                     documents: list[str], undecided: list[str],
+                     kinds: list[tuple[Mapping[str, Value], Mapping[str, Value]]]) -> Decision | Settled:
     """The parts of the outcome that every answer leaves alike, when the whole does not: whether
     the case is eligible, each amount, each document (the partner's answer may change a document
     and nothing else: then eligibility is decided and only the document waits)."""
@@ -513,6 +574,8 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
         a = full_outcome(prog, {**facts, **{y: answer.case[y] for y in q.open_names}})
         b = full_outcome(prog, {**facts, **{y: answer.also.get(y, answer.case[y]) for y in q.open_names}})
         seen = parts_differ(a, b, amounts, documents) & set(todo)
+        if "kind" in seen:
+            kinds.append((answer.case, {y: answer.also.get(y, answer.case[y]) for y in q.open_names}))
         if "kind" in seen or (not seen and "kind" in todo):
             # eligibility is open (or the pair does not say what differs: no claim); where the
             # requirements alone gave an answer, the pair differs in an error: not decided either
@@ -531,6 +594,13 @@ def _decided_in_part(prog: Program, reg: CheckedRegulation, facts: Mapping[str, 
                          "eligible" if done.eligible else "not eligible", is_dutch(decision.explanation))
     return replace(decision, eligible=done.eligible, amounts=decided_amounts, documents=docs,
                    explanation=(*_without_conclusion(decision.explanation), line), decided_by="solver")
+
+
+def _count(formula: z3.BoolRef) -> int:
+    """The formula's size in Z3 nodes (shared ones once), counted by Z3."""
+    goal = z3.Goal()
+    goal.add(formula)
+    return int(z3.Z3_goal_num_exprs(goal.ctx.ref(), goal.goal))
 
 
 def _whole_outcome(enc: Encoding) -> Outcome:

@@ -107,6 +107,13 @@ def _law(generated: tuple[str, dict[str, list[object]]], data: st.DataObject, bu
                     if value is not None:
                         assert full.amounts[name] == value, (text, facts, name)
     if settled.decided_by == "solver":
+        for q in d.questions:
+            if q.can_change is None or "eligible" not in q.can_change:
+                continue
+            # `eligible` in what a question can change: two completions differing in its answer
+            # alone differ in their kind (eligible, not eligible, an error)
+            assert any(outcomes[tuple(c.items())].outcome != outcomes[tuple({**c, q.input: v}.items())].outcome
+                       for c in completions for v in domains[q.input]), (text, facts, q.input)
         asked = {q.input for q in d.questions}
         for x in open_names:
             if x in asked:
@@ -239,8 +246,9 @@ def test_a_question_that_can_change_eligibility_comes_before_one_that_changes_on
 
 
 def test_the_default_budget_is_one_per_decision_and_past_it_the_answer_is_the_rules_marked() -> None:
-    # the kindgebonden budget's core costs more to set up than the default's total: no query, the
-    # three-valued answer marked as such; the same facts with a budget that pays for it are asked
+    # 17 questions open on the kindgebonden budget: past the default's `open` (and a query about its
+    # eligibility costs more to set up than the default's total): no query, the three-valued answer
+    # marked as such
     reg = Library.load(["rules"]).regulations["kindgebonden_budget"]
     assert isinstance(DEFAULT_BUDGET, Cost) and DEFAULT_BUDGET.backstop is False  # no clock
     facts = {"has_partner": False}
@@ -248,7 +256,7 @@ def test_the_default_budget_is_one_per_decision_and_past_it_the_answer_is_the_ru
     settled = settle(reg, facts, DAY)
     # decided before the engine's pass (which only serves the solver): the three-valued answer
     assert settled.decided_by == "rules"
-    assert settled.note is not None and "budget" in settled.note and "set up" in settled.note
+    assert settled.note is not None and "out of budget" in settled.note
     assert set(settled.decision.missing) == set(three_valued.missing)
     assert settled.decision.eligible == three_valued.eligible
     assert {q.input for q in settled.decision.questions} == {q.input for q in three_valued.questions}
@@ -300,3 +308,15 @@ def test_an_answer_that_can_still_make_the_rules_fail_leaves_the_case_undetermin
         assert "b" in {q.input for q in settled.decision.questions}
         assert settled.decision.explanation[-1] == \
             "Conclusion: undetermined: an answer to `b` can still make the rules fail."
+
+
+def test_an_answer_that_can_make_the_rules_fail_can_change_eligibility() -> None:
+    # b = 2 falls in the bracket's gap (an error), other answers only change the amount: a failing
+    # completion leaves eligibility undetermined, so the question says it can change eligibility
+    reg = load_text(GAP, "g.rules")
+    for budget in (BUDGET, DEFAULT_BUDGET):
+        settled = settle(reg, {"a": 1, "p": True}, DAY, budget=budget)
+        assert settled.decided_by == "solver"
+        (question,) = settled.decision.questions
+        assert question.input == "b"
+        assert question.can_change == ("eligible", "pay")
