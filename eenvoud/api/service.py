@@ -24,14 +24,18 @@ from eenvoud.ir.checked import CheckedRegulation
 from eenvoud.library import Library
 
 
-def dump(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_iso).encode()
-
-
 def _iso(x: object) -> str:
     if isinstance(x, date):
         return x.isoformat()
     raise TypeError(f"{type(x).__name__} is not JSON")
+
+
+# built once (json.dumps with options builds an encoder each call); answers are trees, not graphs
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_iso, check_circular=False).encode
+
+
+def dump(data: Any) -> bytes:
+    return _dump(data).encode()
 
 
 class Service:

@@ -44,9 +44,14 @@ class CannotReplay(Exception):
     """A decision whose facts are gone (the retention run) or cannot be read (a key rotated away)."""
 
 
+# one encoder for every decision (json.dumps with options builds a new one each call); no cycle
+# check: a decision is a tree of plain values built by to_json()
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def encode(data: Any) -> bytes:
     """A decision's bytes, as the API returns them."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _encode(data).encode()
 
 
 def facts_json(facts: Any) -> str:
