@@ -34,10 +34,10 @@ def exemptions(ctx: Context) -> None:
             shown = f"`unless {text(ex.condition)}`"
             mine = terms.exemptions[i]
             rest = [negate(x) for j, x in enumerate(terms.exemptions) if j != i]
-            answer = prover.check(others + domain, [negate(terms.condition), *rest, mine])
+            answer = prover.check(others + domain, [negate(terms.condition), *rest, mine], witness=False)
             match answer:
                 case Proved():
-                    alone = prover.check(domain, [mine])
+                    alone = prover.check(domain, [mine], witness=False)
                     if isinstance(alone, Proved):
                         why = "it can never hold" + _domains(alone.core)
                         because = list(alone.core)
@@ -54,7 +54,7 @@ def exemptions(ctx: Context) -> None:
                             proposal=f"remove {shown} from `{r.name}`")
                 case Unknown():
                     ctx.undecided("dead_exemption", subject, ex, answer.reason)
-            answer = prover.check(others + domain, [negate(mine)])
+            answer = prover.check(others + domain, [negate(mine)], witness=False)
             match answer:
                 case Proved():
                     reqs = [c for c in answer.core if c in s.requirements]

@@ -44,6 +44,10 @@ BACKSTOP_FACTOR = 20
 # A decimal input in a witness is searched on this grid when the first model gave it a value with
 # no finite decimal expansion (like 1/3), which no rule file or JSON fact can state.
 DECIMAL_GRID = 10 ** 6
+# The assumption solver's share of the budget per query: it answers the generated sets' questions
+# in a fraction of a millisecond, and what it leaves open goes on to the fresh solvers, so that a
+# query it cannot settle costs little more than before.
+ASSUMED_SHARE = 16
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class Prover:
         self.stats = stats
         self.meaning: dict[str, z3.BoolRef] = {}
         self._literal: dict[str, z3.BoolRef] = {}
+        self._order: dict[str, int] = {}  # name -> when it was named: the order of canonical cores
         self._by_literal: dict[int, str] = {}
         self._extra: dict[int, z3.BoolRef] = {}
         self._extra_meaning: dict[int, z3.BoolRef] = {}  # literal id -> formula
@@ -125,6 +130,12 @@ class Prover:
         # the incremental solver, made when a query first needs it (most never do): every named
         # formula and every query's own formula so far, each under its literal
         self._shared: z3.Solver | None = None
+        # the assumption solver, made when first needed: Z3's SMT solver with its default settings,
+        # kept for the prover's life, holding `literal => formula` for each formula a query on it
+        # has assumed so far; for questions whose only answer is sat or unsat (see `check`'s
+        # `witness`, and the minimisation of cores)
+        self._assumed: z3.Solver | None = None
+        self._assumed_holds: set[int] = set()
 
     @property
     def solver(self) -> z3.Solver:
@@ -160,6 +171,7 @@ class Prover:
             if self._shared is not None:
                 self._shared.add(lit == formula)
             self._literal[name] = lit
+            self._order[name] = len(self._order)
             self._by_literal[lit.get_id()] = name
             self.meaning[name] = formula
         return name
@@ -188,17 +200,31 @@ class Prover:
         return got
 
     def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True,
-              also: Sequence[Var] = (), quick: bool = False) -> Answer:
+              also: Sequence[Var] = (), quick: bool = False, witness: bool = True) -> Answer:
         """Are `assume` (named formulas) and `extra` (this query's own formulas) satisfiable
         together with the background? `also`: copies of inputs the query made, decoded into the
         witness too. `quick`: one solver of its own on a sixteenth of the budget and nothing
         further, an unsat answer without its core: for a hint (the query narrowed to look for a
-        case near a known one), where Unknown costs little and the full query follows."""
+        case near a known one), where Unknown costs little and the full query follows.
+        `witness=False`: the caller reads a Refuted answer as "satisfiable" only, never its case
+        (which is then left empty): the question goes first to the prover's assumption solver,
+        whose models differ from the fresh solvers' (what it learnt from earlier queries steers
+        it), and which answers in a fraction of their time. The core of a Proved answer is the
+        same either way (see `_minimize`)."""
         extra = [x for x in extra if not z3.is_true(x)]
         if any(z3.is_false(x) for x in extra):
             self.stats.queries += 1  # settled by the term constructors: the formula folded to false
             return Proved(())
         lits = [self._literal[a] for a in assume] + [self._extra_literal(x) for x in extra]
+        extra_lits = lits[len(assume):]
+        if not witness and not quick:
+            result = self._ask(lits)
+            if result == z3.sat:
+                return Refuted({}, self._model())
+            if result == z3.unsat:
+                core = self._named_core(self._assumed_solver().unsat_core())
+                return Proved(self._minimize(list(assume), extra_lits, core) if minimize
+                              else tuple(a for a in assume if a in core))
         if quick:
             solver = self._query_solver(lits, self.budget.rlimit // 16)
             result = self._run(solver, lits)
@@ -219,10 +245,9 @@ class Prover:
         if result == z3.sat:
             return self._refuted(solver.model(), lits, also)
         if result == z3.unsat:
-            core = [self._by_literal[c.get_id()] for c in solver.unsat_core() if c.get_id() in self._by_literal]
-            if minimize:
-                core = self._minimize(core, [lits[len(assume) + i] for i in range(len(extra))])
-            return Proved(tuple(a for a in assume if a in core))
+            core = self._named_core(solver.unsat_core())
+            return Proved(self._minimize(list(assume), extra_lits, core) if minimize
+                          else tuple(a for a in assume if a in core))
         # Out of budget. Retry once on a fresh solver that is given the whole query at once, with
         # no assumptions: Z3 then preprocesses it as one problem (solving equations, lifting
         # `if`s), which often settles at once what the incremental solver could not.
@@ -236,8 +261,8 @@ class Prover:
             return Unknown(_reason(self._last_reason, self.budget))
         if not minimize:
             return Proved(tuple(assume))
-        core = self._explain([], list(assume), extra)
-        return Proved(tuple(a for a in assume if a in core))
+        needed = self._explain([], list(assume), extra)
+        return Proved(tuple(a for a in assume if a in needed))
 
     def _query_solver(self, lits: Sequence[z3.BoolRef], rlimit: int, relevancy: bool = True) -> z3.Solver:
         """A fresh solver (with relevancy filtering unless told) holding the background and the
@@ -288,22 +313,70 @@ class Prover:
             self.stats.queries += 1
             self.stats.seconds += time.perf_counter() - start
 
-    def _minimize(self, core: list[str], extra: list[z3.BoolRef]) -> list[str]:
-        """Drop each cited assumption the proof does not need (deletion, one query each on a
-        solver of its own, on a quarter of the budget), so that what a finding says "because" of
-        is a minimal set. A deletion query that is undecided keeps the element: the result is
-        always a core, at worst not the smallest."""
-        kept = list(core)
-        for name in list(core):
-            if name not in kept:
-                continue
-            trial = [self._literal[k] for k in kept if k != name] + extra
-            solver = self._query_solver(trial, self.budget.rlimit // 4)
-            result = self._run(solver, trial)
+    def _named_core(self, core: Iterable[z3.BoolRef]) -> set[str]:
+        return {self._by_literal[c.get_id()] for c in core if c.get_id() in self._by_literal}
+
+    def _minimize(self, given: list[str], extra: list[z3.BoolRef], core: set[str]) -> tuple[str, ...]:
+        """The canonical minimal core among `assume`, given that `core` (a subset) and `extra` are
+        unsat: the one deletion keeps when it tries the formulas in the order they were named, last
+        first (a slice's prover names the domain axioms, then the requirements in file order: a
+        core is preferably of domains and early requirements). It depends on which
+        subsets are unsat, not on which of several cores Z3 happens to return (that depends on the
+        numbering of its terms, so on what else was encoded before: a smaller library loaded, a
+        solver shared between queries). Z3's cores only make it cheaper: the last element of the
+        core Z3 returned is the first one deletion cannot drop when what comes before it is
+        satisfiable, so that a core Z3 returns already minimal costs one satisfiable query per
+        element, as deletion from that core did. An undecided query keeps the element: the result
+        is always a core, at worst not the smallest.
+
+        Deletion last first keeps x_k, with K the elements kept so far (all after x_k), exactly
+        when K with x_1 .. x_{k-1} is satisfiable; the k of the next element kept is the least k
+        for which K with x_1 .. x_k is unsat, and a core of K with x_1 .. x_j bounds it by its
+        last element."""
+        assume = sorted(dict.fromkeys(given), key=lambda a: self._order[a])
+        position = {a: i for i, a in enumerate(assume)}
+        chosen: list[str] = []  # kept, last first
+        known = set(core)  # a core within chosen and assume[:hi]
+        while True:
+            rest = [position[a] for a in known if a not in chosen]
+            if not rest:
+                return tuple(a for a in given if a in chosen)
+            k = max(rest)
+            trial = [self._literal[a] for a in (*chosen, *assume[:k])] + extra
+            result = self._ask(trial)
             if result == z3.unsat:
-                used = {self._by_literal.get(c.get_id()) for c in solver.unsat_core()}
-                kept = [k for k in kept if k != name and k in used]
-        return kept
+                known = self._named_core(self._assumed_solver().unsat_core())
+                continue
+            if result == z3.unknown:
+                # once more on a solver of its own, as the first answer to a query is sought
+                solver = self._query_solver(trial, self.budget.rlimit // 4)
+                if self._run(solver, trial) == z3.unsat:
+                    known = self._named_core(solver.unsat_core())
+                    continue
+            chosen.append(assume[k])
+
+    def _assumed_solver(self) -> z3.Solver:
+        if self._assumed is None:
+            self._assumed = z3.SimpleSolver()
+            self._assumed.set("rlimit", self.budget.rlimit // ASSUMED_SHARE)
+            self._assumed.set("timeout", self.budget.timeout_ms)
+            for b in self.background:
+                self._assumed.add(b)
+        return self._assumed
+
+    def _ask(self, lits: Sequence[z3.BoolRef]) -> z3.CheckSatResult:
+        """`lits` on the assumption solver: each formula is added once (under its literal, which
+        a query that does not assume it leaves free), then every query is a check with
+        assumptions, with no solver to build."""
+        solver = self._assumed_solver()
+        for lit in lits:
+            if lit.get_id() not in self._assumed_holds:
+                self._assumed_holds.add(lit.get_id())
+                solver.add(self._implication(lit))
+        return self._run(solver, list(lits))
+
+    def _model(self) -> z3.ModelRef:
+        return self._assumed_solver().model()
 
     def _refuted(self, model: z3.ModelRef, lits: list[z3.BoolRef], also: Sequence[Var]) -> Answer:
         try:

@@ -51,7 +51,8 @@ def contradictions(ctx: Context) -> None:
         if isinstance(answer, Proved):
             # is anyone eligible at all, errors aside? If so, every such case is an error
             bare = prover.check(s.requirements + ctx.domain(s),
-                                [negate(disjunction(ctx.enc.requirement_error(r) for r in s.requirements))])
+                                [negate(disjunction(ctx.enc.requirement_error(r) for r in s.requirements))],
+                                witness=False)
             answer = bare if not isinstance(bare, Refuted) else Proved(())
         match answer:
             case Refuted():
@@ -110,9 +111,10 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
         others = [x for x in kept if x != r]
         query = [errors.matters(r, others)]
         hint = _hint(ctx, r, others, bounds, domain, texts)
-        answer = prover.check(hint + domain, query) if hint is not None else None
+        # only whether a case exists that fails r alone matters, never the case: witness=False
+        answer = prover.check(hint + domain, query, witness=False) if hint is not None else None
         if not isinstance(answer, Proved):
-            answer = prover.check(others + domain, query)
+            answer = prover.check(others + domain, query, witness=False)
         match answer:
             case Proved():
                 kept.remove(r)
