@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from questions import DAY, constants, draw, person  # noqa: E402
 
 from eenvoud.analysis import determinacy  # noqa: E402
+from eenvoud.analysis import questions as ranking  # noqa: E402
 from eenvoud.engine.decision import default_engine  # noqa: E402
 from eenvoud.engine.values import Value  # noqa: E402
 from eenvoud.ir.checked import CheckedRegulation  # noqa: E402
@@ -92,6 +93,7 @@ def main() -> None:
         solver = fallback = 0
         for facts in cases:
             determinacy._SETTLED.clear()
+            ranking._GAINS.clear()  # the ranking's look-aheads, kept per facts
             first = engine.decide(reg, facts, DAY)  # today's decision: what settling costs on top of it
             start = time.process_time()
             got = determinacy.settle(reg, facts, DAY, first)

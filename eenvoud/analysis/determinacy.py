@@ -37,6 +37,7 @@ from eenvoud.analysis.inputs import copy_of
 from eenvoud.analysis.outcomes import differ, outcomes_differ
 from eenvoud.analysis.prover import Answer, Budget, Proved, Refuted, Unknown
 from eenvoud.analysis.questions import (
+    RANK_MIN,
     TRIES,
     Pass,
     Ties,
@@ -85,8 +86,10 @@ class Cost(Budget):
     work: int = 20_000
     # the ranking's look-aheads when the decision falls back (out of budget), in the same units;
     # 0: the cheap order (what an answer can change, a registry first, the rules' order), about 1
-    # ms less per huurtoeslag fallback but its sessions 7.7 questions instead of 4 (bench/README.md)
-    fallback_rank: int = 20_000
+    # ms less per huurtoeslag fallback but its sessions 7.7 questions instead of 4 (bench/README.md).
+    # 12,000: every huurtoeslag question gets its look-aheads, the kindgebonden budget's first 3 in
+    # the cheap order (its sessions 3.9 questions, 3.4 at 20,000 for 2 ms more a fallback)
+    fallback_rank: int = 12_000
     # the solver is asked only when the questions the three-valued decision leaves, times the
     # core's nodes, come to at most this: past it the pair queries (two completions of that many
     # open facts through that much of the rules) ran out of the budget (bench/settle.py: no
@@ -184,7 +187,8 @@ def settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decisi
         questions = rank(prog, facts, out.decision.questions, looks)
         note = out.note
         if note is not None and looks < len(questions):
-            note += "; the questions in the rules' order (no look-aheads)"
+            note += ("; the questions in the rules' order (no look-aheads)" if looks < RANK_MIN else
+                     f"; look-aheads for the first {looks // RANK_MIN} questions in the rules' order only")
         out = replace(out, decision=replace(out.decision, questions=questions), note=note)
     with _LOCK:
         _SETTLED[key] = out

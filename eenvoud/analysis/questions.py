@@ -473,6 +473,13 @@ def rank(prog: Program, facts: Mapping[str, Value], questions: Sequence[Question
     scored: dict[str, float] = {}
     looked = [q.input for q in questions if decides(q)]
     per = RANK_ANSWERS if evaluations is None or not looked else min(RANK_ANSWERS, evaluations // len(looked))
+    if per == 0 and evaluations is not None and evaluations >= RANK_MIN:
+        # too few look-aheads for every question: the first ones in the cheap order get them (the
+        # kindgebonden budget's 18 questions and 10 look-aheads: its sessions 5.5 -> 4.x questions)
+        cheap = sorted(questions, key=lambda q: (not decides(q), not may_decide_eligibility(q), q.ask_citizen,
+                                                  order.get(q.input, 0)))
+        looked = [q.input for q in cheap if decides(q)][:evaluations // RANK_MIN]
+        per = RANK_MIN
     if per > 0:
         scored = gains(prog, facts, looked, max(RANK_MIN, per))
     return tuple(sorted(questions, key=lambda q: (not decides(q), not may_decide_eligibility(q),
