@@ -10,11 +10,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from eenvoud.core import nodes as c
+from eenvoud.core.failure import error_possible
+from eenvoud.core.failure import may_fail as failures
 from eenvoud.core.lower import lower
 from eenvoud.core.outcome import requirements_outcome
 from eenvoud.engine import values as v
 from eenvoud.engine.evaluate import Env, Program, parameter_value
-from eenvoud.engine.explanation import explain
+from eenvoud.engine.explanation import CONCLUSION, explain, may_fail_line
 from eenvoud.engine.facts import literal_value as _literal_value
 from eenvoud.engine.facts import parse_facts
 from eenvoud.engine.values import EXACT, EvaluationError, Maybe, Value
@@ -176,6 +179,9 @@ class Verdict:
     raw_reads: dict[str, set[str]]  # amount -> unknown inputs it read (undetermined cases)
     documents: list[bool | None]
     error: DecisionError | None = None
+    # the unknown inputs each amount and each document read, known or not (what may fail reads them)
+    amount_reads: dict[str, set[str]] = field(default_factory=dict)
+    document_reads: list[set[str]] = field(default_factory=list)
 
 
 _FAILURES = (EvaluationError, decimal.DecimalException, ZeroDivisionError, OverflowError)
@@ -218,6 +224,7 @@ def judge(prog: Program, env: Env, *, full: bool = True) -> Verdict:
                                     first_error[0].article or first_error[0].label)
         amounts: dict[str, Maybe] = {}
         raw_reads: dict[str, set[str]] = {}
+        amount_reads: dict[str, set[str]] = {}
         for a, fn in prog.amounts:
             if eligible is False:
                 amounts[a.name] = _zero(prog, a)
@@ -233,12 +240,16 @@ def judge(prog: Program, env: Env, *, full: bool = True) -> Verdict:
                     error = _decision_error(_failure(exc), "amount", a.name, a.article or a.label)
                 value = None  # undetermined: the answers still open may avoid the failure
             amounts[a.name] = value if eligible is True else None
+            amount_reads[a.name] = env.reads
             if value is None:
                 raw_reads[a.name] = env.reads
         documents: list[bool | None] = []
+        document_reads: list[set[str]] = []
         env.reads = set()  # what the documents read is no question: they decide nothing
         if full or eligible is True:
             for d, doc_fn in prog.documents:
+                env.reads = set()
+                document_reads.append(env.reads)
                 if doc_fn is None:
                     documents.append(True)
                     continue
@@ -251,7 +262,7 @@ def judge(prog: Program, env: Env, *, full: bool = True) -> Verdict:
     if error is not None:
         eligible = None
         amounts = {a.name: None for a, _fn in prog.amounts}
-    return Verdict(eligible, statuses, amounts, raw_reads, documents, error)
+    return Verdict(eligible, statuses, amounts, raw_reads, documents, error, amount_reads, document_reads)
 
 
 def _decision_error(exc: EvaluationError, kind: str, name: str, article: str | None) -> DecisionError:
@@ -286,11 +297,117 @@ def _status(env: Env, cond: Any, exemptions: list[Any]) -> tuple[Status, int | N
     return ("unknown" if unknown else "fails"), None
 
 
+def may_fail(prog: Program, verdict: Verdict, facts: dict[str, Value]) -> dict[str, list[str]]:
+    """Where the verdict claims eligible or not eligible although an answer still open can make
+    the rules fail for that completion (a bracket's gap, a division by zero, a date out of the
+    calendar: an error, an outcome of its own): those answers, each with what they can make fail.
+    Empty when the claim holds for every completion within the declared domains, or there is none.
+
+    Read only for terms whose evaluation read a missing input (`eenvoud.core.failure`: Kleene
+    evaluation reads every node a completion reaches, so a completion fails only at a node that
+    may fail and whose operands read an input still missing)."""
+    if verdict.eligible is None or verdict.error is not None:
+        return {}
+    if not any(s[3] for s in verdict.statuses) and not any(verdict.amount_reads.values()) \
+            and not any(verdict.document_reads):
+        return {}  # nothing missing was read: every completion evaluates as this case did
+    mf = failures(prog.core)
+    core = prog.core
+    found: dict[str, list[str]] = {}
+
+    def risky(terms: tuple[c.Expr, ...], reads: set[str], subject: str) -> bool:
+        hit = [x for x in sorted(reads) if any(x in mf.risky(term) for term in terms)]
+        for x in hit:
+            found.setdefault(x, []).append(subject)
+        return bool(hit)
+
+    if verdict.eligible is False:
+        # not eligible holds when some requirement that fails cannot fail to evaluate instead
+        failing = [(r, reads) for r, (status, _ex, _err, reads) in zip(core.requirements, verdict.statuses, strict=False)
+                   if status == "fails"]
+        if any(not reads or not risky((r.condition, *r.exemptions), reads, r.name) for r, reads in failing):
+            return {}
+        return _refined(prog, facts, found)
+    for r, (_status, _ex, _err, reads) in zip(core.requirements, verdict.statuses, strict=True):
+        if reads:
+            risky((r.condition, *r.exemptions), reads, r.name)
+    for a in core.amounts:
+        reads = verdict.amount_reads.get(a.name, set())
+        if reads:
+            risky((a.formula,), reads, a.name)
+    for d, reads in zip(core.documents, verdict.document_reads, strict=False):
+        if reads and d.required_when is not None:
+            risky((d.required_when,), reads, f"document:{d.name}")
+    return _refined(prog, facts, found)
+
+
+def _refined(prog: Program, facts: dict[str, Value], found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`found` unless the completions, split on its answers, show none of them an error (an
+    applicant born in 9990 whose AOW date leaves the calendar is not 21 either: not eligible)."""
+    if not found:
+        return found
+    known = {k: x for k, x in facts.items() if x is not None}
+    if _an_error(prog, known):
+        return found  # a completion that is an error, found at once: no need to look further
+    return found if error_possible(prog.core, known, list(found)) else {}
+
+
+def _an_error(prog: Program, facts: dict[str, Value]) -> bool:
+    """Whether one of two completions at the ends of the declared domains (every open date on the
+    calendar's last day, or its first) is an error: a witness, cheaper than the sets' search."""
+    for end in (_top, _bottom):
+        case = dict(facts)
+        for i in prog.reg.inputs:
+            if i.name not in case:
+                case[i.name] = end(i.type)
+        try:
+            if judge(prog, Env(case), full=False).error is not None:
+                return True
+        except Exception:  # noqa: BLE001 - a witness only: when it cannot be judged, look further
+            continue
+    return False
+
+
+def _top(typ: t.Type) -> Value:
+    match typ:
+        case t.BoolType():
+            return True
+        case t.EnumType():
+            return typ.members[-1]
+        case t.DateType():
+            return date.max
+        case t.IntType():
+            return typ.hi if typ.hi is not None else typ.lo if typ.lo is not None else 0
+        case t.MoneyType() | t.DecimalType():
+            return typ.hi if typ.hi is not None else typ.lo if typ.lo is not None else Decimal(0)
+    return 0
+
+
+def _bottom(typ: t.Type) -> Value:
+    match typ:
+        case t.BoolType():
+            return False
+        case t.EnumType():
+            return typ.members[0]
+        case t.DateType():
+            return date.min
+        case t.IntType():
+            return typ.lo if typ.lo is not None else 0
+        case t.MoneyType() | t.DecimalType():
+            return typ.lo if typ.lo is not None else Decimal(0)
+    return 0
+
+
 def decide(prog: Program, facts: dict[str, Value]) -> Decision:
     reg = prog.reg
     env = Env(facts)
     order = {i.name: k for k, i in enumerate(reg.inputs)}
     verdict = judge(prog, env)
+    failing = may_fail(prog, verdict, facts)
+    if failing:
+        # an open answer can still make the rules fail: claim neither eligible nor not eligible
+        verdict.eligible = None
+        verdict.amounts = {a.name: None for a, _fn in prog.amounts}
     eligible = verdict.eligible
     reasons: list[Reason] = []
     needed: dict[str, list[str]] = {}
@@ -317,6 +434,8 @@ def decide(prog: Program, facts: dict[str, Value]) -> Decision:
         for r in reasons:
             for i in r.missing:
                 needed.setdefault(i, []).insert(0, r.requirement)
+        for i, subjects in failing.items():
+            needed.setdefault(i, []).extend(subjects)
     questions = tuple(
         Question(i.name, i.label, i.registry, tuple(dict.fromkeys(needed[i.name])), judged=i.judged)
         for i in reg.inputs if i.name in needed
@@ -324,7 +443,10 @@ def decide(prog: Program, facts: dict[str, Value]) -> Decision:
     money_amounts = frozenset(a.name for a in reg.amounts if isinstance(reg.symbols[a.name].type, t.MoneyType))
     decision = Decision(reg.name, reg.hash, prog.day, eligible, verdict.amounts, money_amounts, tuple(reasons),
                         questions, documents, error=verdict.error)
-    return Decision(**{**decision.__dict__, "explanation": tuple(explain(decision, reg))})
+    lines = explain(decision, reg)
+    if failing:
+        lines = [may_fail_line(decision.missing, lines) if x.startswith(CONCLUSION) else x for x in lines]
+    return Decision(**{**decision.__dict__, "explanation": tuple(lines)})
 
 
 def _used_values(prog: Program, env: Env, req: n.Requirement) -> dict[str, object]:
@@ -354,5 +476,5 @@ def parameters_at(reg: CheckedRegulation, day: date) -> dict[str, object]:
     return out
 
 
-__all__ = ["Decision", "DecisionError", "Engine", "Reason", "Question", "Verdict", "decide", "judge", "outcome",
+__all__ = ["Decision", "DecisionError", "Engine", "Reason", "Question", "Verdict", "decide", "judge", "may_fail", "outcome",
            "default_engine", "EXACT"]

@@ -186,6 +186,15 @@ def is_dutch(lines: tuple[str, ...] | list[str]) -> bool:
                for x in lines)
 
 
+def may_fail_line(missing: list[str], lines: list[str] | tuple[str, ...]) -> str:
+    """The conclusion of a case the requirements would decide, but where an answer still open can
+    make the rules fail (an error is an outcome of its own): undetermined."""
+    names = ", ".join(f"`{x}`" for x in missing)
+    if is_dutch(lines):
+        return f"Conclusie: nog niet te bepalen: een antwoord op {names} kan de regels nog laten falen."
+    return f"Conclusion: undetermined: an answer to {names} can still make the rules fail."
+
+
 def whatever_line(asked: str, outcome: str, dutch: bool) -> str:
     """The conclusion of a case the solver settled: every answer to the open facts decides alike."""
     if dutch:
