@@ -298,7 +298,8 @@ def plausible_pair(facts: Mapping[str, Value], changed: Mapping[str, Value], inp
     whole-euro amount keeps the pair, cents only when needed); last, a typical person (an adult
     near `TYPICAL_AGE`, small counts), re-choosing the changed answer among round amounts where the
     held one no longer shows the pair: the answer that matters for a 40-year-old is another amount
-    than for an 18-year-old."""
+    than for an 18-year-old; and money of a few cents (an assessment of €0.01) to typical amounts
+    the same way (`typical_money`)."""
     other = dict(changed)
 
     def pair(f: Mapping[str, Value], o: Mapping[str, Value]) -> object:
@@ -384,4 +385,42 @@ def plausible_pair(facts: Mapping[str, Value], changed: Mapping[str, Value], inp
             if again is not None:
                 got, other = moved, {y: again}
                 break
+    # 3. typical money: an amount in the first case that is not whole euros or is a few cents
+    # (an assessment of €0.01 remitted against €0.00) moves to whole euros or a typical amount,
+    # held or free: where the pair no longer shows with the changed answer held, that answer is
+    # re-chosen among round amounts (declared domains, and the inputs `frozen`, stay as they are)
+    for i in inputs:
+        x = i.name
+        amount = got.get(x)
+        if x in frozen or not isinstance(i.type, t.MoneyType) or not isinstance(amount, Decimal):
+            continue
+        for c in typical_money(amount):
+            if not inside(c, types[x]) or not realistic(c, types[x], day):
+                continue
+            moved = {**got, x: c}
+            if same(moved, other):
+                got = moved
+                break
+            if len(other) != 1 or x in other:
+                continue
+            [(y, answer)] = other.items()
+            again = next((o for o in options(y, answer) if same(moved, {y: o})), None)
+            if again is not None:
+                got, other = moved, {y: again}
+                break
     return got, other
+
+
+TYPICAL_MONEY = Decimal("250.00")  # what a few cents move towards: an assessment, a monthly cost
+
+
+def typical_money(amount: Decimal) -> list[Decimal]:
+    """Typical amounts for a money value that is not one (cents, or a few euros above €0): whole
+    euros first, then round amounts nearest a typical few hundred euros; [] for a typical one."""
+    if amount % 1 == 0 and not Decimal(0) < amount < 10:
+        return []
+    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+    out = [*rounder(amount), whole]
+    if abs(amount) < 10:
+        out += sorted(ROUND_AMOUNTS, key=lambda m: (abs(m - TYPICAL_MONEY), m))
+    return [m for m in dict.fromkeys(out) if m != amount]
