@@ -58,6 +58,8 @@ class Context:
     deps: Dependencies = field(init=False)
     everything: Slice = field(init=False)
     _closures: dict[str, Any] = field(default_factory=dict)  # engine closures by item
+    # per slice (its id): its requirements with their closures, the one that failed last first
+    _fail_order: dict[int, list[tuple[Any, Any]]] = field(default_factory=dict)
     _slice_index: dict[tuple[str, str], Slice] = field(default_factory=dict)
     _provers: dict[int, Prover] = field(default_factory=dict)
     _typical: dict[str, Value] | None = None
@@ -150,16 +152,25 @@ class Context:
         self._compiled()
         env = Env(dict(facts))
         failures = (EvaluationError, decimal.DecimalException)
+        # once one requirement fails the others cannot change the answer: the requirement that
+        # failed last is tried first (the engine's searches move one answer at a time, and the
+        # same requirement tends to fail again), and the rest are not evaluated
+        order = self._fail_order.get(id(s))
+        if order is None:
+            order = self._fail_order[id(s)] = [self._closures[f"requirement {r}"] for r in s.requirements]
         with decimal.localcontext(v.EXACT):
             failed = error = False
-            for r in s.requirements:
-                cond, exemptions = self._closures[f"requirement {r}"]
+            for k, (cond, exemptions) in enumerate(order):
                 try:
                     held = cond(env) is True or any(x(env) is True for x in exemptions)
                 except failures:
                     error = True
                     continue
-                failed = failed or not held
+                if not held:
+                    failed = True
+                    if k:
+                        order.insert(0, order.pop(k))
+                    break
             docs: list[object] = []
             for d in s.documents:
                 fn = self._closures[f"document {d}"]

@@ -125,7 +125,11 @@ class Encoding:
 
     def fails(self, r: str) -> z3.BoolRef:
         """Requirement `r` is evaluated and fails (no exemption lets the case through)."""
-        return conjunction([negate(self.requirement_error(r)), negate(self.requirements[r].holds)])
+        got = self.memo.get(f"fails {r}")  # built once: every analysis asks, per slice and per query
+        if got is None:
+            got = self.memo[f"fails {r}"] = conjunction([negate(self.requirement_error(r)),
+                                                         negate(self.requirements[r].holds)])
+        return got
 
     def meets(self, r: str) -> z3.BoolRef:
         """Requirement `r` does not fail: it holds, or it cannot be evaluated (the named literal

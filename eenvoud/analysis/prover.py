@@ -195,7 +195,9 @@ class Prover:
         got = self._guard.get(lit.get_id())
         if got is None:
             name = self._by_literal.get(lit.get_id())
-            got = z3.Implies(lit, self.meaning[name] if name is not None else self._extra_meaning[lit.get_id()])
+            then = self.meaning[name] if name is not None else self._extra_meaning[lit.get_id()]
+            # z3.Implies(lit, then), without its checks of the operands' sorts (some 0.3 ms a term)
+            got = z3.BoolRef(z3.Z3_mk_implies(lit.ctx_ref(), lit.as_ast(), then.as_ast()), lit.ctx)
             self._guard[lit.get_id()] = got
         return got
 

@@ -101,7 +101,10 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
     kept = list(s.requirements)
     needed = _needed_by_engine(ctx, s)
     bounds = {r: _bound(ctx, r) for r in s.requirements}
-    texts = {r: normal_form(ctx.requirement_decl[r]) for r in s.requirements}
+    # a requirement's normal form and the id of its term (z3 hash-conses terms: two requirements
+    # with the same term have the same id), to find an identical one without asking Z3 each time
+    texts = {r: (normal_form(ctx.requirement_decl[r]), ctx.enc.requirements[r].holds.get_id())
+             for r in s.requirements}
     errors = _Errors(ctx, s)
     for r in reversed(s.requirements):
         ctx.tick()
@@ -156,8 +159,16 @@ class _Errors:
             rest = TRUE  # as `disjunction`: a part that is true makes it true
         else:
             terms = [self.error[x] for x in parts] + self.tail
-            rest = FALSE if not terms else terms[0] if len(terms) == 1 else z3.Or(terms)
+            rest = FALSE if not terms else terms[0] if len(terms) == 1 else _or(terms)
         return disjunction([self.ctx.enc.fails(r), conjunction([self.error[r], negate(rest)])])
+
+
+def _or(terms: list[z3.BoolRef]) -> z3.BoolRef:
+    """z3.Or(terms), the same term, without z3.Or's checks of each operand's sort (the operands
+    are formulas of one context), which cost more than the term."""
+    ctx = terms[0].ctx
+    array = (z3.Ast * len(terms))(*[x.as_ast() for x in terms])
+    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), array), ctx)
 
 
 def _report(ctx: Context, r: str, core: tuple[str, ...]) -> None:
@@ -319,13 +330,13 @@ def _domain_interval(ctx: Context, name: str) -> Interval:
 
 
 def _hint(ctx: Context, r: str, others: list[str], bounds: dict[str, Interval | None],
-          domain: list[str], texts: dict[str, str]) -> list[str] | None:
+          domain: list[str], texts: dict[str, tuple[str, int]]) -> list[str] | None:
     """A likely small core for `r`: an identical kept requirement, or a bound (with the domain)
-    that lies inside r's bound. None when there is no such shortcut. `texts`: the normal forms."""
-    holds = ctx.enc.requirements[r].holds
-    mine_text = texts[r]
+    that lies inside r's bound. None when there is no such shortcut. `texts`: the normal forms
+    and term ids."""
+    mine_text, mine_id = texts[r]
     for x in others:
-        if z3.eq(ctx.enc.requirements[x].holds, holds) or texts[x] == mine_text:
+        if texts[x][1] == mine_id or texts[x][0] == mine_text:
             return [x]
     mine = bounds.get(r)
     if mine is None:
