@@ -142,14 +142,21 @@ class Writer:
 
     From a thread, `save` hands the record to the one writer thread. From the event loop,
     `save_async` on a local store (SQLite) commits on the loop itself, once the requests already
-    ready in this turn of the loop have added theirs: no thread hand-off, no waiting when no one
-    else is (at one client a commit holds one decision). On a store across the network
-    (PostgreSQL) it goes to the writer thread, so the loop never waits for a round trip."""
+    ready in this turn of the loop have added theirs: one transaction for all of them, no thread
+    hand-off, no waiting when no one else is. Only when another thread or process holds the
+    store's lock does the batch go to the writer thread (the loop never waits for another process),
+    as one transaction, and the loop is woken once for the whole batch. On a store across the
+    network (PostgreSQL) every batch goes to the writer thread, so the loop never waits for a round
+    trip.
+
+    (A batch of several decisions was once always handed to the thread, so that the loop could go
+    on answering during the commit: on a machine whose cores the workers already fill, that bought
+    no parallelism and cost a thread wake-up and a loop wake-up per decision; bench/README.md.)"""
 
     def __init__(self, store: DecisionStore, max_batch: int = 512) -> None:
         self.store = store
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Record, Future[None]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[list[Record], Future[None]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -159,9 +166,6 @@ class Writer:
 
     async def save_async(self, record: Record) -> None:
         """Store `record`; return once it is committed."""
-        if not self._inline:
-            await asyncio.wrap_future(self.submit(record))
-            return
         if self._closed:
             raise StoreError("the decision store is closed")
         loop = asyncio.get_running_loop()
@@ -175,32 +179,39 @@ class Writer:
 
     def _commit_pending(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._pending.pop(loop, [])
-        if len(batch) > 1:  # others are waiting: the thread commits them while the loop goes on
+        if not batch:
+            return
+        if not self._inline:
             self._hand_over(loop, batch)
             return
         try:
             done = self.store.try_save([r for r, _ in batch])
         except BaseException as exc:  # every waiting caller hears of it
-            for _, f in batch:
-                if not f.done():
-                    f.set_exception(exc)
+            _settle_all([f for _, f in batch], exc)
             if not isinstance(exc, Exception):
                 raise
             return
         if done:
-            for _, f in batch:
-                if not f.done():  # a caller that went away: its decision is kept all the same
-                    f.set_result(None)
+            _settle_all([f for _, f in batch], None)
             return
         # another thread or process is writing: the writer thread waits for it, not the loop
         self._hand_over(loop, batch)
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Record, asyncio.Future[None]]]) -> None:
-        """To the writer thread; the records go in one transaction (queued before it wakes)."""
-        for record, f in batch:
-            self.submit(record).add_done_callback(functools.partial(_settle_from, loop, f))
+        """To the writer thread, in one transaction; the loop is woken once when it is committed."""
+        try:
+            committed = self._submit([r for r, _ in batch])
+        except BaseException as exc:
+            _settle_all([f for _, f in batch], exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        committed.add_done_callback(functools.partial(_settle_from, loop, [f for _, f in batch]))
 
     def submit(self, record: Record) -> Future[None]:
+        return self._submit([record])
+
+    def _submit(self, records: list[Record]) -> Future[None]:
         future: Future[None] = Future()
         if self._thread is None:
             with self._lock:
@@ -209,7 +220,7 @@ class Writer:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="eenvoud-audit-writer", daemon=True)
                     self._thread.start()
-        self._queue.put((record, future))
+        self._queue.put((records, future))
         return future
 
     def save(self, record: Record) -> None:
@@ -222,7 +233,8 @@ class Writer:
             if item is None:
                 break
             batch = [item]
-            while len(batch) < self.max_batch:
+            size = len(item[0])
+            while size < self.max_batch:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
@@ -231,8 +243,9 @@ class Writer:
                     stop = True
                     break
                 batch.append(nxt)
+                size += len(nxt[0])
             try:
-                self.store.save([r for r, _ in batch])
+                self.store.save([r for records, _ in batch for r in records])
             except BaseException as exc:  # every waiting caller hears of it
                 for _, f in batch:
                     f.set_exception(exc)
@@ -249,15 +262,19 @@ class Writer:
             thread.join()
 
 
-def _settle_from(loop: asyncio.AbstractEventLoop, waiting: asyncio.Future[None], committed: Future[None]) -> None:
-    loop.call_soon_threadsafe(_settle, waiting, committed)
-
-
-def _settle(waiting: asyncio.Future[None], committed: Future[None]) -> None:
-    if waiting.done():
-        return
+def _settle_from(loop: asyncio.AbstractEventLoop, waiting: list[asyncio.Future[None]], committed: Future[None]) -> None:
     exc = committed.exception()
-    if exc is not None:
-        waiting.set_exception(exc)
-    else:
-        waiting.set_result(None)
+    try:
+        loop.call_soon_threadsafe(_settle_all, waiting, exc)
+    except RuntimeError:  # the loop is closed: no one is left to tell
+        pass
+
+
+def _settle_all(waiting: list[asyncio.Future[None]], exc: BaseException | None) -> None:
+    for f in waiting:
+        if f.done():  # a caller that went away: its decision is kept all the same
+            continue
+        if exc is not None:
+            f.set_exception(exc)
+        else:
+            f.set_result(None)

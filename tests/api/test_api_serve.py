@@ -200,3 +200,46 @@ def test_serve_with_two_workers_and_a_port_already_held() -> None:
         log = server.log()
     assert "with 2 workers" in log
     assert server.process.returncode == 0
+
+
+def test_the_writes_of_one_turn_of_the_loop_go_out_as_one() -> None:
+    """server.Joined: a response's head and body in one write, in order; flushed before a close."""
+    import asyncio
+
+    from eenvoud.api.server import Joined
+
+    class Transport:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+            self.closed = False
+
+        def write(self, data: bytes) -> None:
+            assert not self.closed
+            self.writes.append(data)
+
+        def is_closing(self) -> bool:
+            return self.closed
+
+        def close(self) -> None:
+            self.closed = True
+
+        def get_extra_info(self, name: str) -> str:
+            return f"info {name}"
+
+    async def run() -> Transport:
+        t = Transport()
+        joined = Joined(t, asyncio.get_running_loop())  # type: ignore[arg-type]
+        joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        joined.write(b"{}")
+        assert t.writes == []  # held until the end of this turn
+        await asyncio.sleep(0)
+        assert t.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"]
+        joined.write(b"last")
+        joined.close()  # what is held goes out first
+        assert t.writes[-1] == b"last" and t.closed
+        assert joined.get_extra_info("socket") == "info socket"
+        await asyncio.sleep(0)
+        assert len(t.writes) == 2
+        return t
+
+    asyncio.run(run())

@@ -108,6 +108,45 @@ def test_when_another_process_holds_the_lock_the_writer_thread_waits_not_the_loo
     audit.close()
 
 
+def test_a_group_the_lock_refuses_goes_to_the_writer_thread_in_one_transaction(tmp_path: Path,
+                                                                             library: Library) -> None:
+    path = tmp_path / "d.sqlite3"
+    audit = Audit(open_store(f"sqlite:///{path}"), FactsCipher.parse(KEY))
+    reg = library.regulations["benefit"]
+    store = audit.store
+    assert isinstance(store, SQLiteStore)
+    other = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    tried: list[int] = []
+    saved: list[int] = []
+    inner_try, inner_save = store.try_save, store.save
+
+    def try_save(records: Any) -> bool:
+        tried.append(len(records))
+        done = inner_try(records)
+        if not done:
+            fcntl.flock(other, fcntl.LOCK_UN)
+        return done
+
+    def save(records: Any) -> None:
+        saved.append(len(records))
+        inner_save(records)
+
+    store.try_save = try_save  # type: ignore[method-assign]
+    store.save = save  # type: ignore[method-assign]
+
+    async def clients() -> list[str]:
+        made = [_made(audit, reg, n) for n in range(7)]
+        await asyncio.gather(*(audit.save_async(m) for m in made))
+        return [m.id for m in made]
+
+    ids = asyncio.run(clients())
+    os.close(other)
+    assert tried == [7] and saved == [7]  # tried on the loop as one group, then one transaction on the thread
+    assert sorted(store.ids()) == sorted(ids)
+    audit.close()
+
+
 def test_a_failed_commit_is_reported_to_every_waiting_decision(tmp_path: Path, library: Library) -> None:
     audit = Audit(open_store(f"sqlite:///{tmp_path / 'd.sqlite3'}"), FactsCipher.parse(KEY))
     reg = library.regulations["benefit"]
