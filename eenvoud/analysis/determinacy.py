@@ -51,8 +51,8 @@ from eenvoud.analysis.questions import (
 )
 from eenvoud.analysis.variables import PERSON_DERIVATIONS, NotDecimal
 from eenvoud.core.lower import lower
-from eenvoud.engine.decision import Decision, Question, decide, default_engine
-from eenvoud.engine.evaluate import Program
+from eenvoud.engine.decision import Decision, Question, decide, default_engine, judge
+from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.explanation import AMOUNT, CONCLUSION, is_dutch, whatever_line
 from eenvoud.engine.values import Value
 from eenvoud.ir.checked import CheckedRegulation
@@ -64,7 +64,8 @@ class Cost(Budget):
     clock: a stored decision replays to the same bytes on a busy machine, and the same facts get
     the same answer whatever else the process is doing): at most `queries` solver queries of
     at most `units` rlimit units each, `total` units in all (a query's set-up charged by the size
-    of the regulation's core); `tries` engine decisions in the pass before the solver (and at most
+    of the regulation's core, times the share of the pair's formula its parts take); asked only
+    with at most `open` question-nodes (questions open times core nodes); `tries` engine decisions in the pass before the solver (and at most
     `work` core nodes' worth: decisions times the size of the regulation's core), which also stops
     once `stale` in a row showed nothing new; `rank` core nodes' worth of engine
     look-aheads for ordering the questions. Past any of them the decision is the engine's three-valued one (or, out of
@@ -106,15 +107,18 @@ class Cost(Budget):
 # a partial-facts decision's budget: a few ms of CPU at the median (bench/settle.py, bench/README.md).
 # The solver queries are bimodal: proofs and easy witnesses take a few thousand rlimit units, the
 # rest millions, so a larger limit buys few answers at a high price; the engine pass stops once it
-# stops learning. The kindgebonden budget's core (2,000 nodes) costs more to set up than `total`
-# allows: its partial cases get the three-valued answer (ranked), as most ran out before anyway.
+# stops learning. Only the parts the three-valued decision left open are asked (a refused case: its
+# undetermined documents, a few nodes), and a case with many questions open falls back at once
+# (`open`): the kindgebonden budget's core (2,000 nodes) is asked about refused cases only (a query
+# about its eligibility costs more to set up than `total` allows).
 # For a caller that can wait, a larger one: `settle(..., budget=Cost(units=36_000, total=400_000,
 # queries=8, work=80_000, stale=80, rank=200_000))`; a plain `Budget` is its rlimit per query and no
 # other cap (the behaviour before this budget)
 DEFAULT_BUDGET = Cost(backstop=False)
 
 
-# a query's set-up, charged against `Cost.total` in rlimit units per node of the core (measured:
+# a query's set-up, charged against `Cost.total` in rlimit units per node of the core, times the
+# share of the pair's whole formula that the query's parts take (`_setup`; measured for the whole:
 # substituting and asserting take 0.6 ms for the zorgtoeslag's 217 nodes, 4.5 ms for the
 # kindgebonden budget's 2,000, some 2.3 µs a node, and Z3's preprocessing of it more; a rlimit unit
 # of search is 0.25 to 0.5 µs), and the least rlimit worth giving a query
@@ -228,7 +232,7 @@ def _settle(reg: CheckedRegulation, facts: Mapping[str, Value], day: date, decis
                        f"{size:,} nodes: the solver is asked up to {caps.open:,} question-nodes)")
     amounts = [a.name for a, _fn in prog.amounts]
     # only the parts the three-valued decision left open can differ between completions
-    undecided = _undecided(decision, amounts)
+    undecided = _undecided(decision, amounts, judge(prog, Env(dict(facts)), full=True).document_reads)
     refused = decision.eligible is False
     try:
         setup = _setup(reg, day, undecided, refused)
@@ -620,19 +624,22 @@ def _whole_outcome(enc: Encoding) -> Outcome:
     return out
 
 
-def _undecided(d: Decision, amounts: list[str]) -> list[str]:
+def _undecided(d: Decision, amounts: list[str], document_reads: list[set[str]]) -> list[str]:
     """The parts of the outcome ("kind", "amount:NAME", "document:NAME") that the engine's
     three-valued decision leaves open. Kleene's evaluation is sound: a part it decided with facts
     missing is that for every completion, so only these can differ between two completions (not
     eligible: a requirement fails whatever the answers, the amounts are nil; eligible: an error in
     an amount or a document still open can change the kind). Asking Z3 about these alone spares
-    it the amounts' arithmetic when the case is refused and only a document waits."""
+    it the amounts' arithmetic when the case is refused and only a document waits. A document
+    whose condition read an open fact stays in even when decided: a completion may fail to evaluate
+    it (the engine checks that only for an eligible claim), an outcome of its own."""
     out = [] if d.eligible is False else ["kind"]
     if d.eligible is True:
         out += [f"amount:{name}" for name in amounts if d.amounts.get(name) is None]
     elif d.eligible is None:
         out += [f"amount:{name}" for name in amounts]
-    out += [f"document:{doc['document']}" for doc in d.documents if doc["required"] is None]
+    out += [f"document:{doc['document']}" for doc, reads in zip(d.documents, document_reads, strict=True)
+            if doc["required"] is None or reads]
     return out
 
 

@@ -320,3 +320,37 @@ def test_an_answer_that_can_make_the_rules_fail_can_change_eligibility() -> None
         (question,) = settled.decision.questions
         assert question.input == "b"
         assert question.can_change == ("eligible", "pay")
+
+
+REFUSED = """regulation g "generated"
+input a : int 0..3 "a"
+input b : int 0..3 "b"
+input p : bool "p"
+input q : bool "q"
+bracket rate : money "r" on b
+  2024-01-01:
+    | ..1 => €10.00
+    | 2.. => €20.00
+requirement r1 "r1" : a >= 1
+amount pay : money "pay" = rate
+document d "d"
+  provides q
+  required when rate >= €10.00 or p
+document e "e"
+  provides a
+  required when q
+"""
+
+
+def test_a_refused_case_asks_about_its_documents_and_what_can_make_one_fail() -> None:
+    # refused whatever the answers (a = 0): only the documents can differ. `d` is required
+    # three-valued (p), but b = 1 falls in the bracket's gap and makes its condition fail: b can
+    # change it, so b is asked, as q is (it decides `e`)
+    reg = load_text(REFUSED, "g.rules")
+    facts = {"a": 0, "p": True}
+    assert default_engine().decide(reg, {**facts, "b": 1, "q": False}, DAY).documents[0]["required"] is None
+    for budget in (BUDGET, DEFAULT_BUDGET):
+        settled = settle(reg, facts, DAY, budget=budget)
+        assert settled.decided_by == "solver" and settled.decision.eligible is False
+        asked = {q.input: q.can_change for q in settled.decision.questions}
+        assert asked == {"b": ("document:d",), "q": ("document:e",)}
