@@ -245,6 +245,25 @@ class Context:
                     out[name] = None
         return out
 
+    def all_hold(self, facts: Mapping[str, Value], names: list[str]) -> bool:
+        """Whether every named requirement holds for a complete case, by the engine (one that
+        cannot be evaluated does not hold). Stops at the first that does not, and moves it to the
+        front of `names`: the next case, one answer away, tends to fail it too."""
+        self._compiled()
+        env = Env(dict(facts))
+        with decimal.localcontext(v.EXACT):
+            for k, name in enumerate(names):
+                cond, exemptions = self._closures[f"requirement {name}"]
+                try:
+                    held = cond(env) is True or any(x(env) is True for x in exemptions)
+                except (EvaluationError, decimal.DecimalException):
+                    held = False
+                if not held:
+                    if k:
+                        names.insert(0, names.pop(k))
+                    return False
+        return True
+
     def typical(self) -> dict[str, Value]:
         """The base case (every requirement met) with realistic values where the engine shows that
         they meet every requirement too: what a plausible witness moves towards."""

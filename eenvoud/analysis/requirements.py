@@ -359,13 +359,13 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
     base = ctx.base
     for r in s.requirements:
         decl = ctx.requirement_decl[r]
+        others = [x for x in s.requirements if x != r]  # reordered by all_hold: a blocker first
         for name, value in _boundary_values(ctx, decl):
             case = {**base, name: value}
             # r first: most moved cases still meet it, and then the others need no evaluation
             if ctx.requirement_status(case, [r])[r] is not False:
                 continue
-            status = ctx.requirement_status(case, [x for x in s.requirements if x != r])
-            if all(status[x] is True for x in status):
+            if ctx.all_hold(case, others):
                 out.add(r)  # with r: not eligible; without it: eligible or an error
                 break
     return out
