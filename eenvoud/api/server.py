@@ -108,6 +108,7 @@ def guarded_protocol(request_timeout: float = TIMEOUT_REQUEST, max_connections: 
             self._cancel()
 
         def on_response_complete(self) -> None:
+            self.transport.flush()  # type: ignore[attr-defined]  # the answer is whole: out now, not at the turn's end
             super().on_response_complete()
             if not self.transport.is_closing():
                 self._wait()
@@ -139,8 +140,8 @@ class Joined:
     """A connection's transport that joins the writes of one turn of the event loop into one write.
     uvicorn writes a response's head and its body separately: two system calls, two TCP segments
     (the socket has TCP_NODELAY) and a client woken twice per answer; joined, one of each. The
-    bytes and their order are unchanged; what is held goes out at the end of the turn, and before
-    the connection is closed."""
+    bytes and their order are unchanged; what is held goes out when the protocol says the answer
+    is complete (`flush`), else at the end of the turn, and always before the connection closes."""
 
     __slots__ = ("_transport", "_loop", "_held")
 
@@ -151,10 +152,10 @@ class Joined:
 
     def write(self, data: bytes) -> None:
         if not self._held:
-            self._loop.call_soon(self._flush)
+            self._loop.call_soon(self.flush)
         self._held.append(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         held = self._held
         if not held:
             return
@@ -163,11 +164,11 @@ class Joined:
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.close()
 
     def write_eof(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.write_eof()
 
     def abort(self) -> None:
