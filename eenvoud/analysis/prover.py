@@ -15,6 +15,16 @@ HDSR irrelevance queries that the first leaves open), then to the slice's increm
 relevancy filtering; it keeps what it learnt between queries, and is made when first needed), on
 the whole budget; what that leaves open, to a fresh solver given the whole query at once without
 assumptions (Z3 then preprocesses it as one problem). Then the answer is Unknown, never a finding.
+A question whose case nobody reads (is a requirement needed, can an exemption apply; `witness=False`)
+and the minimisation of cores go first to the prover's assumption solver: one SMT solver kept for
+the prover's life, holding each formula once under its literal, asked with assumptions only (on
+the hard generated set a quarter of the cost of building a solver per query); what it leaves open
+goes the way above.
+
+Cores. The core a Proved answer cites is canonical: the one deletion keeps trying the formulas in
+the order they were named, last first (`_minimize`). Z3's own core depends on the numbering of its
+terms (what else was encoded before, which solver answered), the canonical one only on which sets
+are unsat; Z3's cores only make it cheap to find.
 
 Budgets. Each solver run has a resource limit (`rlimit`, deterministic: the same input gives the
 same answer on any machine under any load) calibrated to about the configured seconds here, and a
@@ -273,7 +283,8 @@ class Prover:
         solver.set("rlimit", rlimit)
         for b in self.background:
             solver.add(b)
-        solver.add(*[self._implication(lit) for lit in lits])
+        for lit in lits:
+            _assert(solver, self._implication(lit))
         return solver
 
     def _plain(self, formulas: Sequence[z3.BoolRef]) -> tuple[z3.CheckSatResult, z3.ModelRef | None]:
@@ -310,7 +321,10 @@ class Prover:
     def _run(self, solver: z3.Solver, lits: list[z3.BoolRef]) -> z3.CheckSatResult:
         start = time.perf_counter()
         try:
-            return solver.check(*lits)
+            # solver.check(*lits) without its cast of every literal to a Boolean (the literals are
+            # Boolean constants of the solver's context), which cost as much as a small query
+            array = (z3.Ast * len(lits))(*[lit.as_ast() for lit in lits])
+            return z3.CheckSatResult(z3.Z3_solver_check_assumptions(solver.ctx.ref(), solver.solver, len(lits), array))
         finally:
             self.stats.queries += 1
             self.stats.seconds += time.perf_counter() - start
@@ -374,7 +388,7 @@ class Prover:
         for lit in lits:
             if lit.get_id() not in self._assumed_holds:
                 self._assumed_holds.add(lit.get_id())
-                solver.add(self._implication(lit))
+                _assert(solver, self._implication(lit))
         return self._run(solver, list(lits))
 
     def _model(self) -> z3.ModelRef:
@@ -404,6 +418,11 @@ class Prover:
 
     def decode(self, model: z3.ModelRef) -> dict[str, Value]:
         return {name: var.decode(model) for name, var in self.inputs.items()}
+
+
+def _assert(solver: z3.Solver, formula: z3.BoolRef) -> None:
+    """solver.add(formula) without its cast to a Boolean: `formula` is one already."""
+    z3.Z3_solver_assert(solver.ctx.ref(), solver.solver, formula.as_ast())
 
 
 def _reason(raw: str, budget: Budget) -> str:
