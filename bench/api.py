@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -310,11 +311,16 @@ def check_same_answer(eenvoud: Server, openfisca: Server) -> None:
         raise SystemExit(f"the servers disagree with the expected answer {EXPECTED}: eenvoud {got}, openfisca {of}")
 
 
-def partial_bodies(count: int = 20_000) -> bytes:
+def partial_bodies(run: int = 0, count: int = 20_000) -> bytes:
     """Cases with the partner questions open and incomes that differ (nothing is answered from a
-    cache): the engine leaves each undetermined and the solver settles it (issue 12)."""
+    cache): the engine leaves each undetermined and the solver settles it (issue 12). Each client
+    process starts at the first body, and the server keeps settled cases: so each `run` (0-249)
+    moves every income by `run` cents, and no run sends a case an earlier one sent (the incomes stay
+    between €15,000 and €65,000: the same kind of case in every run)."""
     open_facts = {k: v for k, v in FACTS.items() if k not in ("has_partner", "partner_insured")}
-    return json.dumps([{"date": "2025-01-01", "facts": {**open_facts, "income": f"{15_000 + k * 2.5:.2f}"}}
+    cents = run % 250
+    return json.dumps([{"date": "2025-01-01",
+                        "facts": {**open_facts, "income": f"{15_000 + k * 2.5 + cents / 100:.2f}"}}
                        for k in range(count)]).encode()
 
 
@@ -373,6 +379,7 @@ def main() -> None:
                             data_dir)
     openfisca = start_openfisca(args.openfisca_workers, args.openfisca_threads)
     results: list[dict[str, Any]] = []
+    runs = itertools.count()  # the partial runs: each sends cases no earlier one sent
     try:
         check_same_answer(eenvoud, openfisca)
         print(f"eenvoud:   {eenvoud.config}" + ("" if args.no_store else f"; decision store in {data_dir}"))
@@ -400,7 +407,7 @@ def main() -> None:
             ratio = row["eenvoud"]["throughput"] / max(row["openfisca"]["throughput"], 1e-9)
             print(f"{'':<10} {'':>7} eenvoud / openfisca throughput: {ratio:.1f}x", flush=True)
             if not args.no_partial:
-                partial = sorted((measure(eenvoud, clients, args.warmup, args.duration, partial_bodies())
+                partial = sorted((measure(eenvoud, clients, args.warmup, args.duration, partial_bodies(next(runs)))
                                   for _ in range(args.repeat)), key=lambda x: x["throughput"])[args.repeat // 2]
                 results.append({"server": "eenvoud-partial", "config": eenvoud.config, **partial})
                 print(f"{'partial':<10} {clients:>7} {partial['throughput']:>9.0f} {partial['p50_ms']:>8.2f} "
