@@ -379,7 +379,7 @@ def main() -> None:
                             data_dir)
     openfisca = start_openfisca(args.openfisca_workers, args.openfisca_threads)
     results: list[dict[str, Any]] = []
-    runs = itertools.count()  # the partial runs: each sends cases no earlier one sent
+    partial_runs = itertools.count()  # each partial run sends cases no earlier one sent
     try:
         check_same_answer(eenvoud, openfisca)
         print(f"eenvoud:   {eenvoud.config}" + ("" if args.no_store else f"; decision store in {data_dir}"))
@@ -407,7 +407,7 @@ def main() -> None:
             ratio = row["eenvoud"]["throughput"] / max(row["openfisca"]["throughput"], 1e-9)
             print(f"{'':<10} {'':>7} eenvoud / openfisca throughput: {ratio:.1f}x", flush=True)
             if not args.no_partial:
-                partial = sorted((measure(eenvoud, clients, args.warmup, args.duration, partial_bodies(next(runs)))
+                partial = sorted((measure(eenvoud, clients, args.warmup, args.duration, partial_bodies(next(partial_runs)))
                                   for _ in range(args.repeat)), key=lambda x: x["throughput"])[args.repeat // 2]
                 results.append({"server": "eenvoud-partial", "config": eenvoud.config, **partial})
                 print(f"{'partial':<10} {clients:>7} {partial['throughput']:>9.0f} {partial['p50_ms']:>8.2f} "
