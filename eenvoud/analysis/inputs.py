@@ -22,7 +22,7 @@ from decimal import Decimal
 import z3
 
 from eenvoud.analysis.context import Context
-from eenvoud.analysis.encode import Var, outcomes_differ
+from eenvoud.analysis.encode import NotDecimal, Var, outcomes_differ
 from eenvoud.analysis.outcomes import Outcome
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import gap, holding
@@ -75,8 +75,11 @@ def irrelevant(ctx: Context) -> None:
         diff, copies = outcome_differs(ctx, s, pairs, mine=mine)
         axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
         prover = ctx.prover(s)
-        near = _near_known(ctx, s, x, [diff, *copies, *axioms], copy)
-        answer = near if near is not None else prover.check(ctx.domain(s), [diff, *copies, *axioms], also=[copy])
+        query = [diff, *copies, *axioms]
+        near = _near_known(ctx, s, x, query, copy)
+        answer = near if near is not None else _cheap(ctx, s, x, query, copy)
+        if answer is None:  # the witness shown by the assumption solver's model did not replay
+            answer = prover.check(ctx.domain(s), query, also=[copy])
         match answer:
             case Proved():
                 used = bool(s.requirements or s.amounts or s.documents)
@@ -106,6 +109,31 @@ def irrelevant(ctx: Context) -> None:
                 _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
+
+
+def _cheap(ctx: Context, s: Slice, x: str, query: list[z3.BoolRef], copy: Var) -> Proved | Refuted | Unknown | None:
+    """The irrelevance query on the prover's assumption solver first (`witness=False`: no solver
+    to build per input; what it leaves open goes the usual way, fresh solvers included). Unsat:
+    the same canonical core as from a fresh solver. Sat: its model's pair is the witness when the
+    engine replays it (a case that answers the question both ways with different outcomes); the
+    model follows what the solver learnt from earlier queries on the slice, which the same run
+    repeats in the same order (deterministic). A model the engine does not confirm, or with a
+    decimal no fact can state, gives None: the caller asks the full query, as before."""
+    prover = ctx.prover(s)
+    answer = prover.check(ctx.domain(s), query, also=[copy], witness=False)
+    if not isinstance(answer, Refuted) or answer.case:
+        return answer  # proved, undecided, or a witness from the fresh solvers (already decoded)
+    try:
+        case, other = prover.decode(answer.model), copy.decode(answer.model)
+    except NotDecimal:
+        return None
+    full = ctx.complete(case)
+    try:
+        if ctx.slice_outcome(s, full) == ctx.slice_outcome(s, {**full, x: other}):
+            return None
+    except (EvaluationError, ArithmeticError):
+        return None
+    return Refuted(case, answer.model, {x: other})
 
 
 def _near_known(ctx: Context, s: Slice, x: str, query: list[z3.BoolRef], copy: Var) -> Refuted | None:
