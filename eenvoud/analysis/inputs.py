@@ -228,6 +228,8 @@ def _relevant_by_engine(ctx: Context) -> dict[str, tuple[dict[str, Value], Value
 
         def search(base: dict[str, Value], todo: list[str], width: int = 1000,
                    outcome: Callable[[dict[str, Value]], tuple[object, ...] | None] = outcome) -> None:
+            if budget[0] < 0:  # spent: no try is left to show anything (the base's outcome unread)
+                return
             before = outcome(base)
             if before is None:
                 return
