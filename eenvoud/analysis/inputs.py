@@ -67,15 +67,11 @@ def irrelevant(ctx: Context) -> None:
             _registry_question(ctx, x, decl, case, other)
             continue
         s = ctx.slice_of("input", x)
-        var = ctx.enc.inputs[x]
-        copy, pairs = copy_of(var)
         mine = outcomes.get(id(s))  # built once per slice, not once per input of it
         if mine is None:
             mine = outcomes[id(s)] = ctx.enc.outcome(s.requirements, s.amounts, s.documents)
-        diff, copies = outcome_differs(ctx, s, pairs, mine=mine)
-        axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
+        query, copy = irrelevance_query(ctx, s, x, mine)
         prover = ctx.prover(s)
-        query = [diff, *copies, *axioms]
         near = _near_known(ctx, s, x, query, copy)
         answer = near if near is not None else _cheap(ctx, s, x, query, copy)
         if answer is None:  # the witness shown by the assumption solver's model did not replay
@@ -109,6 +105,16 @@ def irrelevant(ctx: Context) -> None:
                 _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
+
+
+def irrelevance_query(ctx: Context, s: Slice, x: str, mine: Outcome | None = None
+                      ) -> tuple[list[z3.BoolRef], Var]:
+    """The formulas of "the answer to `x` can change an outcome of slice `s`" (besides the slice's
+    domains), and the copy of `x` they read."""
+    copy, pairs = copy_of(ctx.enc.inputs[x])
+    diff, copies = outcome_differs(ctx, s, pairs, mine=mine)
+    axioms = [z3.substitute(ax.formula, *pairs) for ax in ctx.enc.axioms.values() if ax.input == x]
+    return [diff, *copies, *axioms], copy
 
 
 def _cheap(ctx: Context, s: Slice, x: str, query: list[z3.BoolRef], copy: Var) -> Proved | Refuted | Unknown | None:
