@@ -64,7 +64,7 @@ def zero(typ: t.Type) -> z3.ExprRef:
 
 
 def is_value(x: z3.ExprRef) -> bool:
-    return z3.is_int_value(x) or z3.is_rational_value(x) or truth(x) != 0
+    return z3.Z3_is_numeral_ast(x.ctx_ref(), x.as_ast()) or truth(x) != 0  # terms are Int, Real or Bool
 
 
 def fold(x: z3.ExprRef) -> z3.ExprRef:
