@@ -145,8 +145,8 @@ class Engine:
             core.compiled["engine"] = prog
         return prog
 
-    def decide(self, reg: CheckedRegulation, facts: dict[str, Value], day: date) -> Decision:
-        return decide(self.program(reg, day), facts)
+    def decide(self, reg: CheckedRegulation, facts: dict[str, Value], day: date, *, cautious: bool = True) -> Decision:
+        return decide(self.program(reg, day), facts, cautious=cautious)
 
     def decide_json(self, reg: CheckedRegulation, raw: object, day: date) -> Decision:
         return self.decide(reg, parse_facts(reg, raw), day)
@@ -398,16 +398,23 @@ def _bottom(typ: t.Type) -> Value:
     return 0
 
 
-def decide(prog: Program, facts: dict[str, Value]) -> Decision:
+def decide(prog: Program, facts: dict[str, Value], *, cautious: bool = True) -> Decision:
+    """The decision for `facts`. `cautious` (every interface): eligible or not eligible only where
+    no answer still open can make the rules fail (`may_fail`); without it, the rules' Kleene
+    verdict as it stands, which a drafter's `test` block checks (`runner.py`)."""
     reg = prog.reg
     env = Env(facts)
     order = {i.name: k for k, i in enumerate(reg.inputs)}
     verdict = judge(prog, env)
-    failing = may_fail(prog, verdict, facts)
+    failing = may_fail(prog, verdict, facts) if cautious else {}
     if failing:
-        # an open answer can still make the rules fail: claim neither eligible nor not eligible
+        # an open answer can still make the rules fail: claim neither eligible nor not eligible.
+        # An amount the rules computed stays (it is what every completion that is not an error
+        # pays: the kindgebonden budget per month, its yearly sum open); a not-eligible case's
+        # zeros go, as they claimed the case not eligible
+        verdict.amounts = {a.name: verdict.amounts.get(a.name) if verdict.eligible else None
+                           for a, _fn in prog.amounts}
         verdict.eligible = None
-        verdict.amounts = {a.name: None for a, _fn in prog.amounts}
     eligible = verdict.eligible
     reasons: list[Reason] = []
     needed: dict[str, list[str]] = {}

@@ -50,7 +50,11 @@ def run_test(reg: CheckedRegulation, test: n.Test, engine: Engine) -> TestResult
     facts: dict[str, Value] = {g.name: literal_value(g.value) for g in test.given}
     try:
         prog = engine.program(reg, test.on)
-        decision = engine.decide(reg, facts, test.on)
+        # the rules' own answer for the facts given (Kleene): a test leaves out the facts it does not
+        # test (the kindgebonden budget's yearly sum), and is not about the completions no test
+        # gives (a child born in 9999, whose 18th birthday leaves the calendar), which `eval` and the
+        # API leave undetermined (engine.decision.may_fail)
+        decision = engine.decide(reg, facts, test.on, cautious=False)
     except EvaluationError as exc:
         return TestResult(reg.name, test, (f"the rules could not be evaluated: {exc}",))
     failures: list[str] = []

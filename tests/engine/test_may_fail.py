@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from decimal import Decimal
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ requirement r1 "r1" : a >= 1
 requirement r2 "r2" : q or rate > €15.00
 amount pay : money "pay" = if p then €1.00 else rate
 amount guarded : money "guarded" = if b >= 3 then rate else €0.00
+amount fixed : money "fixed" = €7.00
 """
 
 
@@ -40,10 +42,12 @@ def test_an_open_answer_that_can_fall_in_the_gap_leaves_the_case_undetermined_an
     # every requirement holds whatever b is, but b = 2 finds no row of `rate`: an error
     assert engine.decide(reg, {"a": 1, "q": True, "p": False, "b": 2}, DAY).outcome == "error"
     assert d.eligible is None and d.outcome == "undetermined" and d.error is None
-    assert d.amounts == {"pay": None, "guarded": None}
+    # pay and guarded read b; what the rules computed stays (what every completion that is not an
+    # error pays)
+    assert d.amounts == {"pay": None, "guarded": None, "fixed": Decimal("7.00")}
     assert d.missing == ["b"]
     assert set(d.questions[0].needed_by) >= {"pay"}
-    assert d.explanation[-1] == "Conclusion: undetermined: an answer to `b` can still make the rules fail."
+    assert "Conclusion: undetermined: an answer to `b` can still make the rules fail." in d.explanation
     assert d.to_json()["decided_by"] == "rules"
 
 
