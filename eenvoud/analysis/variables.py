@@ -194,34 +194,16 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
             p = (z3.Int(f"{name}__year"), z3.Int(f"{name}__month"), z3.Int(f"{name}__day"))
             lo_d = max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST
             hi_d = min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST
-            formula, ordinal = _date_terms(p, lo_d, hi_d)
+            formula = z3.And(dates.valid_parts(p), z3.Not(dates.earlier(p, dates.parts(lo_d))),
+                             z3.Not(dates.earlier(dates.parts(hi_d), p)))
             axiom(formula, f"`{name}` is a date from {date.fromordinal(lo_d)} to {date.fromordinal(hi_d)}")
-            return Var(name, typ, p, ordinal, decl.registry), axioms
+            return Var(name, typ, p, dates.ordinal(*p), decl.registry), axioms
         case t.EnumType():
             e = z3.Int(name)
             axiom(z3.And(e >= 0, e < len(typ.members)), f"`{name}` is one of {', '.join(typ.members)}")
             return Var(name, typ, (e,), e, decl.registry), axioms
         case _:
             assert_never(typ)
-
-
-# per range of days: the domain axiom and day number of a date input, over placeholder parts
-_DATE_TEMPLATES: dict[tuple[int, int], tuple[tuple[z3.ExprRef, ...], z3.BoolRef, z3.ExprRef]] = {}
-
-
-def _date_terms(p: tuple[z3.ExprRef, ...], lo_d: int, hi_d: int) -> tuple[z3.BoolRef, z3.ExprRef]:
-    """A date input's domain axiom (valid parts, within lo_d..hi_d) and its day number: built once
-    per range on placeholder parts through the Python wrapper (some 2 ms a date), then one
-    substitution (C) per input: the same terms as built directly."""
-    got = _DATE_TEMPLATES.get((lo_d, hi_d))
-    if got is None or got[0][0].ctx is not p[0].ctx:
-        q = (z3.Int("date template__year"), z3.Int("date template__month"), z3.Int("date template__day"))
-        formula = z3.And(dates.valid_parts(q), z3.Not(dates.earlier(q, dates.parts(lo_d))),
-                         z3.Not(dates.earlier(dates.parts(hi_d), q)))
-        got = _DATE_TEMPLATES[(lo_d, hi_d)] = (q, formula, dates.ordinal(*q))
-    q, formula, ordinal = got
-    pairs = list(zip(q, p, strict=True))
-    return z3.substitute(formula, *pairs), z3.substitute(ordinal, *pairs)
 
 
 # Inputs that are one fact about one person: the library derives `age` from `birth_date` (module
