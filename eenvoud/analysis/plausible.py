@@ -336,6 +336,17 @@ def plausible_pair(facts: Mapping[str, Value], changed: Mapping[str, Value], inp
             trials += near
         return [c for c in dict.fromkeys(trials) if c != value and inside(c, typ) and realistic(c, typ, day)]
 
+    def shown(moved: dict[str, Value], x: str) -> tuple[dict[str, Value], dict[str, Value]] | None:
+        """`moved` (the first case with `x` moved) and the changed answers, where the pair still
+        shows: with the answers as they are, or (one changed answer, not `x`) that answer re-chosen."""
+        if same(moved, other):
+            return moved, other
+        if len(other) != 1 or x in other:
+            return None
+        [(y, answer)] = other.items()
+        again = next((o for o in options(y, answer) if same(moved, {y: o})), None)
+        return None if again is None else (moved, {y: again})
+
     # 1. the changed answers, and their value in the first case: realistic and round
     for x in list(other):
         answer = other[x]
@@ -374,16 +385,9 @@ def plausible_pair(facts: Mapping[str, Value], changed: Mapping[str, Value], inp
                 and value > COUNT_TYPICAL and not _age_like(x):
             trials = [0, 1, 2, COUNT_TYPICAL]
         for c in (c for c in trials if c != value and inside(c, types[x])):
-            moved = linked({**got, x: c}, links, day)
-            if same(moved, other):
-                got = moved
-                break
-            if len(other) != 1:
-                continue
-            [(y, answer)] = other.items()
-            again = next((o for o in options(y, answer) if same(moved, {y: o})), None)
-            if again is not None:
-                got, other = moved, {y: again}
+            step = shown(linked({**got, x: c}, links, day), x)
+            if step is not None:
+                got, other = step
                 break
     # 3. typical money: an amount in the first case that is not whole euros or is a few cents
     # (an assessment of €0.01 remitted against €0.00) moves to whole euros or a typical amount,
@@ -397,16 +401,9 @@ def plausible_pair(facts: Mapping[str, Value], changed: Mapping[str, Value], inp
         for c in typical_money(amount):
             if not inside(c, types[x]) or not realistic(c, types[x], day):
                 continue
-            moved = {**got, x: c}
-            if same(moved, other):
-                got = moved
-                break
-            if len(other) != 1 or x in other:
-                continue
-            [(y, answer)] = other.items()
-            again = next((o for o in options(y, answer) if same(moved, {y: o})), None)
-            if again is not None:
-                got, other = moved, {y: again}
+            step = shown({**got, x: c}, x)
+            if step is not None:
+                got, other = step
                 break
     return got, other
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import calendar
 import decimal
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -349,21 +349,12 @@ class MayFail:
         got = self._hazards.get(id(term))
         if got is not None:
             return got
-        found: dict[int, Hazard] = {}
-        seen: set[int] = set()
-        todo: list[c.Expr] = [term]
-        while todo:
-            e = todo.pop()
-            if id(e) in seen:
-                continue
-            seen.add(id(e))
+        found: list[Hazard] = []
+        for e in self._reached(term):
             why = self.domains.hazard(e)
             if why is not None:
-                found[id(e)] = Hazard(e, why, frozenset().union(*(self.inputs(x) for x in c.children(e))))
-            if isinstance(e, c.DefRef) and e.name in self.core.definitions:
-                todo.append(self.core.definitions[e.name])
-            todo.extend(c.children(e))
-        out = tuple(found.values())
+                found.append(Hazard(e, why, frozenset().union(*(self.inputs(x) for x in c.children(e)))))
+        out = tuple(found)
         self._hazards[id(term)] = out
         self._keep.append(term)
         return out
@@ -373,7 +364,13 @@ class MayFail:
         got = self._inputs.get(id(term))
         if got is not None:
             return got
-        names: set[str] = set()
+        out = frozenset(e.name for e in self._reached(term) if isinstance(e, c.InputRef))
+        self._inputs[id(term)] = out
+        self._keep.append(term)
+        return out
+
+    def _reached(self, term: c.Expr) -> Iterator[c.Expr]:
+        """Every node of `term` and of the definitions it names, each once (depth first)."""
         seen: set[int] = set()
         todo: list[c.Expr] = [term]
         while todo:
@@ -381,15 +378,10 @@ class MayFail:
             if id(e) in seen:
                 continue
             seen.add(id(e))
-            if isinstance(e, c.InputRef):
-                names.add(e.name)
-            elif isinstance(e, c.DefRef) and e.name in self.core.definitions:
+            yield e
+            if isinstance(e, c.DefRef) and e.name in self.core.definitions:
                 todo.append(self.core.definitions[e.name])
             todo.extend(c.children(e))
-        out = frozenset(names)
-        self._inputs[id(term)] = out
-        self._keep.append(term)
-        return out
 
 
 # what one decision may spend proving that no completion is an error, in nodes evaluated over
