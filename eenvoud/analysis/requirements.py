@@ -31,7 +31,7 @@ from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import FALSE, TRUE, conjunction, disjunction, negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
-from eenvoud.engine.values import CENT, Value
+from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.printer import expr as printer_expr
@@ -373,26 +373,32 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
 
 def _boundary_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value]]:
     """Values of the requirement's inputs next to the constants it mentions: where a single
-    requirement typically starts to fail."""
+    requirement typically starts to fail. (Whole numbers and cents are counted as integers of the
+    input's unit: Fraction arithmetic per value cost more than the engine's evaluation of the case.)"""
     found: list[Decimal] = []
     numbers_in(decl.condition, found)
     consts = [Fraction(x) for x in found]
     out: list[tuple[str, Value]] = []
     for name in sorted(ctx.deps.of_requirement(decl)):
         typ = ctx.reg.symbols[name].type
-        dom = _domain_interval(ctx, name)
         match typ:
             case t.BoolType():
                 out.append((name, not ctx.base[name]))
             case t.EnumType():
                 out += [(name, m) for m in typ.members if m != ctx.base[name]]
             case t.IntType() | t.MoneyType():
-                unit = Fraction(1) if isinstance(typ, t.IntType) else Fraction(1, 100)
+                dom = _domain_interval(ctx, name)
+                scale = 1 if isinstance(typ, t.IntType) else 100  # units of the grid per 1
+                # the domain's bounds in units, rounded inward (a value on the grid is within them
+                # exactly when it is within these)
+                lo = None if dom.lo is None else -((-dom.lo.numerator * scale) // dom.lo.denominator)
+                hi = None if dom.hi is None else (dom.hi.numerator * scale) // dom.hi.denominator
                 for c in consts:
-                    for x in (_floor_to(c, unit) - unit, _ceil_to(c, unit) + unit, _floor_to(c, unit)):
-                        if (dom.lo is None or x >= dom.lo) and (dom.hi is None or x <= dom.hi):
-                            out.append((name, int(x) if isinstance(typ, t.IntType)
-                                        else (Decimal(x.numerator) / Decimal(x.denominator)).quantize(CENT)))
+                    floor = (c.numerator * scale) // c.denominator
+                    ceil = -((-c.numerator * scale) // c.denominator)
+                    for x in (floor - 1, ceil + 1, floor):
+                        if (lo is None or x >= lo) and (hi is None or x <= hi):
+                            out.append((name, x if scale == 1 else Decimal(x).scaleb(-2)))
             case t.DecimalType() | t.DateType():
                 pass
     return out
