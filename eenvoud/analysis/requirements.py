@@ -356,7 +356,10 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
     if len(s.requirements) < 2:
         return set()
     out: set[str] = set()
-    base = ctx.base
+    # the base case on the slice's inputs only: the slice's requirements read no other input, and
+    # copying the whole regulation's base case per moved case (twice: here and in the engine's
+    # environment) cost more than evaluating it on the hard generated set
+    base = {k: ctx.base[k] for k in s.inputs if k in ctx.base}
     for r in s.requirements:
         decl = ctx.requirement_decl[r]
         others = [x for x in s.requirements if x != r]  # reordered by all_hold: a blocker first
