@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import z3
 
 from eenvoud.analysis.encode import NotDecimal, Var
+from eenvoud.analysis.terms import truth
 from eenvoud.engine.values import Value
 
 # rlimit units Z3 5.4 spends per second of search on this machine, measured on the encodings of the
@@ -223,8 +224,9 @@ class Prover:
         whose models differ from the fresh solvers' (what it learnt from earlier queries steers
         it), and which answers in a fraction of their time. The core of a Proved answer is the
         same either way (see `_minimize`)."""
-        extra = [x for x in extra if not z3.is_true(x)]
-        if any(z3.is_false(x) for x in extra):
+        known = [truth(x) for x in extra]  # z3.is_true and z3.is_false in one call each
+        extra = [x for x, k in zip(extra, known, strict=True) if k <= 0]
+        if any(k < 0 for k in known):
             self.stats.queries += 1  # settled by the term constructors: the formula folded to false
             return Proved(())
         lits = [self._literal[a] for a in assume] + [self._extra_literal(x) for x in extra]
@@ -329,8 +331,15 @@ class Prover:
             self.stats.queries += 1
             self.stats.seconds += time.perf_counter() - start
 
-    def _named_core(self, core: Iterable[z3.BoolRef]) -> set[str]:
-        return {self._by_literal[c.get_id()] for c in core if c.get_id() in self._by_literal}
+    def _named_core(self, core: Iterable[z3.BoolRef] | z3.AstVector) -> set[str]:
+        if isinstance(core, z3.AstVector):
+            # the ids straight from Z3's vector, without a Python wrapper per element
+            ref, vec = core.ctx.ref(), core.vector
+            ids = [z3.Z3_get_ast_id(ref, z3.Z3_ast_vector_get(ref, vec, i))
+                   for i in range(z3.Z3_ast_vector_size(ref, vec))]
+        else:
+            ids = [c.get_id() for c in core]
+        return {self._by_literal[i] for i in ids if i in self._by_literal}
 
     def _minimize(self, given: list[str], extra: list[z3.BoolRef], core: set[str]) -> tuple[str, ...]:
         """The canonical minimal core among `assume`, given that `core` (a subset) and `extra` are
@@ -386,8 +395,10 @@ class Prover:
         assumptions, with no solver to build."""
         solver = self._assumed_solver()
         for lit in lits:
-            if lit.get_id() not in self._assumed_holds:
-                self._assumed_holds.add(lit.get_id())
+            # by the id of the Python object: a literal is always the one `name` and
+            # `_extra_literal` made and keep (asking Z3 for the term's id cost a call per literal)
+            if id(lit) not in self._assumed_holds:
+                self._assumed_holds.add(id(lit))
                 _assert(solver, self._implication(lit))
         return self._run(solver, list(lits))
 

@@ -112,7 +112,7 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
             ctx.stats.without_solver += 1
             continue
         others = [x for x in kept if x != r]
-        query = [errors.matters(r, others)]
+        query = [errors.query(r, others)]
         hint = _hint(ctx, r, others, bounds, domain, texts)
         # only whether a case exists that fails r alone matters, never the case: witness=False
         answer = prover.check(hint + domain, query, witness=False) if hint is not None else None
@@ -161,6 +161,15 @@ class _Errors:
             terms = [self.error[x] for x in parts] + self.tail
             rest = FALSE if not terms else terms[0] if len(terms) == 1 else _or(terms)
         return disjunction([self.ctx.enc.fails(r), conjunction([self.error[r], negate(rest)])])
+
+    def query(self, r: str, others: list[str]) -> z3.BoolRef:
+        """`matters(r, others)`, the same term, with `r` in `open` (its error condition neither
+        false nor true) asked about without `negate` and `conjunction`'s calls into Z3 per part:
+        the error condition of `r` folded to false (the common case: nothing in `r` can fail to
+        evaluate) leaves `fails(r)` alone."""
+        if r not in self.open:
+            return self.ctx.enc.fails(r)
+        return self.matters(r, others)
 
 
 def _or(terms: list[z3.BoolRef]) -> z3.BoolRef:
