@@ -122,7 +122,7 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
             case Proved():
                 kept.remove(r)
                 ctx.redundant.append(r)
-                _report(ctx, r, answer.core)
+                _report(ctx, r, answer.core, texts)
             case Refuted():
                 pass
             case Unknown():
@@ -180,11 +180,20 @@ def _or(terms: list[z3.BoolRef]) -> z3.BoolRef:
     return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), array), ctx)
 
 
-def _report(ctx: Context, r: str, core: tuple[str, ...]) -> None:
+def _report(ctx: Context, r: str, core: tuple[str, ...],
+            texts: dict[str, tuple[str, int]] | None = None) -> None:
+    """`texts`: the normal forms and term ids of the slice's requirements, when known (see
+    `_redundant_in`): the same test as z3.eq and normal_form, without recomputing them."""
     decl = ctx.requirement_decl[r]
     reqs = [c for c in core if c in ctx.requirement_decl]
-    same = [x for x in reqs if z3.eq(ctx.enc.requirements[x].holds, ctx.enc.requirements[r].holds)
-            or normal_form(ctx.requirement_decl[x]) == normal_form(decl)]
+
+    def text(x: str) -> tuple[str, int]:
+        got = texts.get(x) if texts is not None else None
+        return got if got is not None else (normal_form(ctx.requirement_decl[x]),
+                                            ctx.enc.requirements[x].holds.get_id())
+
+    mine = text(r)
+    same = [x for x in reqs if text(x)[1] == mine[1] or text(x)[0] == mine[0]]
     if same:
         why = f"it says the same as `{same[0]}`"
     elif reqs:
