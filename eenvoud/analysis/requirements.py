@@ -392,6 +392,53 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
     return out
 
 
+def _linear_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value]]:
+    """For a bound on a sum of whole-number inputs with whole coefficients (`3 * a + 2 * b <= 140`):
+    the values of each input, the others as in the base case, next to where the sum meets the
+    bound (the constants themselves are rarely near it)."""
+    e = decl.condition
+    if not isinstance(e, n.Binary) or e.op not in ("<", "<=", ">", ">=") or not isinstance(e.right, n.IntLit):
+        return []
+    terms: dict[str, int] = {}
+    if not _linear_terms(e.left, terms):
+        return []
+    base: dict[str, int] = {}
+    for name in terms:
+        sym = ctx.reg.symbols.get(name)
+        value = ctx.base.get(name)
+        if sym is None or sym.kind != "input" or not isinstance(sym.type, t.IntType) \
+                or not isinstance(value, int) or isinstance(value, bool):
+            return []  # a definition, a parameter, money: not this simple
+        base[name] = value
+    out: list[tuple[str, Value]] = []
+    for name, c in terms.items():
+        if not c:
+            continue
+        rest = e.right.value - sum(k * base[x] for x, k in terms.items() if x != name)
+        at = Fraction(rest, c)
+        dom = _domain_interval(ctx, name)
+        for x in (at.__floor__() - 1, at.__floor__(), at.__ceil__(), at.__ceil__() + 1):
+            if (dom.lo is None or x >= dom.lo) and (dom.hi is None or x <= dom.hi):
+                out.append((name, x))
+    return out
+
+
+def _linear_terms(e: n.Expr, into: dict[str, int]) -> bool:
+    """`e` as a sum of `whole * input` (or a lone input): the coefficients, added into `into`."""
+    match e:
+        case n.Binary(op="+", left=left, right=right):
+            return _linear_terms(left, into) and _linear_terms(right, into)
+        case n.Binary(op="*", left=n.IntLit(value=k), right=n.Name(name=name)) | \
+                n.Binary(op="*", left=n.Name(name=name), right=n.IntLit(value=k)):
+            pass
+        case n.Name(name=name):
+            k = 1
+        case _:
+            return False
+    into[name] = into.get(name, 0) + k
+    return True
+
+
 def _boundary_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value]]:
     """Values of the requirement's inputs next to the constants it mentions: where a single
     requirement typically starts to fail. (Whole numbers and cents are counted as integers of the
@@ -422,6 +469,7 @@ def _boundary_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value
                             out.append((name, x if scale == 1 else Decimal(x).scaleb(-2)))
             case t.DecimalType() | t.DateType():
                 pass
+    out += _linear_values(ctx, decl)
     # a value reached from two constants (the requirement's coefficients are constants too) is
     # one case: a quarter of the hard generated set's were repeats
     return list(dict.fromkeys(out))
