@@ -341,6 +341,23 @@ def may_fail(prog: Program, verdict: Verdict, facts: dict[str, Value]) -> dict[s
     return _refined(prog, facts, found)
 
 
+def _unsure_documents(prog: Program, verdict: Verdict) -> None:
+    """A refused or undetermined case's documents say `required` true or false only where no open
+    answer can make their condition fail (a bracket's gap, say): there a completion's document is
+    unknown (`judge` gives it None), so the partial case cannot claim it. An eligible claim's
+    documents are part of `may_fail` (the whole decision is then undetermined); here eligibility
+    does not depend on them (a refused case stays refused whatever its documents), so only the
+    document's `required` becomes unknown. Static (`failure.MayFail.risky`): no shipped
+    regulation's document condition is at risk, so none of their answers changes."""
+    mf = None
+    for k, (d, reads) in enumerate(zip(prog.core.documents, verdict.document_reads, strict=False)):
+        if not reads or d.required_when is None or verdict.documents[k] is None:
+            continue
+        mf = mf or failures(prog.core)
+        if reads & mf.risky(d.required_when):
+            verdict.documents[k] = None
+
+
 def _refined(prog: Program, facts: dict[str, Value], found: dict[str, list[str]]) -> dict[str, list[str]]:
     """`found` unless the completions, split on its answers, show none of them an error (an
     applicant born in 9990 whose AOW date leaves the calendar is not 21 either: not eligible)."""
@@ -415,6 +432,8 @@ def decide(prog: Program, facts: dict[str, Value], *, cautious: bool = True) -> 
         verdict.amounts = {a.name: verdict.amounts.get(a.name) if verdict.eligible else None
                            for a, _fn in prog.amounts}
         verdict.eligible = None
+    if cautious and verdict.eligible is not True:
+        _unsure_documents(prog, verdict)
     eligible = verdict.eligible
     reasons: list[Reason] = []
     needed: dict[str, list[str]] = {}

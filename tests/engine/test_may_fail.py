@@ -143,3 +143,35 @@ def test_what_the_three_valued_decision_claims_every_completion_gets(
         for name, value in d.amounts.items():
             if value is not None:
                 assert full.amounts[name] == value, (text, facts, values, name)
+
+
+REFUSED_DOCUMENT = """regulation g "generated"
+input a : int 0..3 "a"
+input b : int 0..3 "b"
+input p : bool "p"
+input q : bool "q"
+bracket rate : money "r" on b
+  2024-01-01:
+    | ..1 => €10.00
+    | 2.. => €20.00
+requirement r1 "r1" : a >= 1
+amount pay : money "pay" = rate
+document d "d"
+  provides q
+  required when rate >= €10.00 or p
+"""
+
+
+def test_a_refused_case_claims_no_document_an_open_answer_can_make_fail() -> None:
+    # refused whatever the answers (a = 0). Kleene says `d` is required (`p` is true), but b = 1
+    # falls in the bracket's gap: that completion's document is unknown, so the partial case cannot
+    # claim it. The refusal itself stands (a failed requirement refuses whatever else fails)
+    reg = load_text(REFUSED_DOCUMENT, "g.rules")
+    engine = default_engine()
+    assert engine.decide(reg, {"a": 0, "p": True, "b": 1}, DAY).documents[0]["required"] is None
+    partial = engine.decide(reg, {"a": 0, "p": True}, DAY)
+    assert partial.eligible is False
+    assert partial.documents[0]["required"] is None
+    assert engine.decide(reg, {"a": 0, "p": True}, DAY, cautious=False).documents[0]["required"] is True
+    # an answer given outside the gap settles the document again
+    assert engine.decide(reg, {"a": 0, "p": True, "b": 3}, DAY).documents[0]["required"] is True
