@@ -27,7 +27,6 @@ happen the decision does not claim eligible or not eligible: an error is an outc
 
 from __future__ import annotations
 
-import calendar
 import decimal
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, assert_never
 
 from eenvoud.core import nodes as c
+from eenvoud.core.dates import at_month, month_index, months_between, next_month, years_between
 from eenvoud.ir import types as t
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ class Abstract:
                 return Span(Decimal(0), max(-x.lo, x.hi))
             case c.Func.YEARS_BETWEEN | c.Func.MONTHS_BETWEEN | c.Func.DAYS_BETWEEN:
                 a, b = _dates(spans[0]), _dates(spans[1])
-                between = {c.Func.YEARS_BETWEEN: _years, c.Func.MONTHS_BETWEEN: _months,
+                between = {c.Func.YEARS_BETWEEN: years_between, c.Func.MONTHS_BETWEEN: months_between,
                            c.Func.DAYS_BETWEEN: lambda x, y: (y - x).days}[e.func]
                 # fewer whole years the later the start and the earlier the end
                 return Span(Decimal(between(a.hi, b.lo)), Decimal(between(a.lo, b.hi)))
@@ -248,7 +248,7 @@ class Abstract:
         if e.func is c.Func.FIRST_DAY_OF_NEXT_MONTH:
             fails = d.hi >= date(9999, 12, 1)
             hi = min(d.hi, date(9999, 11, 30))
-            return Span(_next_month(min(d.lo, hi)), _next_month(hi)), fails
+            return Span(next_month(min(d.lo, hi)), next_month(hi)), fails
         k = self.span(e.args[1])
         if k is None or not isinstance(k.lo, Decimal) or not isinstance(k.hi, Decimal) \
                 or not k.lo.is_finite() or not k.hi.is_finite():
@@ -260,10 +260,10 @@ class Abstract:
             return Span(date.fromordinal(min(max(1, lo_ord), LAST.toordinal())),
                         date.fromordinal(max(min(LAST.toordinal(), hi_ord), 1))), fails
         scale = 12 if e.func is c.Func.ADD_YEARS else 1
-        lo_m, hi_m = _month_index(d.lo) + klo * scale, _month_index(d.hi) + khi * scale
-        fails = lo_m < _month_index(FIRST) or hi_m > _month_index(LAST)
-        lo = FIRST if lo_m < _month_index(FIRST) else LAST if lo_m > _month_index(LAST) else _at_month(d.lo, lo_m)
-        hi = LAST if hi_m > _month_index(LAST) else FIRST if hi_m < _month_index(FIRST) else _at_month(d.hi, hi_m)
+        lo_m, hi_m = month_index(d.lo) + klo * scale, month_index(d.hi) + khi * scale
+        fails = lo_m < month_index(FIRST) or hi_m > month_index(LAST)
+        lo = FIRST if lo_m < month_index(FIRST) else LAST if lo_m > month_index(LAST) else at_month(d.lo, lo_m)
+        hi = LAST if hi_m > month_index(LAST) else FIRST if hi_m < month_index(FIRST) else at_month(d.hi, hi_m)
         return Span(lo, hi), fails
 
     # -- failures -------------------------------------------------------------------------------------
@@ -626,31 +626,6 @@ def _declared(typ: t.Type) -> Span | None:
 
 def _dates(s: Span | None) -> Span:
     return s if s is not None and isinstance(s.lo, date) else DATES
-
-
-def _years(a: date, b: date) -> int:
-    """As the engine's `years_between` (the core reads no engine module)."""
-    return b.year - a.year - (1 if (b.month, b.day) < (a.month, a.day) else 0)
-
-
-def _months(a: date, b: date) -> int:
-    months = (b.year - a.year) * 12 + (b.month - a.month)
-    if b.day < a.day:
-        months -= 1
-    return months
-
-
-def _month_index(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
-def _at_month(d: date, index: int) -> date:
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(d.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def _next_month(d: date) -> date:
-    return date(d.year + 1, 1, 1) if d.month == 12 else date(d.year, d.month + 1, 1)
 
 
 def may_fail(core: Core) -> MayFail:

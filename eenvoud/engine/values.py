@@ -7,13 +7,16 @@ is always rounded explicitly (the checker requires it), computed from exact frac
 
 from __future__ import annotations
 
-import calendar
 import decimal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from eenvoud.core.dates import at_month, month_index, next_month
+from eenvoud.core.dates import months_between as months_between  # the engine's, re-exported
+from eenvoud.core.dates import years_between as years_between
 
 Value = bool | int | Decimal | date | str
 Maybe = Value | None
@@ -86,41 +89,21 @@ def divide(a: int | Decimal, b: int | Decimal, places: int, func: str) -> Decima
     return round_fraction(Fraction(a) / Fraction(b), places, func)
 
 
-def years_between(a: date, b: date) -> int:
-    """Whole years from a to b: the age on b of someone born on a. Someone born on 29 February
-    turns a year older on 1 March in a year without 29 February."""
-    years = b.year - a.year
-    if (b.month, b.day) < (a.month, a.day):
-        years -= 1
-    return years
-
-
-def months_between(a: date, b: date) -> int:
-    months = (b.year - a.year) * 12 + (b.month - a.month)
-    if b.day < a.day:
-        months -= 1
-    return months
-
-
 def add_months(d: date, months: int) -> date:
     """The same day `months` later; the last day of the month when that day does not exist."""
-    total = d.year * 12 + (d.month - 1) + months
-    year, month = divmod(total, 12)
-    if not 1 <= year <= 9999:
+    index = month_index(d) + months
+    if not 1 <= index // 12 <= 9999:
         raise EvaluationError("date out of range")
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(d.day, last))
+    return at_month(d, index)
 
 
 def first_day_of_next_month(d: date) -> date:
     """The first day of the month after the one `d` falls in: where Dutch law says "met ingang
     van de eerste dag van de maand volgend op die waarin ..." (a right from the month after a
     birthday, for example)."""
-    if d.month == 12:
-        if d.year == 9999:
-            raise EvaluationError("date out of range")
-        return date(d.year + 1, 1, 1)
-    return date(d.year, d.month + 1, 1)
+    if d.month == 12 and d.year == 9999:
+        raise EvaluationError("date out of range")
+    return next_month(d)
 
 
 def add_days(d: date, days: int) -> date:
