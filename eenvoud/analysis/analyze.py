@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from eenvoud.analysis import brackets as brackets_
@@ -17,6 +17,7 @@ from eenvoud.analysis import burdens as burdens_
 from eenvoud.analysis import documents as documents_
 from eenvoud.analysis import exemptions as exemptions_
 from eenvoud.analysis import inputs as inputs_
+from eenvoud.analysis import parts as parts_
 from eenvoud.analysis import properties as properties_
 from eenvoud.analysis import requirements as requirements_
 from eenvoud.analysis import simplify as simplify_
@@ -34,6 +35,8 @@ from eenvoud.analysis.findings import (
 from eenvoud.analysis.on_date import analysis_dates, context_at
 from eenvoud.analysis.prover import Budget, Stats
 from eenvoud.analysis.registries import holds
+from eenvoud.engine.evaluate import Program
+from eenvoud.engine.values import Value
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
 
@@ -90,6 +93,11 @@ class _Done:
     entry: RegulationReport
     queries: int
     steps: int
+    # for joining the parts of a regulation (parts.py): per date, the base case (where every
+    # requirement holds and nothing fails); False when some date was not consistent (a
+    # contradiction, or Z3 could not tell, or the encoding and the engine disagreed)
+    bases: dict[date, dict[str, Value]] = field(default_factory=dict)
+    consistent: bool = True
 
 
 def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budget: Budget,
@@ -104,6 +112,8 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
     skipped: list[str] = []
     analyzed: list[date] = []
     contexts: list[Context] = []
+    bases: dict[date, dict[str, Value]] = {}
+    consistent = True
     for d in days:
         ctx = context_at(reg, d, budget, stats, registry)
         if isinstance(ctx, str):
@@ -116,6 +126,11 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
             properties += run_all(ctx)
         except Disagreement as exc:
             ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
+            consistent = False
+        if ctx.contradiction:
+            consistent = False
+        else:
+            bases[d] = dict(ctx.base)
         unknown += ctx.unknown
         contexts.append(ctx)
     unused = unused_.unused_findings(contexts)
@@ -140,11 +155,11 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
         entry.simplify_note = result.note
     return _Done(_ordered(merge_periods(findings, all_days, day is not None)),
                  merge_periods(unknown, all_days, day is not None), properties, echoes, entry, stats.queries,
-                 _steps(reg) * (len(days) + 1))
+                 _steps(reg) * (len(days) + 1), bases, consistent)
 
 
-# The regulations of one run, for the worker processes (forked: they inherit them, nothing is pickled
-# but the index and the answer)
+# The regulations (or parts of one) of a round, for the worker processes (forked: they inherit
+# them, nothing is pickled but the index and the answer)
 _WORK: list[tuple[CheckedRegulation, tuple[date, ...]]] = []
 _ARGS: tuple[date | None, Budget, dict[str, tuple[str, str, str]], bool, bool] | None = None
 # ... and the divergence across them: the library, the date and the budget
@@ -178,38 +193,23 @@ def jobs_for(n: int, jobs: int | None) -> int:
     return max(1, min(jobs, n))
 
 
-def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: Budget | None = None,
-            progress: Progress | None = None, library: Sequence[CheckedRegulation] = (),
-            simplify: bool = False, parameter_echoes: bool = False, jobs: int | None = None) -> Report:
-    """Analyze each regulation (modules are analyzed through the regulations that import them).
-    `parameter_echoes`: also report the dead branches that only echo a parameter set by date.
-    `jobs`: regulations analysed at once in worker processes (default: one per core); the report
-    is the same, in the same order, witnesses included, whatever the number."""
+def _round(work: list[tuple[CheckedRegulation, tuple[date, ...]]], args: tuple[date | None, Budget,
+           dict[str, tuple[str, str, str]], bool, bool], jobs: int | None, meter: _Meter,
+           across: tuple[Sequence[CheckedRegulation], date, Budget] | None) -> tuple[list[_Done], Diverged]:
+    """Analyse each regulation (or part) of `work`, and the divergence across the library when
+    asked. More than one task: each in a fresh fork of this process (one task per child), so that it
+    starts from the same solver state as when it is analysed alone, and the report, witnesses
+    included, is the same whatever the number of workers. The divergence is submitted first (it
+    reads the whole library: the largest), so that the round takes as long as its longest task."""
     global _ARGS, _DIVERGE
-    budget = budget or Budget()
-    started = time.perf_counter()
-    report = Report()
-    registry = registry_map([*library, *regs])
-    work = [(reg, analysis_dates(reg, day)) for reg in regs if reg.is_regulation()]
-    meter = _Meter(sum(_steps(reg) * (len(days) + 1) for reg, days in work), callback=progress)
-    done: list[_Done] = []
-    workers = jobs_for(len(work), jobs)
-    # across regulations: one concept, two definitions
-    across = bool(library) and len(work) > 1
-    on = day or max((d for reg in library for d in reg.change_dates()), default=date.today())
-    diverged: Diverged = ([], [])
-    if len(work) > 1 and workers >= 1 and "fork" in multiprocessing.get_all_start_methods():
-        # each regulation in a fresh fork of this process (one task per child): it starts from the
-        # same solver state as when it is analysed alone, so that the report, witnesses included, is
-        # the same whatever the number of workers. The divergence across the regulations is one
-        # more task, submitted first (it reads the whole library: the largest), so that the run
-        # takes as long as its longest task rather than the regulations and then the divergence.
+    tasks = len(work) + (across is not None)
+    if tasks > 1 and "fork" in multiprocessing.get_all_start_methods():
         _WORK[:] = work
-        _ARGS = (day, budget, registry, simplify, parameter_echoes)
-        _DIVERGE = (library, on, budget) if across else None
+        _ARGS = args
+        _DIVERGE = across
         try:
-            with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
-                across_task = pool.apply_async(_diverge_in_worker) if across else None
+            with multiprocessing.get_context("fork").Pool(jobs_for(tasks, jobs), maxtasksperchild=1) as pool:
+                across_task = pool.apply_async(_diverge_in_worker) if across is not None else None
                 # the largest first, so that the pool ends together; the report keeps the given order
                 order = sorted(range(len(work)), key=lambda k: -_steps(work[k][0]) * (len(work[k][1]) + 1))
                 pending = {k: pool.apply_async(_in_worker, (k,)) for k in order}
@@ -218,26 +218,86 @@ def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: 
                     results[k] = pending[k].get()
                     for _ in range(results[k].steps):
                         meter.tick()
-                done = [results[k] for k in range(len(work))]
-                if across_task is not None:
-                    diverged = across_task.get()
+                diverged = across_task.get() if across_task is not None else ([], [])
+                return [results[k] for k in range(len(work))], diverged
         finally:
             _WORK.clear()
             _ARGS = None
             _DIVERGE = None
-    else:
-        done = [_one(reg, days, day, budget, registry, simplify, parameter_echoes, meter.tick) for reg, days in work]
-        if across:
-            diverged = _diverge(library, on, budget)
+    done = [_one(reg, days, *args, tick=meter.tick) for reg, days in work]
+    return done, (_diverge(*across) if across is not None else ([], []))
+
+
+def _joined(reg: CheckedRegulation, parts: list[CheckedRegulation], got: list[_Done]) -> _Done | None:
+    """The report of a regulation from its parts' (see parts.py); None when it must be analysed
+    whole: a part not consistent on some date, the parts analysed on different dates, or a witness
+    the whole regulation decides otherwise."""
+    first = got[0].entry
+    if not all(g.consistent for g in got) or any((g.entry.dates, g.entry.skipped) != (first.dates, first.skipped)
+                                                 for g in got):
+        return None
+    bases: dict[date, dict[str, Value]] = {}
+    for d in first.dates:
+        bases[d] = {}
+        for g in got:
+            bases[d].update(g.bases[d])
+    programs: dict[date, Program] = {}
+    if not all(parts_.base_holds(reg, d, base, programs) for d, base in bases.items()):
+        return None
+    findings: list[Finding] = []
+    for part, g in zip(parts, got, strict=True):
+        for f in g.findings:
+            whole = parts_.complete_witness(f, reg, part, bases, programs)
+            if whole is None:
+                return None
+            findings.append(whole)
+    return _Done(_ordered(findings), [u for g in got for u in g.unknown], [p for g in got for p in g.properties],
+                 sum(g.echoes for g in got), RegulationReport(reg.name, reg.title, reg.file.name, first.dates,
+                                                              first.skipped, parts=len(parts)),
+                 sum(g.queries for g in got), sum(g.steps for g in got), bases, True)
+
+
+def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: Budget | None = None,
+            progress: Progress | None = None, library: Sequence[CheckedRegulation] = (),
+            simplify: bool = False, parameter_echoes: bool = False, jobs: int | None = None) -> Report:
+    """Analyze each regulation (modules are analyzed through the regulations that import them).
+    `parameter_echoes`: also report the dead branches that only echo a parameter set by date.
+    `jobs`: regulations (and parts of a large one, see parts.py) analysed at once in worker
+    processes (default: one per core); the report is the same, in the same order, witnesses
+    included, whatever the number."""
+    budget = budget or Budget()
+    started = time.perf_counter()
+    report = Report()
+    registry = registry_map([*library, *regs])
+    work = [(reg, analysis_dates(reg, day)) for reg in regs if reg.is_regulation()]
+    # a large regulation that falls apart into parts sharing nothing: each part a task of its own
+    split = [[reg] if simplify else parts_.split(reg, _steps(reg)) for reg, _days in work]
+    tasks = [(part, days) for (_reg, days), parts in zip(work, split, strict=True) for part in parts]
+    meter = _Meter(sum(_steps(reg) * (len(days) + 1) for reg, days in tasks), callback=progress)
+    # across regulations: one concept, two definitions
+    across = bool(library) and len(work) > 1
+    on = day or max((d for reg in library for d in reg.change_dates()), default=date.today())
+    args = (day, budget, registry, simplify, parameter_echoes)
+    got, diverged = _round(tasks, args, jobs, meter, (library, on, budget) if across else None)
+    done: list[_Done | None] = []
+    for (reg, _days), parts in zip(work, split, strict=True):
+        mine, got = got[:len(parts)], got[len(parts):]
+        done.append(mine[0] if len(parts) == 1 else _joined(reg, parts, mine))
+    whole = [k for k, d in enumerate(done) if d is None]  # parts that must be analysed whole after all
+    if whole:
+        again, _ = _round([work[k] for k in whole], args, jobs, meter, None)
+        for k, d in zip(whole, again, strict=True):
+            done[k] = d
     queries = 0
-    for (reg, _days), got in zip(work, done, strict=True):
+    for (reg, _days), one in zip(work, done, strict=True):
+        assert one is not None
         report.regs[reg.name] = reg
-        report.properties += got.properties
-        report.echoes += got.echoes
-        report.findings += got.findings
-        report.unknown += got.unknown
-        report.regulations.append(got.entry)
-        queries += got.queries
+        report.properties += one.properties
+        report.echoes += one.echoes
+        report.findings += one.findings
+        report.unknown += one.unknown
+        report.regulations.append(one.entry)
+        queries += one.queries
     if across:
         report.findings += diverged[0]
         report.unknown += diverged[1]

@@ -175,6 +175,7 @@ class RegulationReport:
     skipped: tuple[str, ...] = ()  # dates not analyzed, with why
     simplified: str | None = None  # proposed text, when simplify proved it equivalent
     simplify_note: str | None = None
+    parts: int = 1  # analysed in this many parts that share nothing (analysis/parts.py)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 from eenvoud.ir import nodes as n
 from eenvoud.ir.types import Type
@@ -28,6 +28,8 @@ FUNCTIONS = (
 )
 
 _TOKEN = object()
+_Named = TypeVar("_Named", n.Input, n.Parameter, n.Bracket, n.Definition, n.Requirement, n.Amount,
+                  n.Document)
 
 
 @dataclass(frozen=True)
@@ -107,3 +109,23 @@ class CheckedRegulation:
 
 def make_checked(**kwargs: object) -> CheckedRegulation:
     return CheckedRegulation(token=_TOKEN, **kwargs)  # type: ignore[arg-type]
+
+
+def restricted(reg: CheckedRegulation, keep: frozenset[str], part: str) -> CheckedRegulation:
+    """`reg` with only the declarations named in `keep` (inputs, parameters, brackets, definitions,
+    requirements, amounts and documents; `keep` must be closed under what they read, which the caller
+    guarantees). Still checked: every kept expression keeps its types and names. The analyzer
+    analyses the parts of a large regulation that share nothing this way, each as a regulation of
+    its own (`eenvoud.analysis.parts`). Its hash tells the part apart, so that nothing keyed by a
+    regulation's hash mistakes it for the whole."""
+    def kept(xs: tuple[_Named, ...]) -> tuple[_Named, ...]:
+        return tuple(x for x in xs if x.name in keep)
+
+    symbols = {k: s for k, s in reg.symbols.items() if s.kind == "builtin" or k in keep}
+    return make_checked(
+        kind=reg.kind, name=reg.name, title=reg.title, agency=reg.agency, source_url=reg.source_url,
+        file=reg.file, regulation=reg.regulation, imports=reg.imports, symbols=symbols,
+        inputs=kept(reg.inputs), parameters=kept(reg.parameters), brackets=kept(reg.brackets),
+        definitions=kept(reg.definitions), requirements=kept(reg.requirements), amounts=kept(reg.amounts),
+        documents=kept(reg.documents), tests=reg.tests, properties=(), types=reg.types,
+        hash=f"{reg.hash}#{part}", canonical_text=reg.canonical_text)
