@@ -140,8 +140,9 @@ def complete_witness(finding: Finding, reg: CheckedRegulation, part: CheckedRegu
     prog = programs.get(w.date)
     if prog is None:
         prog = programs[w.date] = Program(reg, w.date)
-    if any(i.name not in w.facts and i.name not in base for i in reg.inputs):
-        return None
+    if any(i.name not in w.facts for i in part.inputs) or any(i.name not in w.facts and i.name not in base
+                                                             for i in reg.inputs):
+        return None  # not a complete case of the part: not one to complete here
     facts = {i.name: w.facts[i.name] if i.name in w.facts else base[i.name] for i in reg.inputs}
     decision = decision_json(decide(prog, dict(facts)))
     if not _shows(w.decision, decision, part):
