@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import assert_never
+from typing import Any, assert_never
 
 import z3
+from z3.z3 import _to_expr_ref as _expr  # a term of the right class (BoolRef, ArithRef) for an AST
 
 from eenvoud.core import nodes as c
 from eenvoud.core.lower import literal_value
@@ -68,28 +69,45 @@ def is_value(x: z3.ExprRef) -> bool:
 
 
 def fold(x: z3.ExprRef) -> z3.ExprRef:
-    """Simplify a term whose operands are all values (z3 itself builds `2 + 3` unevaluated)."""
-    if z3.is_app(x) and x.num_args() > 0 and all(is_value(k) for k in x.children()):
+    """Simplify a term whose operands are all values (z3 itself builds `2 + 3` unevaluated).
+    Through Z3's C API: the wrapper's `children()` and `is_app_of` build a Python object per
+    operand and declaration, and this runs for every term the encoding builds."""
+    ref, ast = x.ctx_ref(), x.as_ast()
+    if z3.Z3_get_ast_kind(ref, ast) != z3.Z3_APP_AST:
+        return x
+    app = z3.Z3_to_app(ref, ast)
+    k = z3.Z3_get_app_num_args(ref, app)
+    if k == 0:
+        return x
+    args = [z3.Z3_get_app_arg(ref, app, i) for i in range(k)]
+    if all(z3.Z3_is_numeral_ast(ref, a) or z3.Z3_get_bool_value(ref, a) != z3.Z3_L_UNDEF for a in args):
         return z3.simplify(x)
-    if z3.is_app_of(x, z3.Z3_OP_ITE):
-        cond = x.arg(0)
-        if z3.is_true(cond):
-            return x.arg(1)
-        if z3.is_false(cond):
-            return x.arg(2)
-        if z3.eq(x.arg(1), x.arg(2)):
-            return x.arg(1)
+    if k == 3 and z3.Z3_get_decl_kind(ref, z3.Z3_get_app_decl(ref, app)) == z3.Z3_OP_ITE:
+        cond = z3.Z3_get_bool_value(ref, args[0])
+        if cond == z3.Z3_L_TRUE:
+            return _expr(args[1], x.ctx)
+        if cond == z3.Z3_L_FALSE:
+            return _expr(args[2], x.ctx)
+        if z3.Z3_is_eq_ast(ref, args[1], args[2]):
+            return _expr(args[1], x.ctx)
     return x
 
 
+def _is_real(x: z3.ExprRef) -> bool:
+    """x.sort() == z3.RealSort(), without building two sort objects."""
+    ref = x.ctx_ref()
+    return bool(z3.Z3_get_sort_kind(ref, z3.Z3_get_sort(ref, x.as_ast())) == z3.Z3_REAL_SORT)
+
+
 def to_real(x: z3.ExprRef) -> z3.ExprRef:
-    if x.sort() == z3.IntSort():
+    ref = x.ctx_ref()
+    if z3.Z3_get_sort_kind(ref, z3.Z3_get_sort(ref, x.as_ast())) == z3.Z3_INT_SORT:
         return real(x.as_long()) if z3.is_int_value(x) else z3.ToReal(x)
     return x
 
 
 def same_sort(*xs: z3.ExprRef) -> tuple[z3.ExprRef, ...]:
-    if any(x.sort() == z3.RealSort() for x in xs):
+    if any(_is_real(x) for x in xs):
         return tuple(to_real(x) for x in xs)
     return xs
 
@@ -281,7 +299,7 @@ def conjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
             parts.append(x)
     if not parts:
         return TRUE
-    return parts[0] if len(parts) == 1 else z3.And(parts)
+    return parts[0] if len(parts) == 1 else _connective(z3.Z3_mk_and, parts)
 
 
 def disjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
@@ -294,16 +312,28 @@ def disjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
             parts.append(x)
     if not parts:
         return FALSE
-    return parts[0] if len(parts) == 1 else z3.Or(parts)
+    return parts[0] if len(parts) == 1 else _connective(z3.Z3_mk_or, parts)
+
+
+def _connective(make: Any, parts: list[z3.BoolRef]) -> z3.BoolRef:
+    """z3.And(parts) or z3.Or(parts) without the wrapper's coercion of every operand (the operands
+    are Boolean terms of one context already)."""
+    array = (z3.Ast * len(parts))(*[p.as_ast() for p in parts])
+    ctx = parts[0].ctx
+    return z3.BoolRef(make(ctx.ref(), len(parts), array), ctx)
 
 
 def negate(x: z3.BoolRef) -> z3.BoolRef:
     known = truth(x)
     if known:
         return FALSE if known > 0 else TRUE
-    if z3.is_not(x):
-        return x.arg(0)  # a requirement that cannot fail to evaluate keeps its own term
-    return z3.Not(x)
+    ref, ast = x.ctx_ref(), x.as_ast()
+    if z3.Z3_get_ast_kind(ref, ast) == z3.Z3_APP_AST:
+        app = z3.Z3_to_app(ref, ast)
+        if z3.Z3_get_decl_kind(ref, z3.Z3_get_app_decl(ref, app)) == z3.Z3_OP_NOT:
+            # a requirement that cannot fail to evaluate keeps its own term
+            return z3.BoolRef(z3.Z3_get_app_arg(ref, app, 0), x.ctx)
+    return z3.BoolRef(z3.Z3_mk_not(ref, ast), x.ctx)
 
 
 def row_matches(key: z3.ExprRef, row: c.Row, key_type: t.Type) -> z3.BoolRef:
