@@ -18,8 +18,10 @@ and grow close to linearly.
 
 Columns:
 - analyze: every analysis `eenvoud analyze` runs (contradiction, redundancy, exemptions, branches,
-  irrelevant inputs, documents, brackets), at one date, 2 s per query: wall seconds, CPU seconds
-  (user + system) and solver queries.
+  irrelevant inputs, documents, brackets), at one date, 2 s per query, as `eenvoud analyze` runs
+  it: on every core, a regulation this large in `parts` that share nothing (analysis/parts.py):
+  wall seconds, CPU seconds (user + system, the workers included) and solver queries; then the
+  same on `1 worker` (the parts one after the other, wall seconds; the same findings, checked).
 - redundancy: the analyzer's redundancy pass alone (the question the peer answers).
 - naive: the peer (wall and CPU seconds, queries), the loop one writes first: for each
   requirement (greedily, last first, against the shrinking set), a new solver holding the domains
@@ -265,16 +267,23 @@ def main() -> None:
     for which in sets:
         make = generate if which == "simple" else generate_hard
         print(f"\n{which} set")
-        header = f"| {'requirements':>12} | {'analyze s':>9} | {'CPU s':>7} | {'queries':>8} | {'findings':>8} | " \
-                 f"{'redundancy s':>12} | {'queries':>8} | {'naive s':>8} | {'CPU s':>7} | {'queries':>8} | same |"
+        header = f"| {'requirements':>12} | {'analyze s':>9} | {'CPU s':>7} | {'parts':>5} | {'1 worker s':>10} | " \
+                 f"{'queries':>8} | {'findings':>8} | {'redundancy s':>12} | {'queries':>8} | {'naive s':>8} | " \
+                 f"{'CPU s':>7} | {'queries':>8} | same |"
         print(header)
         print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
         naive_on = True
         for size in args.sizes:
             reg = load_text(make(size), f"{which}_{size}.rules")
+            # as `eenvoud analyze` runs it: a regulation this large in parts on every core
+            # (analysis/parts.py), then on one worker (the parts one after the other)
             cpu, start = _cpu(), time.perf_counter()
-            report = analyze([reg], day=DAY, budget=Budget(2.0), jobs=1)
+            report = analyze([reg], day=DAY, budget=Budget(2.0))
             seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+            start = time.perf_counter()
+            alone = analyze([reg], day=DAY, budget=Budget(2.0), jobs=1)
+            one_worker = time.perf_counter() - start
+            assert sorted(f.key for f in alone.findings) == sorted(f.key for f in report.findings)
             mine, my_queries, my_seconds = ours_redundancy(reg)
             peer_cpu = _cpu()
             peer = naive(reg, args.naive_limit) if naive_on else None
@@ -285,7 +294,8 @@ def main() -> None:
             else:
                 peer_text = f"{peer[2]:8.2f} | {peer_cpu:7.2f} | {peer[1]:8d}"
                 same = "yes" if sorted(peer[0]) == sorted(mine) else "NO"
-            print(f"| {size:12d} | {seconds:9.2f} | {cpu:7.2f} | {report.queries:8d} | {len(report.findings):8d} | "
+            print(f"| {size:12d} | {seconds:9.2f} | {cpu:7.2f} | {report.regulations[0].parts:5d} | {one_worker:10.2f} | "
+                  f"{report.queries:8d} | {len(report.findings):8d} | "
                   f"{my_seconds:12.2f} | {my_queries:8d} | {peer_text} | {same:>4} |", flush=True)
             if report.unknown:
                 print(f"  {len(report.unknown)} unknown: " + "; ".join(u.subject for u in report.unknown[:5]))
