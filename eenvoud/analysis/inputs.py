@@ -126,9 +126,10 @@ def _cheap(ctx: Context, s: Slice, x: str, query: list[z3.BoolRef], copy: Var) -
     repeats in the same order (deterministic). A model the engine does not confirm, or with a
     decimal no fact can state, gives None: the caller asks the full query, as before."""
     prover = ctx.prover(s)
-    answer = prover.check(ctx.domain(s), query, also=[copy], witness=False)
+    answer = prover.check(ctx.domain(s), query, also=[copy], witness=False, model=True)
     if not isinstance(answer, Refuted) or answer.case:
         return answer  # proved, undecided, or a witness from the fresh solvers (already decoded)
+    assert answer.model is not None
     try:
         case, other = prover.decode(answer.model), copy.decode(answer.model)
     except NotDecimal:

@@ -105,7 +105,9 @@ class Refuted:
     """The assertions are sat: `case` is a complete case (input values the engine accepts)."""
 
     case: dict[str, Value]
-    model: z3.ModelRef = field(repr=False)
+    # None for a `witness=False` answer unless asked for (`model=True`): fetching a model from the
+    # assumption solver costs a fraction of its query, and most such callers read only "sat"
+    model: z3.ModelRef | None = field(repr=False)
     also: dict[str, Value] = field(default_factory=dict)  # values of the query's own copies
 
 
@@ -213,7 +215,7 @@ class Prover:
         return got
 
     def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True,
-              also: Sequence[Var] = (), quick: bool = False, witness: bool = True) -> Answer:
+              also: Sequence[Var] = (), quick: bool = False, witness: bool = True, model: bool = False) -> Answer:
         """Are `assume` (named formulas) and `extra` (this query's own formulas) satisfiable
         together with the background? `also`: copies of inputs the query made, decoded into the
         witness too. `quick`: one solver of its own on a sixteenth of the budget and nothing
@@ -222,7 +224,7 @@ class Prover:
         `witness=False`: the caller reads a Refuted answer as "satisfiable" only, never its case
         (which is then left empty): the question goes first to the prover's assumption solver,
         whose models differ from the fresh solvers' (what it learnt from earlier queries steers
-        it), and which answers in a fraction of their time. The core of a Proved answer is the
+        it), and which answers in a fraction of their time; its model only with `model=True`. The core of a Proved answer is the
         same either way (see `_minimize`)."""
         known = [truth(x) for x in extra]  # z3.is_true and z3.is_false in one call each
         extra = [x for x, k in zip(extra, known, strict=True) if k <= 0]
@@ -234,7 +236,7 @@ class Prover:
         if not witness and not quick:
             result = self._ask(lits)
             if result == z3.sat:
-                return Refuted({}, self._model())
+                return Refuted({}, self._model() if model else None)
             if result == z3.unsat:
                 core = self._named_core(self._assumed_solver().unsat_core())
                 return Proved(self._minimize(list(assume), extra_lits, core) if minimize
@@ -267,10 +269,10 @@ class Prover:
         # `if`s), which often settles at once what the incremental solver could not.
         self.stats.retries += 1
         formulas = [self.meaning[a] for a in assume]
-        result, model = self._plain(formulas + extra)
+        result, found = self._plain(formulas + extra)
         if result == z3.sat:
-            assert model is not None
-            return self._refuted(model, lits, also)
+            assert found is not None
+            return self._refuted(found, lits, also)
         if result == z3.unknown:
             return Unknown(_reason(self._last_reason, self.budget))
         if not minimize:
