@@ -27,6 +27,10 @@ from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
+from eenvoud.ir.names import names_in
+
+# the constants of the rules the engine's probes try values next to, at most (see `constants_for`)
+CONSTANTS = 80
 
 
 class Disagreement(Exception):
@@ -74,9 +78,43 @@ class Context:
             [a.name for a in self.reg.amounts], [d.name for d in self.reg.documents], list(self.enc.failures))
         self.base = domain_case(self.reg)
         self.requirement_decl = {r.name: r for r in self.reg.requirements}
-        # the numbers the rules compare with, at most 80 of them: the engine's probes try values next to each
-        self.constants = rule_constants(self.reg, self.day)[:80]
+        # the numbers the rules compare with, at most CONSTANTS of them: the engine's probes try
+        # values next to each (per slice when there are more: `constants_for`)
+        self._all_constants = rule_constants(self.reg, self.day)
+        self.constants = self._all_constants[:CONSTANTS]
+        self._slice_constants: dict[int, list[Decimal]] = {}
         self.input_order = {i.name: k for k, i in enumerate(self.reg.inputs)}
+
+    def constants_for(self, s: Slice) -> list[Decimal]:
+        """The numbers the rules compare the inputs of slice `s` with: every constant of the
+        regulation while there are at most CONSTANTS of them (as in every shipped regulation);
+        otherwise those its own requirements, amounts and documents read (directly or through
+        definitions, brackets and parameters), at most CONSTANTS spread across them. The smallest
+        CONSTANTS of a large regulation's are another slice's as often as not: the engine's
+        searches then miss the thresholds that matter and leave the question to the solver."""
+        if len(self._all_constants) <= CONSTANTS:
+            return self.constants
+        got = self._slice_constants.get(id(s))
+        if got is None:
+            names: set[str] = set()
+            for x in (*s.requirements, *s.amounts, *s.documents):
+                names.add(x)
+                decl = self.requirement_decl.get(x)
+                read = ([*names_in(decl.condition), *(y for e in decl.exemptions for y in names_in(e.condition))]
+                        if decl is not None else [])
+                for y in read:
+                    names.add(y)
+                    names |= self.deps.uses(y)
+                names |= self.deps.uses(x)
+            for d in self.reg.documents:  # a document's condition, which `uses` does not read
+                if d.name in s.documents and d.required_when is not None:
+                    for y in names_in(d.required_when):
+                        names.add(y)
+                        names |= self.deps.uses(y)
+            mine = rule_constants(self.reg, self.day, names)
+            step = max(1, -(-len(mine) // CONSTANTS))
+            got = self._slice_constants[id(s)] = mine[::step][:CONSTANTS]
+        return got
 
     # -- slices and their solvers ---------------------------------------------------------------------
     def slice_of(self, kind: str, name: str) -> Slice:

@@ -407,7 +407,7 @@ def candidate_values(ctx: Context, decl: n.Input) -> list[Value]:
         case t.IntType() | t.MoneyType() | t.DecimalType():
             unit = Decimal(1) if isinstance(typ, t.IntType) else Decimal("0.01")
             points = {Decimal(0), Decimal(1), Decimal(10), Decimal(1000), Decimal(100000)}
-            for c in ctx.constants:
+            for c in ctx.constants_for(ctx.slice_of("input", decl.name)):
                 points |= {c - unit, c, c + unit}
             lo, hi = typ.lo, typ.hi
             if lo is not None:

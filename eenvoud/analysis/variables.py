@@ -10,7 +10,7 @@ its option in the declaration.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -101,31 +101,39 @@ class Axiom:
     input: str
 
 
-def rule_constants(reg: CheckedRegulation, day: date) -> list[Decimal]:
+def rule_constants(reg: CheckedRegulation, day: date, only: Container[str] | None = None) -> list[Decimal]:
     """The numbers a regulation compares things with on `day`, sorted: the literals of its
     definitions, amounts, requirements, exemptions and documents' conditions, its parameter values and
-    its bracket bounds. The engine's cheap passes (the analyzer's probes, settling open questions) try
-    values at and next to them."""
+    its bracket bounds (`only`: of the declarations so named). The engine's cheap passes (the
+    analyzer's probes, settling open questions) try values at and next to them."""
     from eenvoud.engine.evaluate import bracket_rows, parameter_value
+
+    def kept(name: str) -> bool:
+        return only is None or name in only
 
     found: list[Decimal] = []
     for d in reg.definitions:
-        numbers_in(d.expr, found)
+        if kept(d.name):
+            numbers_in(d.expr, found)
     for a in reg.amounts:
-        numbers_in(a.expr, found)
+        if kept(a.name):
+            numbers_in(a.expr, found)
     for r in reg.requirements:
-        numbers_in(r.condition, found)
-        for x in r.exemptions:
-            numbers_in(x.condition, found)
+        if kept(r.name):
+            numbers_in(r.condition, found)
+            for x in r.exemptions:
+                numbers_in(x.condition, found)
     for doc in reg.documents:
-        if doc.required_when is not None:
+        if doc.required_when is not None and kept(doc.name):
             numbers_in(doc.required_when, found)
     out = set(found)
     for p in reg.parameters:
-        pv = parameter_value(p, day)
+        pv = parameter_value(p, day) if kept(p.name) else None
         if pv is not None and isinstance(pv.value, n.IntLit | n.DecimalLit | n.MoneyLit):
             out.add(Decimal(pv.value.value))
     for b in reg.brackets:
+        if not kept(b.name):
+            continue
         version = bracket_rows(b, day)
         for row in version.rows if version else ():
             for lit in (row.lo, row.hi):
