@@ -30,8 +30,8 @@ from datetime import date
 from eenvoud.analysis.context import decision_json
 from eenvoud.analysis.findings import Finding, Witness
 from eenvoud.analysis.variables import PERSON_DERIVATIONS
-from eenvoud.engine.decision import decide
-from eenvoud.engine.evaluate import Program
+from eenvoud.engine.decision import decide, judge
+from eenvoud.engine.evaluate import Env, Program
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir.checked import CheckedRegulation, restricted
@@ -162,7 +162,7 @@ def base_holds(reg: CheckedRegulation, day: date, base: Mapping[str, Value], pro
         prog = programs[day] = Program(reg, day)
     if any(i.name not in base for i in reg.inputs):
         return False
-    got = decide(prog, dict(base))
+    got = judge(prog, Env(dict(base)), full=False)
     return got.error is None and got.eligible is True
 
 
