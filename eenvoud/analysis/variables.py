@@ -202,7 +202,8 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
             p = (z3.Int(f"{name}__year"), z3.Int(f"{name}__month"), z3.Int(f"{name}__day"))
             lo_d = max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST
             hi_d = min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST
-            formula = _date_domain(p, lo_d, hi_d)
+            formula = z3.And(dates.valid_parts(p), z3.Not(dates.earlier(p, dates.parts(lo_d))),
+                             z3.Not(dates.earlier(dates.parts(hi_d), p)))
             axiom(formula, f"`{name}` is a date from {date.fromordinal(lo_d)} to {date.fromordinal(hi_d)}")
             return Var(name, typ, p, dates.ordinal(*p), decl.registry), axioms
         case t.EnumType():
@@ -211,22 +212,6 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
             return Var(name, typ, (e,), e, decl.registry), axioms
         case _:
             assert_never(typ)
-
-
-# The domain of a date between two day numbers, over three template parts, built once per span:
-# each date input's is the template with its own parts substituted (the same term as building it
-# anew, at a fraction of the cost: the calendar's formula is some hundred wrapped Z3 operations)
-_DATE_TEMPLATE = (z3.Int("__date__year"), z3.Int("__date__month"), z3.Int("__date__day"))
-_date_domains: dict[tuple[int, int], z3.BoolRef] = {}
-
-
-def _date_domain(p: tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef], lo: int, hi: int) -> z3.BoolRef:
-    got = _date_domains.get((lo, hi))
-    if got is None:
-        tp = _DATE_TEMPLATE
-        got = _date_domains[(lo, hi)] = z3.And(dates.valid_parts(tp), z3.Not(dates.earlier(tp, dates.parts(lo))),
-                                               z3.Not(dates.earlier(dates.parts(hi), tp)))
-    return z3.substitute(got, *zip(_DATE_TEMPLATE, p, strict=True))
 
 
 # Inputs that are one fact about one person: the library derives `age` from `birth_date` (module
