@@ -146,18 +146,22 @@ def _required_without(ctx: Context, name: str, other: str) -> Callable[[dict[str
 def _matters_by_engine(ctx: Context, name: str, provides: tuple[str, ...] | list[str]) -> bool:
     """A case that requires the document and a second one that differs from it only in what the
     document provides, with different outcomes (eligibility, an amount, or an error): the
-    query `required ∧ outcome(F) ≠ outcome(F')` is then sat, with no solver."""
+    query `required ∧ outcome(F) ≠ outcome(F')` is then sat, with no solver (the case that
+    requires it is F, the other F')."""
     whole = Slice(ctx.everything.inputs, ctx.everything.requirements, ctx.everything.amounts, [], [])
     # first the pairs that showed a provided fact matter to its slice (inputs.py, on this date or
     # an earlier one): where such a case requires the document, one pair settles it
+    # a document asked when one of its own answers is given (`required when adapted_home`) is
+    # required on one side of such a pair only: either side will do
     for f in provides:
         for case, value in relevant_pairs(ctx, f):
-            try:
-                if ctx.document_required(name, case) is True and \
-                        ctx.slice_outcome(whole, case) != ctx.slice_outcome(whole, {**case, f: value}):
-                    return True
-            except (EvaluationError, ArithmeticError):
-                continue
+            for one, other in ((case, {**case, f: value}), ({**case, f: value}, case)):
+                try:
+                    if ctx.document_required(name, one) is True and \
+                            ctx.slice_outcome(whole, one) != ctx.slice_outcome(whole, other):
+                        return True
+                except (EvaluationError, ArithmeticError):
+                    continue
     tries = 0
     values = {f: candidate_values(ctx, ctx.reg.input_map[f]) for f in provides}
     for case in probe_cases(ctx):
@@ -165,13 +169,22 @@ def _matters_by_engine(ctx: Context, name: str, provides: tuple[str, ...] | list
         if tries > ENGINE_PROBES:
             return False
         try:
-            if ctx.document_required(name, case) is not True:
-                continue
-            before = ctx.slice_outcome(whole, case)
+            required = ctx.document_required(name, case) is True
+            before: tuple[object, ...] | None = None
             for f in provides:
                 for value in values[f]:
                     tries += 1
-                    if value != case[f] and ctx.slice_outcome(whole, {**case, f: value}) != before:
+                    if value == case[f]:
+                        continue
+                    moved = {**case, f: value}
+                    # the case that requires the document may be either side of the pair: a
+                    # document asked when one of its own answers is given (`required when
+                    # adapted_home`) is required only on the side that gives it
+                    if not required and ctx.document_required(name, moved) is not True:
+                        continue
+                    if before is None:
+                        before = ctx.slice_outcome(whole, case)
+                    if ctx.slice_outcome(whole, moved) != before:
                         return True
         except (EvaluationError, ArithmeticError):
             continue
