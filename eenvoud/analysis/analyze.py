@@ -241,8 +241,12 @@ def _joined(reg: CheckedRegulation, parts: list[CheckedRegulation], got: list[_D
         bases[d] = {}
         for g in got:
             bases[d].update(g.bases[d])
+    if not parts_.partition(reg, parts) or any(i.name not in base for base in bases.values() for i in reg.inputs):
+        return None
+    # the engine decides the joined base case on the whole where a witness is completed with it
     programs: dict[date, Program] = {}
-    if not all(parts_.base_holds(reg, d, base, programs) for d, base in bases.items()):
+    witnessed = {f.witness.date for g in got for f in g.findings if f.witness is not None}
+    if not all(parts_.base_holds(reg, d, bases[d], programs) for d in sorted(witnessed) if d in bases):
         return None
     findings: list[Finding] = []
     for part, g in zip(parts, got, strict=True):

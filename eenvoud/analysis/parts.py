@@ -10,8 +10,10 @@ part is analysed as a regulation of its own, in its own worker process, and the 
   (`Context.slice_outcome`): the same question whether the other slices are in the same part or
   not. Only whether anyone qualifies at all is a question of the whole: a part that finds a
   contradiction, or cannot tell, sends the regulation back to be analysed whole.
-- A part's witness is completed with the other parts' base cases and decided again by the engine
-  on the whole regulation; it must show what it showed on the part (eligibility, the failed
+- The parts hold every input, requirement, amount and document exactly once (`partition`), so
+  that their base cases together are a base case of the whole. A part's witness is completed with
+  the other parts' base cases and decided again by the engine on the whole regulation (the joined
+  base case too, eligible); it must show what it showed on the part (eligibility, the failed
   requirements, the part's amounts and documents), or the regulation is analysed whole.
 - The partition depends on the regulation alone, never on the number of workers, and each part
   starts from the same solver state (a fresh fork): the report, witnesses included, is the same
@@ -124,6 +126,17 @@ def _groups(reg: CheckedRegulation) -> list[tuple[set[str], int]]:
             key = min(key, (0, first[name]))
         groups[root] = (got, total + weight, key)
     return [(got, weight) for got, weight, _ in sorted(groups.values(), key=lambda g: g[2])]
+
+
+def partition(reg: CheckedRegulation, parts: Sequence[CheckedRegulation]) -> bool:
+    """The parts hold every input, requirement, amount and document of `reg` exactly once (what
+    makes the parts' base cases together a base case of the whole: each requirement is met on its
+    part's inputs, which no other part reads)."""
+    def names(kind: str, of: CheckedRegulation) -> list[str]:
+        return [x.name for x in getattr(of, kind)]
+
+    return all(sorted(x for p in parts for x in names(kind, p)) == sorted(names(kind, reg))
+               for kind in ("inputs", "requirements", "amounts", "documents"))
 
 
 def complete_witness(finding: Finding, reg: CheckedRegulation, part: CheckedRegulation,
