@@ -1,0 +1,46 @@
+"""Before the solver is asked whether a requirement can be struck, the engine looks for a case that
+fails it alone (`requirements._needed_by_engine`): the base case with one answer moved next to the
+requirement's constants, and, where the requirement starts to fail far from them, moved by
+bisection to the first value that fails it (a bound on a definition with a bracket of rates, an
+age from a birth date)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from eenvoud.analysis.analyze import context_at
+from eenvoud.analysis.prover import Budget, Stats
+from eenvoud.analysis.requirements import _needed_by_engine, contradictions
+from eenvoud.dsl.load import load_text
+
+RULES = '''regulation toeslag "Toeslag"
+
+input income : money €0.. "Inkomen"
+input birth_date : date "Geboortedatum"
+
+bracket rate : percent "Tarief" on income
+  2025-01-01:
+    | .. €10_000.00 => 0%
+    | €10_000.00 .. => 20%
+
+define net : money "Netto" = income - round(income * rate, 2)
+define age : int "Leeftijd" = years_between(birth_date, reference_date)
+
+requirement net_cap "Netto niet te hoog": net <= €40_000
+requirement some_income "Enig inkomen": income >= €1_000
+requirement adult "Volwassen": age >= 18
+requirement born "Geboren": birth_date <= 2020-01-01
+'''
+
+
+def test_a_requirement_that_fails_far_from_its_constants_is_shown_needed_by_the_engine() -> None:
+    reg = load_text(RULES, "toeslag.rules")
+    ctx = context_at(reg, date(2025, 1, 1), Budget(1.0), Stats())
+    assert not isinstance(ctx, str)
+    contradictions(ctx)
+    ctx.base.update({"income": Decimal("20000.00"), "birth_date": date(1980, 5, 1)})
+    needed = set().union(*(_needed_by_engine(ctx, s) for s in ctx.slices))
+    # net passes €40,000 at an income of €50,000.01, far from the constant 40,000; an age of 17
+    # is a birth date in 2007, far from the constant 18
+    assert {"net_cap", "adult"} <= needed, needed
