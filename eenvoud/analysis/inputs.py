@@ -27,6 +27,7 @@ from eenvoud.analysis.outcomes import Outcome
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.registries import gap, holding
 from eenvoud.analysis.slices import Slice
+from eenvoud.analysis.thresholds import first_failing
 from eenvoud.analysis.unused import usage
 from eenvoud.analysis.variables import derivations_hold
 from eenvoud.engine.facts import literal_value
@@ -67,6 +68,13 @@ def irrelevant(ctx: Context) -> None:
             _registry_question(ctx, x, decl, case, other)
             continue
         s = ctx.slice_of("input", x)
+        found = _by_threshold(ctx, s, x)
+        if found is not None:  # the engine moved the answer to where a requirement fails
+            ctx.stats.without_solver += 1
+            case, other = found
+            _shared(ctx).setdefault(x, []).append((case, other))
+            _registry_question(ctx, x, decl, case, other)
+            continue
         mine = outcomes.get(id(s))  # built once per slice, not once per input of it
         if mine is None:
             mine = outcomes[id(s)] = ctx.enc.outcome(s.requirements, s.amounts, s.documents)
@@ -105,6 +113,28 @@ def irrelevant(ctx: Context) -> None:
                 _registry_question(ctx, x, decl, case, other)
             case Unknown():
                 ctx.undecided("irrelevant_input", x, decl, answer.reason)
+
+
+def _by_threshold(ctx: Context, s: Slice, x: str) -> tuple[dict[str, Value], Value] | None:
+    """A pair that shows the answer to `x` matters: the base case (every requirement met) and the
+    answer moved to where a requirement of the slice that reads it starts to fail (thresholds.py),
+    decided by the engine: not eligible against eligible."""
+    base = ctx.complete({})
+    try:
+        before = ctx.slice_outcome(s, base)
+    except (EvaluationError, ArithmeticError):
+        return None
+    for r in s.requirements:
+        decl = ctx.requirement_decl[r]
+        if x not in ctx.deps.of_requirement(decl):
+            continue
+        for _name, value in first_failing(ctx, r, decl, base, only=x):
+            try:
+                if ctx.slice_outcome(s, {**base, x: value}) != before:
+                    return base, value
+            except (EvaluationError, ArithmeticError):
+                continue
+    return None
 
 
 def irrelevance_query(ctx: Context, s: Slice, x: str, mine: Outcome | None = None

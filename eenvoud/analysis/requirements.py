@@ -20,21 +20,18 @@ only make a failing case easier to find), so it stays true as the set shrinks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import assert_never
 
 import z3
 
-from eenvoud.analysis import dates
 from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import FALSE, TRUE, conjunction, disjunction, negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
-from eenvoud.analysis.variables import PERSON_DERIVATIONS
+from eenvoud.analysis.thresholds import first_failing
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -397,85 +394,11 @@ def _needed_by_engine(ctx: Context, s: Slice) -> set[str]:
             # where the requirement starts to fail may lie far from its own constants (a bound on
             # a definition with a bracket of rates, an age from a birth date): each answer moved
             # to the first value that fails it, found by bisection
-            for name, value in _first_failing(ctx, r, decl, base):
+            for name, value in first_failing(ctx, r, decl, base):
                 if ctx.all_hold({**base, name: value}, others):
                     out.add(r)
                     break
     return out
-
-
-# the farthest an unbounded answer is moved to look for a value that fails a requirement: in the
-# input's unit (whole numbers, cents), 10 ** k for k up to this
-FARTHEST = 12
-
-
-def _first_failing(ctx: Context, r: str, decl: n.Requirement, base: dict[str, Value]
-                   ) -> Iterator[tuple[str, Value]]:
-    """Per whole-number, money or date input of the requirement (one that no other input follows
-    from or is derived from, and not a bool or an option: those `_boundary_values` tries), a value
-    inside its declared domain at which the requirement fails (evaluated, false) next to one at
-    which it does not, the base case's other answers kept: from the base case's answer (where it
-    holds) towards the first of the domain's ends or of values ever farther away at which it
-    fails, by bisection on the input's grid (some 40 evaluations of the one requirement)."""
-    tied = {x for pair in PERSON_DERIVATIONS if all(y in ctx.input_order for y in pair) for x in pair}
-    for name in sorted(ctx.deps.of_requirement(decl)):
-        typ = ctx.reg.symbols[name].type
-        at = base.get(name)
-        if name in tied or at is None:
-            continue
-        to_grid: Callable[[Value], int]
-        from_grid: Callable[[int], Value]
-        match typ:
-            case t.IntType():
-                def to_grid(x: Value) -> int:
-                    assert isinstance(x, int)
-                    return x
-
-                def from_grid(k: int) -> Value:
-                    return k
-                lo = None if typ.lo is None else int(typ.lo)
-                hi = None if typ.hi is None else int(typ.hi)
-            case t.MoneyType():
-                def to_grid(x: Value) -> int:
-                    assert isinstance(x, Decimal)
-                    return int(x.scaleb(2))
-
-                def from_grid(k: int) -> Value:
-                    return Decimal(k).scaleb(-2)
-                lo = None if typ.lo is None else int(typ.lo.scaleb(2).to_integral_value(rounding="ROUND_CEILING"))
-                hi = None if typ.hi is None else int(typ.hi.scaleb(2).to_integral_value(rounding="ROUND_FLOOR"))
-            case t.DateType():
-                def to_grid(x: Value) -> int:
-                    assert isinstance(x, date)
-                    return x.toordinal()
-
-                def from_grid(k: int) -> Value:
-                    return date.fromordinal(k)
-                lo = max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST
-                hi = min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST
-            case _:
-                continue
-
-        def fails(k: int, name: str = name, from_grid: Callable[[int], Value] = from_grid) -> bool:
-            return ctx.requirement_status({**base, name: from_grid(k)}, [r])[r] is False
-
-        start = to_grid(at)
-        far = [k for k in (lo, hi) if k is not None]
-        far += [start + sign * 10 ** e for e in range(1, FARTHEST + 1) for sign in (1, -1)]
-        within = [k for k in far if (lo is None or k >= lo) and (hi is None or k <= hi) and k != start]
-        if fails(start):
-            continue
-        end = next((k for k in within if fails(k)), None)
-        if end is None:
-            continue
-        good = start
-        while abs(end - good) > 1:
-            middle = (good + end) // 2
-            if fails(middle):
-                end = middle
-            else:
-                good = middle
-        yield name, from_grid(end)
 
 
 def _linear_values(ctx: Context, decl: n.Requirement) -> list[tuple[str, Value]]:
