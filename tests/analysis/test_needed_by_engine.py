@@ -44,3 +44,20 @@ def test_a_requirement_that_fails_far_from_its_constants_is_shown_needed_by_the_
     # net passes €40,000 at an income of €50,000.01, far from the constant 40,000; an age of 17
     # is a birth date in 2007, far from the constant 18
     assert {"net_cap", "adult"} <= needed, needed
+
+
+def test_a_question_whose_answer_matters_far_from_the_constants_is_shown_by_the_engine() -> None:
+    from eenvoud.analysis.inputs import _by_threshold
+
+    reg = load_text(RULES, "toeslag.rules")
+    ctx = context_at(reg, date(2025, 1, 1), Budget(1.0), Stats())
+    assert not isinstance(ctx, str)
+    contradictions(ctx)
+    ctx.base.update({"income": Decimal("20000.00"), "birth_date": date(1980, 5, 1)})
+    found = _by_threshold(ctx, ctx.slice_of("input", "income"), "income")
+    assert found is not None
+    case, value = found
+    # the first income at which the net passes €40,000: eligible at the one, not at the other
+    assert value == Decimal("50000.01") and case["income"] == Decimal("20000.00")
+    born = _by_threshold(ctx, ctx.slice_of("input", "birth_date"), "birth_date")
+    assert born is not None and born[1] == date(2007, 1, 2)  # 17 on 2025-01-01
