@@ -180,6 +180,12 @@ class Context:
             self._closures.update({f"amount {a.name}": fn for a, fn in self.prog.amounts})
             self._closures.update({f"document {d.name}": fn for d, fn in self.prog.documents})
 
+    def closures(self, requirement: str) -> tuple[Any, Any]:
+        """The engine's closures of a requirement: its condition and its exemptions."""
+        self._compiled()
+        got: tuple[Any, Any] = self._closures[f"requirement {requirement}"]
+        return got
+
     def slice_outcome(self, s: Slice, facts: Mapping[str, Value]) -> tuple[object, ...]:
         """The part of the outcome a slice decides (its requirements, amounts and documents), by
         the engine, with the semantics of `decision.judge`: not eligible when one of its

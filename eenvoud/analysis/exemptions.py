@@ -11,9 +11,13 @@ that meets the other requirements: the requirement it belongs to never excludes 
 
 from __future__ import annotations
 
+import decimal
+
 from eenvoud.analysis.context import Context
 from eenvoud.analysis.encode import negate
 from eenvoud.analysis.prover import Proved, Unknown
+from eenvoud.engine.evaluate import Env
+from eenvoud.engine.values import EXACT, EvaluationError
 from eenvoud.ir.printer import expr as text
 
 
@@ -54,6 +58,11 @@ def exemptions(ctx: Context) -> None:
                             proposal=f"remove {shown} from `{r.name}`")
                 case Unknown():
                     ctx.undecided("dead_exemption", subject, ex, answer.reason)
+            if _fails_on_base(ctx, r.name, i):
+                # the base case meets every requirement and the exemption does not hold for it:
+                # not constant, with no solver
+                ctx.stats.without_solver += 1
+                continue
             answer = prover.check(others + domain, [negate(mine)], witness=False)
             match answer:
                 case Proved():
@@ -66,6 +75,19 @@ def exemptions(ctx: Context) -> None:
                             proposal=f"remove requirement `{r.name}` with its exemptions")
                 case Unknown():
                     ctx.undecided("constant_exemption", subject, ex, answer.reason)
+
+
+def _fails_on_base(ctx: Context, requirement: str, i: int) -> bool:
+    """Exemption `i` of the requirement is evaluated false by the engine on the base case (where
+    every requirement holds and nothing fails): a case of `others ∧ domain ∧ ¬exemption`."""
+    if ctx.contradiction:
+        return False
+    _cond, exemptions = ctx.closures(requirement)
+    try:
+        with decimal.localcontext(EXACT):
+            return exemptions[i](Env(dict(ctx.base))) is False
+    except (EvaluationError, ArithmeticError):
+        return False
 
 
 def _domains(core: tuple[str, ...]) -> str:
