@@ -7,7 +7,6 @@ and whether a query ran on a fresh solver or on the prover's assumption solver."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 import z3
@@ -98,28 +97,3 @@ def test_a_question_without_witness_is_still_closed() -> None:
     answer = prover.check(["domain of `x`", "even"], [x > 98], witness=False)
     assert isinstance(answer, Refuted) and answer.case == {}
     assert prover.check(["domain of `x`"], [x > 100], witness=False) == Proved(("domain of `x`",))
-
-
-def test_a_case_shown_by_the_caller_keeps_the_core_and_a_wrong_one_keeps_a_core() -> None:
-    names = ["domain of `x`", "at least 10", "at least 20", "even"]
-    # a caller that shows a case for exactly the satisfiable trials (with `x < 5`: those without
-    # a lower bound of 10 or 20, x = 4 say): the same core, with fewer questions to Z3
-    prover, x = _prover()
-
-    def honest(trial: Sequence[str]) -> bool:
-        return "at least 10" not in trial and "at least 20" not in trial
-
-    before = prover.stats.queries
-    assert prover.check(names, [x < 5], witness=False, shown=honest) == Proved(("at least 10",))
-    honest_queries = prover.stats.queries - before
-    prover, x = _prover()
-    before = prover.stats.queries
-    assert prover.check(names, [x < 5], witness=False) == Proved(("at least 10",))
-    assert honest_queries < prover.stats.queries - before
-    # a caller that claims every trial satisfiable: never fewer than a core Z3 proved unsat
-    prover, x = _prover()
-    got = prover.check(names, [x < 5], witness=False, shown=lambda trial: True)
-    assert isinstance(got, Proved)
-    s = z3.Solver()
-    s.add(x < 5, *[prover.meaning[n] for n in got.core])
-    assert s.check() == z3.unsat
