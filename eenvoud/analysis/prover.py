@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import z3
@@ -217,8 +217,7 @@ class Prover:
         return got
 
     def check(self, assume: Sequence[str], extra: Sequence[z3.BoolRef] = (), minimize: bool = True,
-              also: Sequence[Var] = (), quick: bool = False, witness: bool = True, model: bool = False,
-              shown: Callable[[Sequence[str]], bool] | None = None) -> Answer:
+              also: Sequence[Var] = (), quick: bool = False, witness: bool = True, model: bool = False) -> Answer:
         """Are `assume` (named formulas) and `extra` (this query's own formulas) satisfiable
         together with the background? `also`: copies of inputs the query made, decoded into the
         witness too. `quick`: one solver of its own on a sixteenth of the budget and nothing
@@ -228,9 +227,7 @@ class Prover:
         (which is then left empty): the question goes first to the prover's assumption solver,
         whose models differ from the fresh solvers' (what it learnt from earlier queries steers
         it), and which answers in a fraction of their time; its model only with `model=True`. The core of a Proved answer is the
-        same either way (see `_minimize`). `shown(names)`: True when the caller shows a case
-        (decided by the engine) that meets the named formulas and this query's own: a question the
-        core's minimisation then need not ask."""
+        same either way (see `_minimize`)."""
         known = [truth(x) for x in extra]  # z3.is_true and z3.is_false in one call each
         extra = [x for x, k in zip(extra, known, strict=True) if k <= 0]
         if any(k < 0 for k in known):
@@ -244,7 +241,7 @@ class Prover:
                 return Refuted({}, self._model() if model else None)
             if result == z3.unsat:
                 core = self._named_core(self._assumed_solver().unsat_core())
-                return Proved(self._minimize(list(assume), extra_lits, core, shown) if minimize
+                return Proved(self._minimize(list(assume), extra_lits, core) if minimize
                               else tuple(a for a in assume if a in core))
         if quick:
             solver = self._query_solver(lits, self.budget.rlimit // 16)
@@ -267,7 +264,7 @@ class Prover:
             return self._refuted(solver.model(), lits, also)
         if result == z3.unsat:
             core = self._named_core(solver.unsat_core())
-            return Proved(self._minimize(list(assume), extra_lits, core, shown) if minimize
+            return Proved(self._minimize(list(assume), extra_lits, core) if minimize
                           else tuple(a for a in assume if a in core))
         # Out of budget. Retry once on a fresh solver that is given the whole query at once, with
         # no assumptions: Z3 then preprocesses it as one problem (solving equations, lifting
@@ -348,8 +345,7 @@ class Prover:
             ids = [c.get_id() for c in core]
         return {self._by_literal[i] for i in ids if i in self._by_literal}
 
-    def _minimize(self, given: list[str], extra: list[z3.BoolRef], core: set[str],
-                  shown: Callable[[Sequence[str]], bool] | None = None) -> tuple[str, ...]:
+    def _minimize(self, given: list[str], extra: list[z3.BoolRef], core: set[str]) -> tuple[str, ...]:
         """The canonical minimal core among `assume`, given that `core` (a subset) and `extra` are
         unsat: the one deletion keeps when it tries the formulas in the order they were named, last
         first (a slice's prover names the domain axioms, then the requirements in file order: a
@@ -365,11 +361,7 @@ class Prover:
         Deletion last first keeps x_k, with K the elements kept so far (all after x_k), exactly
         when K with x_1 .. x_{k-1} is satisfiable; the k of the next element kept is the least k
         for which K with x_1 .. x_k is unsat, and a core of K with x_1 .. x_j bounds it by its
-        last element.
-
-        `shown`: a trial the caller shows satisfiable with a case of its own needs no query (the
-        element is kept, as the query would keep it). A wrong "satisfiable" could only keep an
-        element too many: what is returned always contains a core Z3 proved unsat."""
+        last element."""
         assume = sorted(dict.fromkeys(given), key=lambda a: self._order[a])
         position = {a: i for i, a in enumerate(assume)}
         chosen: list[str] = []  # kept, last first
@@ -379,10 +371,6 @@ class Prover:
             if not rest:
                 return tuple(a for a in given if a in chosen)
             k = max(rest)
-            if shown is not None and shown([*chosen, *assume[:k]]):
-                self.stats.without_solver += 1
-                chosen.append(assume[k])
-                continue
             trial = [self._literal[a] for a in (*chosen, *assume[:k])] + extra
             result = self._ask(trial)
             if result == z3.unsat:

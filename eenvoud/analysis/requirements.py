@@ -20,7 +20,6 @@ only make a failing case easier to find), so it stays true as the set shrinks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -117,10 +116,9 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
         query = [errors.query(r, others)]
         hint = _hint(ctx, r, others, bounds, domain, texts)
         # only whether a case exists that fails r alone matters, never the case: witness=False
-        shown = _failing_cases(ctx, s, r)
-        answer = prover.check(hint + domain, query, witness=False, shown=shown) if hint is not None else None
+        answer = prover.check(hint + domain, query, witness=False) if hint is not None else None
         if not isinstance(answer, Proved):
-            answer = prover.check(others + domain, query, witness=False, shown=shown)
+            answer = prover.check(others + domain, query, witness=False)
         match answer:
             case Proved():
                 kept.remove(r)
@@ -130,50 +128,6 @@ def _redundant_in(ctx: Context, s: Slice) -> None:
                 pass
             case Unknown():
                 ctx.undecided("redundant_requirement", r, ctx.requirement_decl[r], answer.reason)
-
-
-def _failing_cases(ctx: Context, s: Slice, r: str) -> Callable[[Sequence[str]], bool]:
-    """For the minimisation of a core of `r`'s redundancy (`Prover.check(shown=...)`): whether the
-    engine shows a case that fails `r` (evaluated, false: `r` matters) and meets every named
-    requirement (holds or cannot be evaluated, as the prover's named formulas say), inside the
-    declared domains. The cases, made as they are needed: the base case, and with each yes/no
-    answer `r` reads turned, moved to where `r` starts to fail (thresholds.py)."""
-    decl = ctx.requirement_decl[r]
-    base = {k: ctx.base[k] for k in s.inputs if k in ctx.base}
-    starts = [base] + [{**base, x: not base[x]} for x in sorted(ctx.deps.of_requirement(decl))
-                       if isinstance(ctx.reg.symbols[x].type, t.BoolType)]
-
-    def cases() -> Iterator[dict[str, Value]]:
-        for start in starts:
-            if ctx.requirement_status(start, [r])[r] is False:
-                yield start
-                continue
-            for name, value in first_failing(ctx, r, decl, start):
-                yield {**start, name: value}
-
-    made: list[tuple[dict[str, Value], dict[str, bool | None]]] = []
-    more = cases()
-
-    def holds_all(case: dict[str, Value], known: dict[str, bool | None], names: Sequence[str]) -> bool:
-        todo = [x for x in names if x not in known and x in ctx.requirement_decl]
-        if todo:
-            known.update(ctx.requirement_status(case, todo))
-        return all(known.get(x) is not False for x in names)
-
-    def meets(names: Sequence[str]) -> bool:
-        for case, known in made:
-            if holds_all(case, known, names):
-                return True
-        for case in more:
-            known = ctx.requirement_status(case, [r])
-            if known[r] is not False:
-                continue
-            made.append((case, known))
-            if holds_all(case, known, names):
-                return True
-        return False
-
-    return meets
 
 
 class _Errors:
