@@ -31,6 +31,7 @@ from datetime import date
 
 from eenvoud.analysis.context import decision_json
 from eenvoud.analysis.findings import Finding, Witness
+from eenvoud.analysis.slices import Groups
 from eenvoud.analysis.variables import PERSON_DERIVATIONS
 from eenvoud.engine.decision import decide, judge
 from eenvoud.engine.evaluate import Env, Program
@@ -71,23 +72,15 @@ def _groups(reg: CheckedRegulation) -> list[tuple[set[str], int]]:
     """The declarations that read each other, directly or not, as groups (names) with their weight
     (their requirements count twice, as in the analyses), in the order of their first requirement
     (those without one last, in file order)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    together = Groups()
+    find = together.find
 
     def join(x: str, names: Sequence[str]) -> None:
         for name in names:
             sym = reg.symbols.get(name)
             if sym is None or sym.kind == "builtin":
                 continue  # `reference_date` is read by many and ties nothing
-            a, b = find(x), find(name)
-            if a != b:
-                parent[b] = a
+            together.join(x, name)
 
     def reads(*exprs: n.Expr | None) -> list[str]:
         return [name for e in exprs if e is not None for name in names_in(e)]

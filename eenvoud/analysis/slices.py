@@ -91,29 +91,38 @@ class Dependencies:
         return seen
 
 
-def slices(reg: CheckedRegulation) -> list[Slice]:
-    """The regulation's requirements, amounts and documents grouped by the inputs they share.
-    The condition under which the engine raises on an item (`Encoding.failures`) goes with it."""
-    deps = Dependencies(reg)
-    parent: dict[str, str] = {}
+class Groups:
+    """Names joined into groups (union-find): `find` gives a group's representative."""
 
-    def find(x: str) -> str:
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self._parent
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    def union(xs: Iterable[str]) -> str | None:
+    def join(self, a: str, b: str) -> None:
+        """`b`'s group joins `a`'s (whose representative stays)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self._parent[rb] = ra
+
+
+def slices(reg: CheckedRegulation) -> list[Slice]:
+    """The regulation's requirements, amounts and documents grouped by the inputs they share.
+    The condition under which the engine raises on an item (`Encoding.failures`) goes with it."""
+    deps = Dependencies(reg)
+    together = Groups()
+    find = together.find
+
+    def union(xs: Iterable[str]) -> None:
         xs = list(xs)
-        if not xs:
-            return None
-        root = find(xs[0])
         for x in xs[1:]:
-            r = find(x)
-            if r != root:
-                parent[r] = root
-        return root
+            together.join(xs[0], x)
 
     items: list[tuple[str, str, frozenset[str]]] = []
     for r in reg.requirements:
