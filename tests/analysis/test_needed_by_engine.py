@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from eenvoud.analysis.analyze import context_at
+from eenvoud.analysis.context import Context
 from eenvoud.analysis.prover import Budget, Stats
 from eenvoud.analysis.requirements import _needed_by_engine, contradictions
 from eenvoud.dsl.load import load_text
@@ -34,12 +35,18 @@ requirement born "Geboren": birth_date <= 2020-01-01
 '''
 
 
-def test_a_requirement_that_fails_far_from_its_constants_is_shown_needed_by_the_engine() -> None:
-    reg = load_text(RULES, "toeslag.rules")
-    ctx = context_at(reg, date(2025, 1, 1), Budget(1.0), Stats())
+def _context() -> Context:
+    """The rules on 2025-01-01 with a base case every requirement meets: an income of €20,000 (a
+    net of €16,000), born in 1980."""
+    ctx = context_at(load_text(RULES, "toeslag.rules"), date(2025, 1, 1), Budget(1.0), Stats())
     assert not isinstance(ctx, str)
     contradictions(ctx)
     ctx.base.update({"income": Decimal("20000.00"), "birth_date": date(1980, 5, 1)})
+    return ctx
+
+
+def test_a_requirement_that_fails_far_from_its_constants_is_shown_needed_by_the_engine() -> None:
+    ctx = _context()
     needed = set().union(*(_needed_by_engine(ctx, s) for s in ctx.slices))
     # net passes €40,000 at an income of €50,000.01, far from the constant 40,000; an age of 17
     # is a birth date in 2007, far from the constant 18
@@ -49,11 +56,7 @@ def test_a_requirement_that_fails_far_from_its_constants_is_shown_needed_by_the_
 def test_a_question_whose_answer_matters_far_from_the_constants_is_shown_by_the_engine() -> None:
     from eenvoud.analysis.inputs import _by_threshold
 
-    reg = load_text(RULES, "toeslag.rules")
-    ctx = context_at(reg, date(2025, 1, 1), Budget(1.0), Stats())
-    assert not isinstance(ctx, str)
-    contradictions(ctx)
-    ctx.base.update({"income": Decimal("20000.00"), "birth_date": date(1980, 5, 1)})
+    ctx = _context()
     found = _by_threshold(ctx, ctx.slice_of("input", "income"), "income")
     assert found is not None
     case, value = found
