@@ -31,6 +31,7 @@ from eenvoud.analysis.context import Context, Disagreement
 from eenvoud.analysis.encode import FALSE, TRUE, conjunction, disjunction, negate, numbers_in
 from eenvoud.analysis.prover import Proved, Refuted, Unknown
 from eenvoud.analysis.slices import Slice
+from eenvoud.analysis.terms import either
 from eenvoud.analysis.thresholds import first_failing
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
@@ -160,7 +161,7 @@ class _Errors:
             rest = TRUE  # as `disjunction`: a part that is true makes it true
         else:
             terms = [self.error[x] for x in parts] + self.tail
-            rest = FALSE if not terms else terms[0] if len(terms) == 1 else _or(terms)
+            rest = FALSE if not terms else terms[0] if len(terms) == 1 else either(terms)
         return disjunction([self.ctx.enc.fails(r), conjunction([self.error[r], negate(rest)])])
 
     def query(self, r: str, others: list[str]) -> z3.BoolRef:
@@ -171,14 +172,6 @@ class _Errors:
         if r not in self.open:
             return self.ctx.enc.fails(r)
         return self.matters(r, others)
-
-
-def _or(terms: list[z3.BoolRef]) -> z3.BoolRef:
-    """z3.Or(terms), the same term, without z3.Or's checks of each operand's sort (the operands
-    are formulas of one context), which cost more than the term."""
-    ctx = terms[0].ctx
-    array = (z3.Ast * len(terms))(*[x.as_ast() for x in terms])
-    return z3.BoolRef(z3.Z3_mk_or(ctx.ref(), len(terms), array), ctx)
 
 
 def _report(ctx: Context, r: str, core: tuple[str, ...],

@@ -315,6 +315,12 @@ def disjunction(xs: Iterable[z3.BoolRef]) -> z3.BoolRef:
     return parts[0] if len(parts) == 1 else _connective(z3.Z3_mk_or, parts)
 
 
+def either(parts: list[z3.BoolRef]) -> z3.BoolRef:
+    """z3.Or(parts), at least two, as written: `disjunction` without its look at each part (for a
+    caller that knows none of them is true or false)."""
+    return _connective(z3.Z3_mk_or, parts)
+
+
 def _connective(make: Any, parts: list[z3.BoolRef]) -> z3.BoolRef:
     """z3.And(parts) or z3.Or(parts) without the wrapper's coercion of every operand (the operands
     are Boolean terms of one context already)."""
