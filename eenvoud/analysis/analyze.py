@@ -93,11 +93,10 @@ class _Done:
     entry: RegulationReport
     queries: int
     steps: int
-    # for joining the parts of a regulation (parts.py): per date, the base case (where every
-    # requirement holds and nothing fails); False when some date was not consistent (a
-    # contradiction, or Z3 could not tell, or the encoding and the engine disagreed)
+    # for joining the parts of a regulation (parts.py): per date analysed and consistent, the
+    # base case (where every requirement holds and nothing fails); a date without one had a
+    # contradiction, or Z3 could not tell, or the encoding and the engine disagreed
     bases: dict[date, dict[str, Value]] = field(default_factory=dict)
-    consistent: bool = True
 
 
 def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budget: Budget,
@@ -113,7 +112,6 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
     analyzed: list[date] = []
     contexts: list[Context] = []
     bases: dict[date, dict[str, Value]] = {}
-    consistent = True
     for d in days:
         ctx = context_at(reg, d, budget, stats, registry)
         if isinstance(ctx, str):
@@ -126,11 +124,9 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
             properties += run_all(ctx)
         except Disagreement as exc:
             ctx.undecided("contradiction", reg.name, None, f"the encoding and the engine disagree: {exc}")
-            consistent = False
-        if ctx.contradiction:
-            consistent = False
         else:
-            bases[d] = dict(ctx.base)
+            if not ctx.contradiction:
+                bases[d] = dict(ctx.base)
         unknown += ctx.unknown
         contexts.append(ctx)
     unused = unused_.unused_findings(contexts)
@@ -155,7 +151,7 @@ def _one(reg: CheckedRegulation, days: tuple[date, ...], day: date | None, budge
         entry.simplify_note = result.note
     return _Done(_ordered(merge_periods(findings, all_days, day is not None)),
                  merge_periods(unknown, all_days, day is not None), properties, echoes, entry, stats.queries,
-                 _steps(reg) * (len(days) + 1), bases, consistent)
+                 _steps(reg) * (len(days) + 1), bases)
 
 
 # The regulations (or parts of one) of a round, for the worker processes (forked: they inherit
@@ -233,14 +229,15 @@ def _joined(reg: CheckedRegulation, parts: list[CheckedRegulation], got: list[_D
     whole: a part not consistent on some date, the parts analysed on different dates, or a witness
     the whole regulation decides otherwise."""
     first = got[0].entry
-    if not all(g.consistent for g in got) or any((g.entry.dates, g.entry.skipped) != (first.dates, first.skipped)
-                                                 for g in got):
+    if any((g.entry.dates, g.entry.skipped) != (first.dates, first.skipped) or set(g.bases) != set(first.dates)
+           for g in got):
         return None
     bases: dict[date, dict[str, Value]] = {}
     for d in first.dates:
         bases[d] = {}
         for g in got:
             bases[d].update(g.bases[d])
+    # every input in one part, whose base case holds it: the joined base cases are complete cases
     if not parts_.partition(reg, parts) or any(i.name not in base for base in bases.values() for i in reg.inputs):
         return None
     # the engine decides the joined base case on the whole where a witness is completed with it
@@ -258,7 +255,7 @@ def _joined(reg: CheckedRegulation, parts: list[CheckedRegulation], got: list[_D
     return _Done(_ordered(findings), [u for g in got for u in g.unknown], [p for g in got for p in g.properties],
                  sum(g.echoes for g in got), RegulationReport(reg.name, reg.title, reg.file.name, first.dates,
                                                               first.skipped, parts=len(parts)),
-                 sum(g.queries for g in got), sum(g.steps for g in got), bases, True)
+                 sum(g.queries for g in got), sum(g.steps for g in got), bases)
 
 
 def analyze(regs: Sequence[CheckedRegulation], day: date | None = None, budget: Budget | None = None,
