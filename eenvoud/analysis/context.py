@@ -27,7 +27,6 @@ from eenvoud.engine.values import EvaluationError, Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
 from eenvoud.ir.checked import CheckedRegulation
-from eenvoud.ir.names import names_in
 
 # the constants of the rules the engine's probes try values next to, at most (see `constants_for`)
 CONSTANTS = 80
@@ -96,21 +95,16 @@ class Context:
             return self.constants
         got = self._slice_constants.get(id(s))
         if got is None:
-            names: set[str] = set()
-            for x in (*s.requirements, *s.amounts, *s.documents):
-                names.add(x)
-                decl = self.requirement_decl.get(x)
-                read = ([*names_in(decl.condition), *(y for e in decl.exemptions for y in names_in(e.condition))]
-                        if decl is not None else [])
-                for y in read:
-                    names.add(y)
-                    names |= self.deps.uses(y)
-                names |= self.deps.uses(x)
-            for d in self.reg.documents:  # a document's condition, which `uses` does not read
+            names = {*s.requirements, *s.amounts, *s.documents}
+            for r in s.requirements:
+                decl = self.requirement_decl[r]
+                for e in (decl.condition, *(x.condition for x in decl.exemptions)):
+                    names |= self.deps.reads(e)
+            for a in s.amounts:
+                names |= self.deps.uses(a)
+            for d in self.reg.documents:
                 if d.name in s.documents and d.required_when is not None:
-                    for y in names_in(d.required_when):
-                        names.add(y)
-                        names |= self.deps.uses(y)
+                    names |= self.deps.reads(d.required_when)
             mine = rule_constants(self.reg, self.day, names)
             step = max(1, -(-len(mine) // CONSTANTS))
             got = self._slice_constants[id(s)] = mine[::step][:CONSTANTS]

@@ -74,6 +74,14 @@ class Dependencies:
     def of_document(self, d: n.Document) -> frozenset[str]:
         return self.of_expr(d.required_when) if d.required_when is not None else frozenset()
 
+    def reads(self, e: n.Expr) -> set[str]:
+        """The names `e` mentions and what they read, directly or not."""
+        out: set[str] = set()
+        for name in names_in(e):
+            out.add(name)
+            out |= self.uses(name)
+        return out
+
     def uses(self, name: str) -> set[str]:
         """The names that `name` reads, directly or not (definitions, amounts, brackets)."""
         seen: set[str] = set()
