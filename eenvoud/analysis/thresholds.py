@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 
-from eenvoud.analysis import dates
 from eenvoud.analysis.context import Context
-from eenvoud.analysis.variables import PERSON_DERIVATIONS
+from eenvoud.analysis.variables import PERSON_DERIVATIONS, grid_bounds
 from eenvoud.engine.values import Value
 from eenvoud.ir import nodes as n
 from eenvoud.ir import types as t
@@ -49,8 +48,6 @@ def first_failing(ctx: Context, r: str, decl: n.Requirement, base: Mapping[str, 
 
                 def from_grid(k: int) -> Value:
                     return k
-                lo = None if typ.lo is None else int(typ.lo)
-                hi = None if typ.hi is None else int(typ.hi)
             case t.MoneyType():
                 def to_grid(x: Value) -> int:
                     assert isinstance(x, Decimal)
@@ -58,8 +55,6 @@ def first_failing(ctx: Context, r: str, decl: n.Requirement, base: Mapping[str, 
 
                 def from_grid(k: int) -> Value:
                     return Decimal(k).scaleb(-2)
-                lo = None if typ.lo is None else int(typ.lo.scaleb(2).to_integral_value(rounding="ROUND_CEILING"))
-                hi = None if typ.hi is None else int(typ.hi.scaleb(2).to_integral_value(rounding="ROUND_FLOOR"))
             case t.DateType():
                 def to_grid(x: Value) -> int:
                     assert isinstance(x, date)
@@ -67,10 +62,9 @@ def first_failing(ctx: Context, r: str, decl: n.Requirement, base: Mapping[str, 
 
                 def from_grid(k: int) -> Value:
                     return date.fromordinal(k)
-                lo = max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST
-                hi = min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST
             case _:
                 continue
+        lo, hi = grid_bounds(typ)
 
         def fails(k: int, name: str = name, from_grid: Callable[[int], Value] = from_grid) -> bool:
             return ctx.requirement_status({**base, name: from_grid(k)}, [r])[r] is False

@@ -168,6 +168,23 @@ def numbers_in(e: n.Expr, out: list[Decimal]) -> None:
             assert_never(e)
 
 
+def grid_bounds(typ: t.IntType | t.MoneyType | t.DateType) -> tuple[int | None, int | None]:
+    """The declared domain of a whole-number, money or date input on the grid its variable counts
+    in: whole numbers, cents (rounded inward), day numbers (within the calendar the engine
+    accepts); None for an open end."""
+    match typ:
+        case t.IntType():
+            return (None if typ.lo is None else int(typ.lo)), (None if typ.hi is None else int(typ.hi))
+        case t.MoneyType():
+            return (None if typ.lo is None else int(typ.lo.scaleb(2).to_integral_value(rounding="ROUND_CEILING")),
+                    None if typ.hi is None else int(typ.hi.scaleb(2).to_integral_value(rounding="ROUND_FLOOR")))
+        case t.DateType():
+            return (max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST,
+                    min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST)
+        case _:
+            assert_never(typ)
+
+
 def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
     """The variable of an input and the axioms of its declared domain."""
     name, typ = decl.name, decl.type
@@ -188,8 +205,7 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
         case t.MoneyType():
             c = z3.Int(f"{name}__cents")
             value = z3.ToReal(c) / 100
-            lo = None if typ.lo is None else int(typ.lo.scaleb(2).to_integral_value(rounding="ROUND_CEILING"))
-            hi = None if typ.hi is None else int(typ.hi.scaleb(2).to_integral_value(rounding="ROUND_FLOOR"))
+            lo, hi = grid_bounds(typ)
             axiom(_bounds(c, lo, hi), f"`{name}` is {_range_text(typ.lo, typ.hi, money=True)}")
             return Var(name, typ, (c,), value, decl.registry), axioms
         case t.DecimalType():
@@ -200,8 +216,8 @@ def input_var(decl: n.Input) -> tuple[Var, list[Axiom]]:
             return Var(name, typ, (r,), r, decl.registry), axioms
         case t.DateType():
             p = (z3.Int(f"{name}__year"), z3.Int(f"{name}__month"), z3.Int(f"{name}__day"))
-            lo_d = max(dates.FIRST, typ.lo.toordinal()) if typ.lo else dates.FIRST
-            hi_d = min(dates.LAST, typ.hi.toordinal()) if typ.hi else dates.LAST
+            lo_d, hi_d = grid_bounds(typ)
+            assert lo_d is not None and hi_d is not None
             formula = z3.And(dates.valid_parts(p), z3.Not(dates.earlier(p, dates.parts(lo_d))),
                              z3.Not(dates.earlier(dates.parts(hi_d), p)))
             axiom(formula, f"`{name}` is a date from {date.fromordinal(lo_d)} to {date.fromordinal(hi_d)}")
