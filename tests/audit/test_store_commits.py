@@ -75,15 +75,21 @@ def test_one_decision_at_a_time_is_committed_before_save_async_returns(tmp_path:
     audit.close()
 
 
-def test_when_another_process_holds_the_lock_the_writer_thread_waits_not_the_loop(tmp_path: Path,
-                                                                                  library: Library) -> None:
+def _locked(tmp_path: Path, library: Library) -> tuple[Audit, CheckedRegulation, SQLiteStore, int]:
+    """An audit on a SQLite store whose writer lock another open file holds, as another process
+    would: the audit, the regulation, the store and the other file (to unlock and close)."""
     path = tmp_path / "d.sqlite3"
     audit = Audit(open_store(f"sqlite:///{path}"), FactsCipher.parse(KEY))
-    reg = library.regulations["benefit"]
     store = audit.store
     assert isinstance(store, SQLiteStore)
-    other = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT)  # another open file: as another process would
+    other = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT)
     fcntl.flock(other, fcntl.LOCK_EX)
+    return audit, library.regulations["benefit"], store, other
+
+
+def test_when_another_process_holds_the_lock_the_writer_thread_waits_not_the_loop(tmp_path: Path,
+                                                                                  library: Library) -> None:
+    audit, reg, store, other = _locked(tmp_path, library)
     refused: list[bool] = []
     inner = store.try_save
 
@@ -110,13 +116,7 @@ def test_when_another_process_holds_the_lock_the_writer_thread_waits_not_the_loo
 
 def test_a_group_the_lock_refuses_goes_to_the_writer_thread_in_one_transaction(tmp_path: Path,
                                                                              library: Library) -> None:
-    path = tmp_path / "d.sqlite3"
-    audit = Audit(open_store(f"sqlite:///{path}"), FactsCipher.parse(KEY))
-    reg = library.regulations["benefit"]
-    store = audit.store
-    assert isinstance(store, SQLiteStore)
-    other = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT)
-    fcntl.flock(other, fcntl.LOCK_EX)
+    audit, reg, store, other = _locked(tmp_path, library)
     tried: list[int] = []
     saved: list[int] = []
     inner_try, inner_save = store.try_save, store.save
